@@ -1,0 +1,97 @@
+/**
+ * The native contract: what every OS backend (linux, win32, darwin) and the process-local fake provide.
+ *
+ * Cross-process invariants the rest of rxshm relies on:
+ * - A named segment created by one process and opened by another is the same physical memory; 32-bit
+ *   `Atomics` operations on an `Int32Array` over `Segment.buffer` are sequentially consistent across them.
+ * - A segment's memory stays mapped until `close()` of the process's own handle, whatever the other side does
+ *   (unlink only removes the name; the creator unlinks, everyone closes).
+ * - A new segment is zero-filled.
+ * - No backend leaves a koffi `.async` call pending without a timeout: a process can always exit.
+ */
+
+/** Options for creating a named segment. */
+export interface CreateSegmentOptions {
+  /** Permission bits of the new segment (POSIX); default 0o600: only the same user may open it. */
+  readonly mode?: number;
+}
+
+/** A mapped shared-memory segment owned by this process's handle. */
+export interface Segment {
+  /** The name it was created or opened with, or `null` for an anonymous segment. */
+  readonly name: string | null;
+  /** Size in bytes of the mapping (for an opened segment: the size the OS reports). */
+  readonly size: number;
+  /**
+   * A plain `ArrayBuffer` over the mapping (not a `SharedArrayBuffer`).
+   * Obligation: throws `SegmentClosedError` once `close()` has run, so no view is handed out after unmap.
+   * Callers must drop every view they made before calling `close()`.
+   */
+  readonly buffer: ArrayBuffer;
+  /** The OS handle to pass to a child process (a file descriptor on POSIX), or -1 where there is none. */
+  readonly fd: number;
+  /** True once `close()` has run. */
+  readonly closed: boolean;
+  /** The absolute address of byte 0 of the mapping, for native wake-ups (futex); 0n on the fake. */
+  readonly address: bigint;
+  /** Unmaps and closes the handle. Idempotent: a second call does nothing. Never unlinks the name. */
+  close(): void;
+}
+
+/** Named and anonymous shared-memory segments. */
+export interface SegmentApi {
+  /**
+   * Creates a new named segment exclusively (fails with `AlreadyExists` if the name is taken), sizes it and
+   * maps it read-write. The memory is zero-filled.
+   */
+  create(name: string, size: number, options?: CreateSegmentOptions): Segment;
+  /** Opens and maps an existing named segment at the size the OS reports (`NotFound` if there is none). */
+  open(name: string): Segment;
+  /** Removes the name; mappings stay valid until closed. `NotFound` if there is no such name. */
+  unlink(name: string): void;
+  /** Creates an anonymous segment (Linux: memfd) whose `fd` a child process can inherit. */
+  createAnonymous(size: number): Segment;
+  /** Maps a segment from a handle this process inherited (e.g. fd 3 passed by `spawn`'s `stdio`). */
+  openInherited(fd: number): Segment;
+}
+
+/** What the OS says of a process. */
+export type ProcessState = 'running' | 'exited';
+
+/** Process liveness as the OS reports it (not whether the process answers: that is a protocol matter). */
+export interface ProcessApi {
+  /** `exited` when the pid no longer exists or is a zombie; `running` otherwise (even if stopped). */
+  state(pid: number): ProcessState;
+}
+
+/** Outcome of a futex wait. */
+export type FutexWaitResult = 'woken' | 'timeout' | 'not-equal';
+
+/**
+ * Futex-style wake-ups on a 32-bit word inside a segment, for native peers that signal that way.
+ * Obligation: `wait` runs off the JS thread, always with a timeout of at most `MAX_FUTEX_WAIT_MS`, so a pending
+ * wait can never keep the process from exiting for longer than that.
+ */
+export interface FutexApi {
+  /** Wakes up to `count` waiters on the 4-byte aligned word at `byteOffset`; returns how many woke. */
+  wake(segment: Segment, byteOffset: number, count: number): number;
+  /** Waits while the word at `byteOffset` equals `expected`, for at most `timeoutMs` (clamped). */
+  wait(segment: Segment, byteOffset: number, expected: number, timeoutMs: number): Promise<FutexWaitResult>;
+}
+
+/** The longest single futex wait a backend issues: bounds how long a pending wait can delay exit. */
+export const MAX_FUTEX_WAIT_MS = 250;
+
+/** Everything a backend provides. */
+export interface NativeApi {
+  readonly platform: 'linux' | 'win32' | 'darwin' | 'fake';
+  readonly segments: SegmentApi;
+  readonly processes: ProcessApi;
+  /** Present where the OS has a futex-like primitive (Linux futex, Windows WaitOnAddress is process-local). */
+  readonly futex: FutexApi | null;
+  /**
+   * The local-socket address of a channel's doorbell, for `net.createServer().listen(path)` and
+   * `net.connect(path)`: a Linux abstract socket, a Windows named pipe, a file in the temp folder on macOS.
+   */
+  doorbellPath(name: string): string;
+}
