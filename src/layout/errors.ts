@@ -1,0 +1,58 @@
+/**
+ * Errors of the layout layer. Two tiers, as in agrona: configuration mistakes throw `LayoutConfigError` at
+ * creation; bytes read from shared memory that break the layout throw `SegmentHeaderError` (when a segment is
+ * opened) or `RingCorruptError` (while a ring is used). Messages carry the facts as `key=value`.
+ */
+
+/** A caller asked for a geometry the layout cannot have (checked before anything is written). */
+export class LayoutConfigError extends Error {
+  override readonly name = 'LayoutConfigError';
+  constructor(
+    readonly code: 'InvalidCapacity' | 'InvalidMaxMessage' | 'BufferTooSmall',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What was wrong with a segment header read from shared memory. */
+export type SegmentHeaderErrorCode =
+  | 'BadMagic'
+  | 'UnsupportedVersion'
+  | 'WrongKind'
+  | 'BadHeaderLength'
+  | 'SizeMismatch'
+  | 'BadRingTable'
+  | 'BadMaxMessage';
+
+/** The segment's header is not one this version of rxshm can use: never a partial read past it. */
+export class SegmentHeaderError extends Error {
+  override readonly name = 'SegmentHeaderError';
+  constructor(
+    readonly code: SegmentHeaderErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What was wrong with a ring's positions or records. */
+export type RingCorruptCode =
+  | 'PositionOutOfRange'
+  | 'MisalignedPosition'
+  | 'LengthOutOfRange'
+  | 'RecordCrossesEnd'
+  | 'BadPadding'
+  | 'UnknownRecordType'
+  | 'MessageTooLarge';
+
+/** A ring's shared state contradicts the layout: the peer is broken or hostile. The ring must not be used again. */
+export class RingCorruptError extends Error {
+  override readonly name = 'RingCorruptError';
+  constructor(
+    readonly code: RingCorruptCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

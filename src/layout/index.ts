@@ -1,0 +1,16 @@
+/** The binary layout of rxshm segments: pure TypeScript over any ArrayBuffer (no koffi, no rxjs). */
+export * from './errors.js';
+export * from './segment-descriptor.js';
+export * from './ring-descriptor.js';
+export { RingWriter, RING_FULL, type OverflowPolicy } from './ring-writer.js';
+export { RingReader } from './ring-reader.js';
+export {
+  channelSegmentLength,
+  checkChannelGeometry,
+  initChannelSegment,
+  readChannelSegment,
+  resetRing,
+  type ChannelGeometry,
+  type ChannelLayout,
+} from './channel-segment.js';
+export { ChannelSession } from './session.js';

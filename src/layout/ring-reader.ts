@@ -1,0 +1,181 @@
+/**
+ * The consumer side of an SPSC ring. `poll()` positions a cursor on the next message (skipping padding), the
+ * caller copies or borrows the payload, then `release()` frees it.
+ *
+ * Every number read from the ring is checked before use: positions against the capacity, lengths against the
+ * used bytes, the end of the data area and the segment's maximum message, padding against the end of the data
+ * area. A violation throws RingCorruptError; nothing is read out of range and no loop depends on ring contents.
+ *
+ * Under drop-oldest the producer may advance READ_POSITION (by compare-exchange) and overwrite the record being
+ * read. So the reader re-validates when something looks wrong, and `release()` is a compare-exchange that returns
+ * false when the record was dropped meanwhile: the caller then discards what it read (it may be torn).
+ */
+import { RingCorruptError } from './errors.js';
+import {
+  RECORD_FLAGS_OFFSET,
+  RECORD_HEADER_LENGTH,
+  RECORD_LENGTH_OFFSET,
+  RECORD_TYPE_MESSAGE,
+  RECORD_TYPE_OFFSET,
+  RECORD_TYPE_PADDING,
+  recordLength,
+} from './ring-descriptor.js';
+import { RingView } from './ring-view.js';
+
+/** How often poll() re-reads a position moved by a dropping producer before calling the ring corrupt. */
+const MAX_DROP_RETRIES = 1000;
+
+/** Consumer handle over one ring; exactly one per ring across all processes. */
+export class RingReader {
+  private readonly view: RingView;
+  private read: number;
+  private next = -1;
+  /** Record type of the message under the cursor (RECORD_TYPE_MESSAGE on a channel). */
+  type = 0;
+  /** Record flags of the message under the cursor. */
+  flags = 0;
+  /** Absolute byte offset of the payload under the cursor in `bytes`. */
+  payloadOffset = 0;
+  /** Payload length of the message under the cursor. */
+  payloadLength = 0;
+  /** Messages released by this reader. */
+  messages = 0;
+
+  constructor(
+    buffer: ArrayBufferLike,
+    ringOffset: number,
+    capacity: number,
+    /** Largest payload a valid record may carry (the segment's MAX_MESSAGE). */
+    readonly maxMessage: number,
+    readonly dropOldest = false,
+  ) {
+    this.view = new RingView(buffer, ringOffset, capacity);
+    this.read = this.view.loadRead();
+  }
+
+  /** The whole buffer as bytes: the payload is `bytes.subarray(payloadOffset, payloadOffset + payloadLength)`. */
+  get bytes(): Uint8Array {
+    return this.view.bytes;
+  }
+
+  /** True when a message is ready (the cursor is on it); false when the ring is empty. */
+  poll(): boolean {
+    if (this.next >= 0) return true;
+    for (let retries = 0; ; retries++) {
+      if (this.dropOldest) this.read = this.view.loadRead();
+      const found = this.tryPosition();
+      if (found !== undefined) return found;
+      if (retries >= MAX_DROP_RETRIES) {
+        throw new RingCorruptError('PositionOutOfRange', `read position keeps moving: retries=${retries}`);
+      }
+    }
+  }
+
+  /** A copy of the payload under the cursor (safe to keep). */
+  copy(): Uint8Array {
+    return this.view.bytes.slice(this.payloadOffset, this.payloadOffset + this.payloadLength);
+  }
+
+  /** A borrowed view of the payload under the cursor: valid only until release(). */
+  borrow(): Uint8Array {
+    return this.view.bytes.subarray(this.payloadOffset, this.payloadOffset + this.payloadLength);
+  }
+
+  /**
+   * Frees the message under the cursor. Returns false (drop-oldest only) when the producer dropped it while it
+   * was being read: whatever was read must be discarded.
+   */
+  release(): boolean {
+    if (this.next < 0) throw new Error('release: no message under the cursor');
+    const next = this.next;
+    this.next = -1;
+    if (!this.advance(next)) return false;
+    this.messages++;
+    return true;
+  }
+
+  /** Announces that the consumer waits for data; poll() again after this, before sleeping. */
+  park(): void {
+    Atomics.store(this.view.words, this.view.consumerParkedIndex, 1);
+  }
+
+  unpark(): void {
+    Atomics.store(this.view.words, this.view.consumerParkedIndex, 0);
+  }
+
+  /** Wakes the producer if it waits for space: true when the caller must ring the doorbell. */
+  takeProducerParked(): boolean {
+    return Atomics.compareExchange(this.view.words, this.view.producerParkedIndex, 1, 0) === 1;
+  }
+
+  /** Bytes waiting to be read. */
+  usedBytes(): number {
+    return this.view.used(this.view.loadWrite(), this.dropOldest ? this.view.loadRead() : this.read);
+  }
+
+  /** One attempt: true/false when decided, undefined when a dropping producer moved the position (retry). */
+  private tryPosition(): boolean | undefined {
+    const { view } = this;
+    for (;;) {
+      const read = this.read;
+      const used = view.used(view.loadWrite(), read);
+      if (used === 0) return false;
+      const offset = read & view.mask;
+      const at = view.dataStart + offset;
+      const length = view.data.getUint32(at + RECORD_LENGTH_OFFSET, true);
+      const type = view.data.getUint16(at + RECORD_TYPE_OFFSET, true);
+      const problem = this.check(offset, length, type, used);
+      if (problem) {
+        if (this.dropOldest && view.loadRead() !== read) return undefined;
+        throw problem;
+      }
+      if (type === RECORD_TYPE_PADDING) {
+        if (!this.advance((read + view.capacity - offset) >>> 0)) return undefined;
+        continue;
+      }
+      this.type = type;
+      this.flags = view.data.getUint16(at + RECORD_FLAGS_OFFSET, true);
+      this.payloadOffset = at + RECORD_HEADER_LENGTH;
+      this.payloadLength = length;
+      this.next = (read + recordLength(length)) >>> 0;
+      return true;
+    }
+  }
+
+  /** The error a record header at `offset` deserves, or null when it is well-formed. */
+  private check(offset: number, length: number, type: number, used: number): RingCorruptError | null {
+    const { capacity } = this.view;
+    const facts = `offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`;
+    if (type === RECORD_TYPE_PADDING) {
+      return offset + RECORD_HEADER_LENGTH + length === capacity && capacity - offset <= used
+        ? null
+        : new RingCorruptError('BadPadding', `padding record does not end at the end of the ring: ${facts}`);
+    }
+    if (type !== RECORD_TYPE_MESSAGE) {
+      return new RingCorruptError('UnknownRecordType', `unknown record type: ${facts}`);
+    }
+    if (length > this.maxMessage) {
+      return new RingCorruptError('MessageTooLarge', `record longer than maxMessage=${this.maxMessage}: ${facts}`);
+    }
+    const size = recordLength(length);
+    if (size > used) return new RingCorruptError('LengthOutOfRange', `record longer than the used bytes: ${facts}`);
+    if (offset + size > capacity) {
+      return new RingCorruptError('RecordCrossesEnd', `record crosses the end of the ring: ${facts}`);
+    }
+    return null;
+  }
+
+  /** Moves READ_POSITION to `next`; under drop-oldest by compare-exchange (false if the producer moved it). */
+  private advance(next: number): boolean {
+    const { words, readIndex } = this.view;
+    if (!this.dropOldest) {
+      Atomics.store(words, readIndex, next | 0);
+      this.read = next;
+      return true;
+    }
+    const expected = this.read;
+    const seen = Atomics.compareExchange(words, readIndex, expected | 0, next | 0) >>> 0;
+    this.read = seen === expected ? next : seen;
+    return seen === expected;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Segment header descriptor: byte offsets of every field of the 256-byte header at the start of a segment.
+ * Normative spec: docs/LAYOUT.md. Everything is little-endian and fixed-width; no pointers.
+ *
+ * ```
+ *  0               4       6       8               12              16
+ *  +---------------+-------+-------+---------------+---------------+
+ *  | MAGIC "RXSH"  |VERSION| KIND  | HEADER_LENGTH |  RING_COUNT   |   line 0: identity,
+ *  +---------------+-------+-------+---------------+---------------+   written once by the creator,
+ *  | SEGMENT_SIZE (u64)            |  MAX_MESSAGE  |  CREATOR_PID  |   MAGIC last
+ *  +-------------------------------+---------------+---------------+
+ *  | TOKEN (u64)                   |  reserved to 64                |
+ *  +===============================+================================+
+ *  | GENERATION | SERVER_STATE | CLIENT_STATE | SERVER_PID | CLIENT_PID | CLOSE_FLAGS | reserved  line 1 (64)
+ *  +==================================================================+
+ *  | ring table: RING_COUNT entries of 16 bytes (OFFSET u32, CAPACITY u32, reserved u64)   lines 2-3 (128)
+ *  +------------------------------------------------------------------+
+ * ```
+ */
+
+/** "RXSH" read as a little-endian u32: bytes 0x52 0x58 0x53 0x48. */
+export const SEGMENT_MAGIC = 0x48535852;
+/** Layout version this code writes and reads. */
+export const LAYOUT_VERSION = 1;
+/** Segment kind: a duplex channel (two SPSC rings). */
+export const KIND_CHANNEL = 1;
+
+/** Cache line size the layout aligns shared hot fields to. */
+export const CACHE_LINE = 64;
+
+/** u32: SEGMENT_MAGIC once the creator has finished initialising the header. */
+export const MAGIC_OFFSET = 0;
+/** u16: LAYOUT_VERSION. */
+export const VERSION_OFFSET = MAGIC_OFFSET + 4;
+/** u16: segment kind (KIND_CHANNEL). */
+export const KIND_OFFSET = VERSION_OFFSET + 2;
+/** u32: length of this header in bytes (SEGMENT_HEADER_LENGTH). */
+export const HEADER_LENGTH_OFFSET = KIND_OFFSET + 2;
+/** u32: number of entries in the ring table. */
+export const RING_COUNT_OFFSET = HEADER_LENGTH_OFFSET + 4;
+/** u64: total size of the segment in bytes. */
+export const SEGMENT_SIZE_OFFSET = RING_COUNT_OFFSET + 4;
+/** u32: largest message payload a producer may write, in bytes. */
+export const MAX_MESSAGE_OFFSET = SEGMENT_SIZE_OFFSET + 8;
+/** u32: pid of the process that created the segment. */
+export const CREATOR_PID_OFFSET = MAX_MESSAGE_OFFSET + 4;
+/** u64: random token a client proves it read the segment with (the segment is 0600, the doorbell is not). */
+export const TOKEN_OFFSET = CREATOR_PID_OFFSET + 4;
+
+/** u32: bumped by the server each time it accepts a client; the rings are reset before the bump. */
+export const GENERATION_OFFSET = CACHE_LINE;
+/** u32: SERVER_STATE_* value. */
+export const SERVER_STATE_OFFSET = GENERATION_OFFSET + 4;
+/** u32: CLIENT_STATE_* value. */
+export const CLIENT_STATE_OFFSET = SERVER_STATE_OFFSET + 4;
+/** u32: pid of the serving process. */
+export const SERVER_PID_OFFSET = CLIENT_STATE_OFFSET + 4;
+/** u32: pid of the connected client, 0 when none. */
+export const CLIENT_PID_OFFSET = SERVER_PID_OFFSET + 4;
+/** u32: bit 0 the server sent Close, bit 1 the client sent Close (advisory: the Close frame is authoritative). */
+export const CLOSE_FLAGS_OFFSET = CLIENT_PID_OFFSET + 4;
+
+/** Start of the ring table. */
+export const RING_TABLE_OFFSET = 2 * CACHE_LINE;
+/** Bytes per ring-table entry. */
+export const RING_ENTRY_LENGTH = 16;
+/** u32 within an entry: byte offset of the ring header from the start of the segment. */
+export const RING_ENTRY_OFFSET_OFFSET = 0;
+/** u32 within an entry: data capacity of the ring in bytes (a power of two). */
+export const RING_ENTRY_CAPACITY_OFFSET = 4;
+/** Most ring-table entries that fit in the header. */
+export const MAX_RING_COUNT = (2 * CACHE_LINE) / RING_ENTRY_LENGTH;
+
+/** Total length of the segment header; the first ring starts here. */
+export const SEGMENT_HEADER_LENGTH = 4 * CACHE_LINE;
+
+/** SERVER_STATE values. */
+export const SERVER_STATE_NONE = 0;
+export const SERVER_STATE_LISTENING = 1;
+export const SERVER_STATE_CONNECTED = 2;
+export const SERVER_STATE_CLOSED = 3;
+/** CLIENT_STATE values. */
+export const CLIENT_STATE_NONE = 0;
+export const CLIENT_STATE_CONNECTED = 1;
+export const CLIENT_STATE_CLOSED = 2;
+
+/** Ring index of the server-to-client ring in a channel. */
+export const SERVER_TO_CLIENT_RING = 0;
+/** Ring index of the client-to-server ring in a channel. */
+export const CLIENT_TO_SERVER_RING = 1;
+
+/** Byte offset of ring-table entry `index`. */
+export function ringEntryOffset(index: number): number {
+  return RING_TABLE_OFFSET + index * RING_ENTRY_LENGTH;
+}
