@@ -13,7 +13,7 @@
  * ring header (128 bytes)
  *  0              4                8                16              24              32        64
  *  +--------------+----------------+----------------+---------------+---------------+---------+
- *  |WRITE_POSITION|PRODUCER_PARKED | MESSAGES (u64) |  BYTES (u64)  | DROPPED (u64) |reserved |  producer line
+ *  |WRITE_POSITION|PRODUCER_PARKED | MESSAGES (u64) |  BYTES (u64)  | DROPPED (u64) |FLAGS|res|  producer line
  *  +--------------+----------------+----------------+---------------+---------------+---------+
  *  |READ_POSITION |CONSUMER_PARKED | reserved to 128                                          |  consumer line
  *  +--------------+----------------+----------------------------------------------------------+
@@ -37,6 +37,11 @@ export const MESSAGES_OFFSET = PRODUCER_PARKED_OFFSET + 4;
 export const BYTES_OFFSET = MESSAGES_OFFSET + 8;
 /** u64: messages the producer dropped under the drop-oldest policy; advisory like MESSAGES. */
 export const DROPPED_OFFSET = BYTES_OFFSET + 8;
+
+/** u32: producer flags, written by the producer when it attaches; PRODUCER_FLAG_* bits. */
+export const PRODUCER_FLAGS_OFFSET = DROPPED_OFFSET + 8;
+/** Producer flag: the producer may drop the oldest records (drop-oldest), so READ_POSITION moves under the consumer. */
+export const PRODUCER_FLAG_DROP_OLDEST = 1;
 
 /** u32: consumer's free-running position of the next record to read, in bytes. */
 export const READ_POSITION_OFFSET = 64;

@@ -12,6 +12,7 @@
  */
 import { RingCorruptError } from './errors.js';
 import {
+  PRODUCER_FLAG_DROP_OLDEST,
   RECORD_FLAGS_OFFSET,
   RECORD_HEADER_LENGTH,
   RECORD_LENGTH_OFFSET,
@@ -106,6 +107,11 @@ export class RingReader {
   /** Wakes the producer if it waits for space: true when the caller must ring the doorbell. */
   takeProducerParked(): boolean {
     return Atomics.compareExchange(this.view.words, this.view.producerParkedIndex, 1, 0) === 1;
+  }
+
+  /** True when the producer announced drop-oldest: a borrowed view may then be overwritten while in use. */
+  producerDropsOldest(): boolean {
+    return (Atomics.load(this.view.words, this.view.producerFlagsIndex) & PRODUCER_FLAG_DROP_OLDEST) !== 0;
   }
 
   /** Bytes waiting to be read. */

@@ -6,6 +6,7 @@
 import { LayoutConfigError, RingCorruptError } from './errors.js';
 import {
   CONSUMER_PARKED_OFFSET,
+  PRODUCER_FLAGS_OFFSET,
   PRODUCER_PARKED_OFFSET,
   READ_POSITION_OFFSET,
   RING_HEADER_LENGTH,
@@ -35,6 +36,7 @@ export class RingView {
   readonly readIndex: number;
   readonly producerParkedIndex: number;
   readonly consumerParkedIndex: number;
+  readonly producerFlagsIndex: number;
 
   constructor(
     readonly buffer: ArrayBufferLike,
@@ -59,6 +61,7 @@ export class RingView {
     this.readIndex = (ringOffset + READ_POSITION_OFFSET) >> 2;
     this.producerParkedIndex = (ringOffset + PRODUCER_PARKED_OFFSET) >> 2;
     this.consumerParkedIndex = (ringOffset + CONSUMER_PARKED_OFFSET) >> 2;
+    this.producerFlagsIndex = (ringOffset + PRODUCER_FLAGS_OFFSET) >> 2;
   }
 
   loadWrite(): number {

@@ -12,6 +12,7 @@ import {
   BYTES_OFFSET,
   DROPPED_OFFSET,
   MESSAGES_OFFSET,
+  PRODUCER_FLAG_DROP_OLDEST,
   RECORD_HEADER_LENGTH,
   RECORD_LENGTH_OFFSET,
   RECORD_TYPE_MESSAGE,
@@ -47,6 +48,7 @@ export class RingWriter {
     this.write = this.view.loadWrite();
     this.cachedRead = this.view.loadRead();
     this.view.used(this.write, this.cachedRead);
+    Atomics.store(this.view.words, this.view.producerFlagsIndex, dropOldest ? PRODUCER_FLAG_DROP_OLDEST : 0);
   }
 
   get capacity(): number {
