@@ -8,6 +8,10 @@
  *   (unlink only removes the name; the creator unlinks, everyone closes).
  * - A new segment is zero-filled.
  * - No backend leaves a koffi `.async` call pending without a timeout: a process can always exit.
+ *
+ * Errors: segment operations throw `CreateSegmentError` (create, createAnonymous), `OpenSegmentError` (open),
+ * `UnlinkSegmentError` (unlink), `MapSegmentError` (openInherited), all `SegmentError`s with a `code`, the segment
+ * name and the errno; names and sizes are validated before any system call, identically in every backend.
  */
 
 /** Options for creating a named segment. */
@@ -49,9 +53,15 @@ export interface SegmentApi {
   open(name: string): Segment;
   /** Removes the name; mappings stay valid until closed. `NotFound` if there is no such name. */
   unlink(name: string): void;
-  /** Creates an anonymous segment (Linux: memfd) whose `fd` a child process can inherit. */
+  /**
+   * Creates an anonymous segment (Linux: memfd, close-on-exec) whose `fd` a child process can inherit through
+   * `spawn(..., { stdio: ['ignore', 'inherit', 'inherit', seg.fd] })` (it appears as fd 3 in the child).
+   */
   createAnonymous(size: number): Segment;
-  /** Maps a segment from a handle this process inherited (e.g. fd 3 passed by `spawn`'s `stdio`). */
+  /**
+   * Maps a segment from a handle this process inherited (e.g. fd 3 passed by `spawn`'s `stdio`), at the size the OS
+   * reports. Takes ownership of the handle: the segment's `close()` closes it, and so does a failed mapping.
+   */
   openInherited(fd: number): Segment;
 }
 
@@ -60,7 +70,11 @@ export type ProcessState = 'running' | 'exited';
 
 /** Process liveness as the OS reports it (not whether the process answers: that is a protocol matter). */
 export interface ProcessApi {
-  /** `exited` when the pid no longer exists or is a zombie; `running` otherwise (even if stopped). */
+  /**
+   * `exited` when the pid no longer exists or is a zombie; `running` otherwise (even if stopped, or owned by another
+   * user). Throws RangeError for a pid that is not a positive integer (0 and negatives name process groups).
+   * Pids are reused: a pid read long after its process died may name another one.
+   */
   state(pid: number): ProcessState;
 }
 
@@ -75,7 +89,11 @@ export type FutexWaitResult = 'woken' | 'timeout' | 'not-equal';
 export interface FutexApi {
   /** Wakes up to `count` waiters on the 4-byte aligned word at `byteOffset`; returns how many woke. */
   wake(segment: Segment, byteOffset: number, count: number): number;
-  /** Waits while the word at `byteOffset` equals `expected`, for at most `timeoutMs` (clamped). */
+  /**
+   * Waits while the word at `byteOffset` equals `expected`, for at most `timeoutMs` (clamped to
+   * 0..MAX_FUTEX_WAIT_MS). `not-equal`: the word differed when the wait began. `woken` may be spurious (e.g. a
+   * signal): callers re-check the word and wait again. Rejects with SegmentClosedError or RangeError on bad input.
+   */
   wait(segment: Segment, byteOffset: number, expected: number, timeoutMs: number): Promise<FutexWaitResult>;
 }
 
@@ -92,6 +110,12 @@ export interface NativeApi {
   /**
    * The local-socket address of a channel's doorbell, for `net.createServer().listen(path)` and
    * `net.connect(path)`: a Linux abstract socket, a Windows named pipe, a file in the temp folder on macOS.
+   * - linux: `'\0rxshm.' + name` (abstract namespace: no file, gone with the listener); if that exceeds sun_path's
+   *   107 usable bytes, `'\0rxshm.#' + sha256(name)` as 32 hex digits.
+   * - win32: `'\\\\.\\pipe\\rxshm.' + name`.
+   * - darwin: `path.join(os.tmpdir(), 'rxshm.' + name + '.sock')`, hashed like Linux beyond sun_path's 104 bytes;
+   *   the listener unlinks it on close.
+   * The fake adds a per-instance prefix so two fakes never share a socket.
    */
   doorbellPath(name: string): string;
 }

@@ -1,0 +1,180 @@
+/**
+ * Typed errors of the native layer: one class per segment operation, each with a `code`, the segment's name and
+ * the OS `errno`, mapped from errno in ONE table ({@link ERRNO_TABLE}) so every backend reports the same codes.
+ *
+ * Cross-process invariants relied on: none. Errors describe this process's view of one call; errno numbers are
+ * the running OS's (`os.constants.errno`), which the fake reuses so its errors read exactly like the real ones.
+ */
+import { constants } from 'node:os';
+
+/** What went wrong, independent of the OS. */
+export type SegmentErrorCode =
+  | 'AlreadyExists'
+  | 'NotFound'
+  | 'PermissionDenied'
+  | 'InvalidName'
+  | 'NameTooLong'
+  | 'InvalidSize'
+  | 'TooLarge'
+  | 'InvalidHandle'
+  | 'TooManyHandles'
+  | 'Unknown';
+
+/** The public operation that failed; it picks the error class and the verb of the message. */
+export type SegmentOperation = 'create' | 'open' | 'unlink' | 'map';
+
+/**
+ * errno name -> code, for a call about a name (shm_open, shm_unlink, memfd_create) and for a call about the size or
+ * the mapping (ftruncate, lseek, mmap): EINVAL means a bad name for the first and a bad size for the second.
+ */
+export const ERRNO_TABLE: Readonly<Record<string, readonly [onName: SegmentErrorCode, onSize: SegmentErrorCode]>> = {
+  EEXIST: ['AlreadyExists', 'AlreadyExists'],
+  ENOENT: ['NotFound', 'NotFound'],
+  EACCES: ['PermissionDenied', 'PermissionDenied'],
+  EPERM: ['PermissionDenied', 'PermissionDenied'],
+  EINVAL: ['InvalidName', 'TooLarge'],
+  ENAMETOOLONG: ['NameTooLong', 'NameTooLong'],
+  EFBIG: ['TooLarge', 'TooLarge'],
+  ENOMEM: ['TooLarge', 'TooLarge'],
+  ENOSPC: ['TooLarge', 'TooLarge'],
+  EOVERFLOW: ['TooLarge', 'TooLarge'],
+  EMFILE: ['TooManyHandles', 'TooManyHandles'],
+  ENFILE: ['TooManyHandles', 'TooManyHandles'],
+  EBADF: ['InvalidHandle', 'InvalidHandle'],
+  ESPIPE: ['InvalidHandle', 'InvalidHandle'],
+  ENODEV: ['InvalidHandle', 'InvalidHandle'],
+};
+
+const REASONS: Readonly<Record<SegmentErrorCode, string>> = {
+  AlreadyExists: 'it already exists',
+  NotFound: 'it does not exist',
+  PermissionDenied: 'permission was denied',
+  InvalidName: 'the name is invalid',
+  NameTooLong: 'the name is too long',
+  InvalidSize: 'the size is invalid',
+  TooLarge: 'the size is too large',
+  InvalidHandle: 'the handle is not an open, mappable file descriptor',
+  TooManyHandles: 'too many files are open',
+  Unknown: 'of an unexpected error',
+};
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v, k]));
+
+/** The symbolic name of an errno number on this OS (`17` -> `EEXIST` on Linux), or `errno N`. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+}
+
+/** Facts a backend knows when a call fails. */
+export interface SegmentErrorFacts {
+  /** The segment's name, or null for an anonymous or inherited one. */
+  readonly segment: string | null;
+  /** Replaces the quoted name in the message, e.g. `inherited fd 3`. */
+  readonly subject?: string;
+  /** Extra facts, e.g. `size=0`. */
+  readonly detail?: string;
+  readonly errno?: number;
+  /** The failing system call when it is not the operation's obvious one (e.g. `mmap` during create). */
+  readonly syscall?: string;
+}
+
+/** Base class of every segment error: `instanceof SegmentError` catches them all. */
+export class SegmentError extends Error {
+  readonly code: SegmentErrorCode;
+  readonly segment: string | null;
+  readonly errno: number | undefined;
+  readonly operation: SegmentOperation;
+  constructor(operation: SegmentOperation, code: SegmentErrorCode, facts: SegmentErrorFacts) {
+    const subject = facts.subject ?? (facts.segment === null ? 'anonymous shared memory' : `shared memory "${facts.segment}"`);
+    const detail = facts.detail === undefined ? '' : ` (${facts.detail})`;
+    const os = facts.errno === undefined ? '' : ` (${facts.syscall ? `${facts.syscall}: ` : ''}${errnoName(facts.errno)})`;
+    super(`Unable to ${operation} ${subject} since ${REASONS[code]}${detail}${os}`);
+    this.name = new.target.name;
+    this.code = code;
+    this.segment = facts.segment;
+    this.errno = facts.errno;
+    this.operation = operation;
+  }
+}
+
+/**
+ * `create` or `createAnonymous` failed.
+ * @example
+ * try { native.segments.create('x', 4096); } catch (e) { if (e instanceof CreateSegmentError && e.code === 'AlreadyExists') { ... } }
+ */
+export class CreateSegmentError extends SegmentError {
+  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('create', code, facts); }
+}
+
+/**
+ * `open` failed (`NotFound`, `PermissionDenied`, `InvalidSize` for a segment of size 0 not yet sized by its creator).
+ * @example
+ * try { native.segments.open('x'); } catch (e) { if (e instanceof OpenSegmentError && e.code === 'NotFound') retryLater(); }
+ */
+export class OpenSegmentError extends SegmentError {
+  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('open', code, facts); }
+}
+
+/**
+ * `unlink` failed.
+ * @example
+ * try { native.segments.unlink('x'); } catch (e) { if (!(e instanceof UnlinkSegmentError && e.code === 'NotFound')) throw e; }
+ */
+export class UnlinkSegmentError extends SegmentError {
+  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('unlink', code, facts); }
+}
+
+/**
+ * `openInherited` failed: the handle is not open (`InvalidHandle`), empty (`InvalidSize`) or cannot be mapped.
+ * @example
+ * try { native.segments.openInherited(3); } catch (e) { if (e instanceof MapSegmentError) console.error(e.message); }
+ */
+export class MapSegmentError extends SegmentError {
+  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('map', code, facts); }
+}
+
+const CLASSES = { create: CreateSegmentError, open: OpenSegmentError, unlink: UnlinkSegmentError, map: MapSegmentError };
+
+/** The error of `operation` with a given code (validation failures, no system call involved). */
+export function segmentError(operation: SegmentOperation, code: SegmentErrorCode, facts: SegmentErrorFacts): SegmentError {
+  return new CLASSES[operation](code, facts);
+}
+
+/** The error of `operation` for an errno returned by a name call or a size/mapping call. */
+export function segmentErrorFromErrno(
+  operation: SegmentOperation,
+  errno: number,
+  kind: 'name' | 'size',
+  facts: Omit<SegmentErrorFacts, 'errno'>,
+): SegmentError {
+  const row = ERRNO_TABLE[errnoName(errno)];
+  const code = row === undefined ? 'Unknown' : row[kind === 'name' ? 0 : 1];
+  return segmentError(operation, code, { ...facts, errno });
+}
+
+/**
+ * `Segment.buffer` was read after `close()`: the memory is unmapped, so no new view may be made.
+ * @example
+ * seg.close(); try { seg.buffer; } catch (e) { e instanceof SegmentClosedError; }
+ */
+export class SegmentClosedError extends Error {
+  readonly code = 'Closed' as const;
+  readonly errno: undefined = undefined;
+  constructor(readonly segment: string | null) {
+    super(`Unable to use ${segment === null ? 'anonymous shared memory' : `shared memory "${segment}"`} since this handle is closed`);
+    this.name = 'SegmentClosedError';
+  }
+}
+
+/**
+ * No native backend for this OS (or its FFI could not load); thrown at first use, never at import.
+ * @example
+ * try { native.segments; } catch (e) { if (e instanceof UnsupportedPlatformError) useFake(); }
+ */
+export class UnsupportedPlatformError extends Error {
+  readonly code = 'UnsupportedPlatform' as const;
+  constructor(readonly platform: string, cause?: unknown) {
+    super(`rxshm has no native backend for platform "${platform}"${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
+    this.name = 'UnsupportedPlatformError';
+  }
+}

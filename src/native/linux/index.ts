@@ -1,0 +1,25 @@
+/**
+ * The Linux backend: POSIX shm and memfd segments, /proc liveness, futex wake-ups, abstract-socket doorbells.
+ *
+ * Cross-process invariants: see `../contract.ts`; each module here states the kernel behaviour it relies on.
+ * Only `../index.ts` imports this module, and only on Linux, so koffi's binary never loads elsewhere.
+ */
+import type { NativeApi } from '../contract.js';
+import { linuxDoorbellPath } from '../doorbell.js';
+import { linuxFutex } from './futex.js';
+import { SYS_FUTEX } from './libc.js';
+import { linuxProcesses } from './processes.js';
+import { linuxSegments } from './segments.js';
+
+/**
+ * The Linux implementation of the native contract.
+ * @example
+ * const seg = linuxNative.segments.createAnonymous(4096);
+ */
+export const linuxNative: NativeApi = {
+  platform: 'linux',
+  segments: linuxSegments,
+  processes: linuxProcesses,
+  futex: SYS_FUTEX === null ? null : linuxFutex(SYS_FUTEX),
+  doorbellPath: (name: string) => linuxDoorbellPath(name),
+};

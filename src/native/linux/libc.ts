@@ -1,0 +1,84 @@
+/**
+ * koffi bindings to glibc's libc.so.6, loaded on first use so importing rxshm costs no dlopen.
+ *
+ * Cross-process invariants relied on: `MAP_SHARED` mappings of one shm/memfd file are the same physical pages in
+ * every process; futex words in them are keyed by (inode, offset), so FUTEX_WAIT/WAKE without FUTEX_PRIVATE_FLAG
+ * work across processes. errno is read with `koffi.errno()` right after the failing call and never later.
+ */
+import koffi from 'koffi';
+
+export const O_RDWR = 0o2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const MAP_SHARED = 1;
+export const SEEK_END = 2;
+export const MFD_CLOEXEC = 1;
+export const FUTEX_WAIT = 0;
+export const FUTEX_WAKE = 1;
+
+/** syscall number of futex: it differs per architecture; null where this backend does not know it. */
+export const SYS_FUTEX: number | null = process.arch === 'x64' ? 202 : process.arch === 'arm64' ? 98 : null;
+
+/** `mmap`'s failure value ((void *)-1) as an address: all ones at the pointer width. */
+export const MAP_FAILED = (1n << BigInt(8 * koffi.sizeof('void *'))) - 1n;
+
+/** `struct timespec` on LP64 Linux (x86_64, arm64): two 64-bit fields. */
+export interface Timespec { tv_sec: number; tv_nsec: number }
+
+export interface Libc {
+  shm_open(name: string, oflag: number, mode: number): number;
+  shm_unlink(name: string): number;
+  memfd_create(name: string, flags: number): number;
+  ftruncate(fd: number, length: number): number;
+  lseek(fd: number, offset: number, whence: number): number;
+  mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): unknown;
+  munmap(addr: bigint, length: number): number;
+  close(fd: number): number;
+  kill(pid: number, sig: number): number;
+  /** syscall(SYS_futex, ...) with a fixed prototype: koffi has no `.async` for variadic functions, and glibc's
+   * `syscall` is an assembly stub that reads integer registers only, so the fixed form is ABI-compatible. */
+  futex: ((nr: number, uaddr: bigint, op: number, val: number, timeout: Timespec | null, uaddr2: null, val3: number) => number) & {
+    async(nr: number, uaddr: bigint, op: number, val: number, timeout: Timespec | null, uaddr2: null, val3: number,
+      callback: (err: unknown, result: number) => void): void;
+  };
+}
+
+let loaded: Libc | null = null;
+
+/** The bindings, loaded on first call. */
+export function libc(): Libc {
+  if (loaded !== null) return loaded;
+  const lib = koffi.load('libc.so.6');
+  const timespec = koffi.struct('rxshm_timespec', { tv_sec: 'int64_t', tv_nsec: 'int64_t' });
+  loaded = {
+    shm_open: lib.func('int shm_open(const char *name, int oflag, uint32_t mode)'),
+    shm_unlink: lib.func('int shm_unlink(const char *name)'),
+    memfd_create: lib.func('int memfd_create(const char *name, unsigned int flags)'),
+    ftruncate: lib.func('int ftruncate(int fd, int64_t length)'),
+    lseek: lib.func('int64_t lseek(int fd, int64_t offset, int whence)'),
+    mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
+    munmap: lib.func('int munmap(void *addr, size_t length)'),
+    close: lib.func('int close(int fd)'),
+    kill: lib.func('int kill(int pid, int sig)'),
+    futex: lib.func('syscall', 'long', ['long', 'void *', 'int', 'int', koffi.pointer(timespec), 'void *', 'int']),
+  } as Libc;
+  return loaded;
+}
+
+/** errno of the call that just failed on this thread. */
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+/** The address a `void *` result denotes (koffi 3 returns a bigint; older versions an external). */
+export function addressOf(pointer: unknown): bigint {
+  if (pointer === null) return 0n;
+  return typeof pointer === 'bigint' ? pointer : koffi.address(pointer);
+}
+
+/** An ArrayBuffer over `length` bytes at `address`; it does not own the memory. */
+export function viewOf(address: bigint, length: number): ArrayBuffer {
+  return koffi.view(address, length);
+}

@@ -1,0 +1,107 @@
+/**
+ * Named (POSIX shm, `/dev/shm/<name>`) and anonymous (memfd) segments on Linux.
+ *
+ * Cross-process invariants relied on: `shm_open(O_CREAT | O_EXCL)` makes exactly one creator win a name; a new file
+ * is zero-filled by `ftruncate`; an fd inherited through `spawn`'s `stdio` names the same memfd in the child (Node
+ * dup2()s it, which clears CLOEXEC on the child's copy, so the parent's MFD_CLOEXEC only stops leaks to other children).
+ */
+import type { CreateSegmentOptions, Segment, SegmentApi } from '../contract.js';
+import { constants } from 'node:os';
+import { segmentError, segmentErrorFromErrno, type SegmentError } from '../errors.js';
+import { validateName } from '../names.js';
+import { validateMode, validateSize } from '../validate.js';
+import { lastErrno, libc, MFD_CLOEXEC, O_CREAT, O_EXCL, O_RDWR } from './libc.js';
+import { mapFd, sizeOfFd, type MapContext } from './segment.js';
+
+/** Default permission bits: owner read/write only (the umask may remove more). */
+export const DEFAULT_SEGMENT_MODE = 0o600;
+
+const posixName = (name: string): string => `/${name}`;
+
+/** Sizes and maps a fresh fd; on failure closes it (and lets the caller unlink) before rethrowing. */
+function sizeAndMap(fd: number, size: number, context: MapContext): Segment {
+  const c = libc();
+  try {
+    if (c.ftruncate(fd, size) < 0) {
+      throw segmentErrorFromErrno(context.operation, lastErrno(), 'size', { ...context, detail: `size=${size}`, syscall: 'ftruncate' });
+    }
+    return mapFd(fd, size, context);
+  } catch (error) {
+    c.close(fd);
+    throw error;
+  }
+}
+
+/** Maps an fd at the size the OS reports; `InvalidSize` for an empty file. Closes the fd on failure. */
+function mapExisting(fd: number, context: MapContext): Segment {
+  try {
+    const size = sizeOfFd(fd, context);
+    if (size === 0) throw segmentError(context.operation, 'InvalidSize', { ...context, detail: 'size=0: not sized yet by its creator' });
+    validateSize(size, context.operation, context.segment, context.subject);
+    return mapFd(fd, size, context);
+  } catch (error) {
+    libc().close(fd);
+    throw error;
+  }
+}
+
+/**
+ * The Linux segment API.
+ * @example
+ * const seg = linuxSegments.create('rxshm.demo', 4096);
+ * try { new Int32Array(seg.buffer)[0] = 1; } finally { seg.close(); linuxSegments.unlink('rxshm.demo'); }
+ */
+export const linuxSegments: SegmentApi = {
+  create(name: string, size: number, options: CreateSegmentOptions = {}): Segment {
+    validateName(name, 'create');
+    validateSize(size, 'create', name);
+    const mode = options.mode ?? DEFAULT_SEGMENT_MODE;
+    validateMode(mode);
+    const c = libc();
+    const fd = c.shm_open(posixName(name), O_CREAT | O_EXCL | O_RDWR, mode);
+    if (fd < 0) throw segmentErrorFromErrno('create', lastErrno(), 'name', { segment: name });
+    try {
+      return sizeAndMap(fd, size, { operation: 'create', segment: name });
+    } catch (error) {
+      // O_EXCL made this name ours: remove it so a failed create leaves nothing in /dev/shm.
+      c.shm_unlink(posixName(name));
+      throw error;
+    }
+  },
+
+  open(name: string): Segment {
+    validateName(name, 'open');
+    const fd = libc().shm_open(posixName(name), O_RDWR, 0);
+    if (fd < 0) throw segmentErrorFromErrno('open', lastErrno(), 'name', { segment: name });
+    return mapExisting(fd, { operation: 'open', segment: name });
+  },
+
+  unlink(name: string): void {
+    validateName(name, 'unlink');
+    if (libc().shm_unlink(posixName(name)) < 0) throw segmentErrorFromErrno('unlink', lastErrno(), 'name', { segment: name });
+  },
+
+  createAnonymous(size: number): Segment {
+    validateSize(size, 'create', null);
+    const fd = libc().memfd_create('rxshm', MFD_CLOEXEC);
+    if (fd < 0) throw segmentErrorFromErrno('create', lastErrno(), 'name', { segment: null, syscall: 'memfd_create' });
+    return sizeAndMap(fd, size, { operation: 'create', segment: null });
+  },
+
+  /** Takes ownership of `fd`: the segment's `close()` closes it, also when mapping fails. */
+  openInherited(fd: number): Segment {
+    const subject = `inherited shared memory fd ${String(fd)}`;
+    if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+      throw segmentError('map', 'InvalidHandle', { segment: null, subject, detail: 'expected a non-negative integer fd' });
+    }
+    const context: MapContext = { operation: 'map', segment: null, subject };
+    try {
+      sizeOfFd(fd, context);
+    } catch (error) {
+      // EBADF: nothing is open under that number, and closing it could race a libuv thread that just opened one.
+      if ((error as SegmentError).errno !== constants.errno.EBADF) libc().close(fd);
+      throw error;
+    }
+    return mapExisting(fd, context);
+  },
+};
