@@ -1,0 +1,69 @@
+/**
+ * Baseline: a Unix domain socket through `net`, length-framed. The harness listens, the peer connects and
+ * echoes (round trip) or counts (throughput). Every send builds its frame, as a real sender would.
+ */
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { Contender, Session } from '../lib/contender.js';
+import { encodeFrame, FrameReader } from '../lib/frames.js';
+import { measureIdle } from '../lib/idle.js';
+import { isPayload } from '../lib/payload.js';
+import { startNodePeer } from '../lib/peer.js';
+import { summarizeNs } from '../lib/stats.js';
+
+const PEER = new URL('../peers/unix-socket-peer.ts', import.meta.url).pathname;
+
+export const contenders: Contender[] = [{
+  name: 'unix-socket',
+  label: 'Unix socket (net)',
+  order: 60,
+  async open(ctx): Promise<Session> {
+    const path = join(ctx.tmpDir, 'bench.sock');
+    const server = createServer();
+    server.listen(path);
+    await once(server, 'listening');
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const peer = await startNodePeer(PEER, [path]).catch(async (e: unknown) => { server.close(); throw e; });
+    const [socket] = await accepted;
+    server.close(); // one connection is all we need; closing early frees the path
+
+    let onFrame: (frame: Buffer) => void = () => undefined;
+    const reader = new FrameReader((frame) => onFrame(frame));
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', () => { /* the peer going away is reported through its control channel */ });
+    const nextFrame = () => new Promise<Buffer>((resolve) => { onFrame = resolve; });
+
+    return {
+      async roundTrip(payload, iterations) {
+        const samples = new Float64Array(iterations);
+        for (let i = 0; i < iterations; i++) {
+          const t0 = process.hrtime.bigint();
+          const reply = nextFrame();
+          socket.write(encodeFrame(payload));
+          const echoed = await reply;
+          samples[i] = Number(process.hrtime.bigint() - t0);
+          if (i === 0 && !isPayload(echoed)) throw new Error('unix-socket: echoed payload differs');
+        }
+        return { iterations, ...summarizeNs(samples) };
+      },
+      async throughput(payload, messages) {
+        await peer.request({ cmd: 'expect', count: messages });
+        const t0 = process.hrtime.bigint();
+        // Write as fast as the socket accepts; `false` means the kernel buffer is full: wait for 'drain'.
+        for (let i = 0; i < messages; i++) {
+          if (!socket.write(encodeFrame(payload))) await once(socket, 'drain');
+        }
+        await peer.request({ cmd: 'wait' });
+        return { messages, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+      },
+      idle: (ms) => measureIdle(ms, () => peer.cpuSeconds()),
+      async close() {
+        socket.destroy();
+        await peer.kill();
+        await rm(path, { force: true });
+      },
+    };
+  },
+}];

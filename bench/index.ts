@@ -1,0 +1,82 @@
+/**
+ * rxshm benchmark harness (issue 6): `node --import tsx bench/index.ts [--quick] [--only a,b] [--out DIR]`.
+ *
+ * Discovers the contenders in bench/contenders/, runs each through every section it implements (round trip,
+ * throughput, request/response, idle CPU), prints a Markdown report on stdout with progress on stderr, and
+ * writes latest.json, latest.md and latest.svg. Every child process is tracked and killed before exit; a
+ * contender that fails becomes a note and the run goes on.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from './lib/args.js';
+import type { BenchContext } from './lib/contender.js';
+import { discover } from './lib/discover.js';
+import { machine } from './lib/machine.js';
+import { toMarkdown } from './lib/markdown.js';
+import { runContender, stepsPerContender } from './lib/measure.js';
+import { killAllChildren } from './lib/peer.js';
+import { FULL_PLAN, QUICK_PLAN } from './lib/plan.js';
+import { Progress } from './lib/progress.js';
+import type { Results } from './lib/results.js';
+import { toSvg } from './lib/svg.js';
+import { computeTargets } from './lib/targets.js';
+
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2), join(BENCH_DIR, 'results'));
+  const plan = args.quick ? QUICK_PLAN : FULL_PLAN;
+  const found = await discover(join(BENCH_DIR, 'contenders'));
+  const unknown = (args.only ?? []).filter((n) => !found.contenders.some((c) => c.name === n));
+  if (unknown.length > 0) throw new Error(`unknown contender: names=${unknown.join(',')}; known=${found.contenders.map((c) => c.name).join(',')}`);
+  const selected = found.contenders.filter((c) => !args.only || args.only.includes(c.name));
+
+  const results: Results = {
+    machine: machine(), plan, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], targets: [],
+    notes: [...found.failures],
+  };
+  const progress = new Progress(selected.length * stepsPerContender({ plan }));
+  for (const f of found.failures) progress.log(`note: ${f}`);
+  const root = mkdtempSync(join(tmpdir(), 'rxshm-bench-'));
+  try {
+    for (const contender of selected) {
+      const tmpDir = mkdtempSync(join(root, `${contender.name}-`));
+      const ctx: BenchContext = {
+        plan, tmpDir, benchDir: BENCH_DIR,
+        note: (text) => { if (!results.notes.includes(text)) results.notes.push(text); },
+      };
+      await runContender(contender, ctx, progress, results);
+    }
+  } finally {
+    progress.end();
+    killAllChildren();
+    rmSync(root, { recursive: true, force: true });
+  }
+  results.targets = computeTargets(results);
+
+  const markdown = toMarkdown(results);
+  mkdirSync(args.outDir, { recursive: true });
+  writeFileSync(join(args.outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(args.outDir, 'latest.md'), markdown);
+  writeFileSync(join(args.outDir, 'latest.svg'), toSvg(results));
+  process.stdout.write(markdown);
+  process.stderr.write(`results written to ${args.outDir}/latest.{json,md,svg}\n`);
+  // Exit code 0 even when contenders failed: failures are reported in the output, the run itself worked.
+  return 0;
+}
+
+// Safety net: whatever happens, children die with us.
+process.on('exit', killAllChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => { killAllChildren(); process.exit(130); });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

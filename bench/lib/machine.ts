@@ -1,0 +1,17 @@
+/** The machine a run happened on, recorded beside the numbers. */
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import type { Machine } from './results.js';
+
+export function machine(): Machine {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    node: process.version,
+    platform: platform(),
+    arch: arch(),
+    release: release(),
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    date: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,51 @@
+/** Shape of a benchmark run, as written to latest.json (units in the field names). */
+import type { RequestCodec } from './contender.js';
+import type { Plan } from './plan.js';
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly arch: string;
+  readonly release: string;
+  readonly memoryGiB: number;
+  readonly date: string;
+}
+
+export interface ContenderStatus {
+  readonly name: string;
+  readonly label: string;
+  /** ok: at least one section measured; skipped: cannot run here; failed: nothing measured. */
+  status: 'ok' | 'skipped' | 'failed';
+  readonly notes: string[];
+}
+
+export interface RttRow { readonly contender: string; readonly size: number; readonly medianUs: number; readonly p99Us: number; readonly repetitions: number; readonly iterations: number }
+export interface ThroughputRow { readonly contender: string; readonly size: number; readonly messagesPerSecond: number; readonly bytesPerSecond: number; readonly repetitions: number; readonly messages: number }
+export interface OpsRow { readonly contender: string; readonly codec: RequestCodec; readonly opsPerSecond: number; readonly repetitions: number; readonly operations: number }
+export interface IdleRow { readonly contender: string; readonly seconds: number; readonly harnessPercent: number; readonly peerPercent: number; readonly pairPercent: number }
+
+export interface TargetRow {
+  readonly id: string;
+  readonly label: string;
+  /** The goal as text, e.g. "<= 1.5x". */
+  readonly goal: string;
+  /** The measured ratio (or percentage for idle), null when an input is missing. */
+  readonly value: number | null;
+  /** Printable value, or "n/a (no rxshm result)". */
+  readonly text: string;
+  readonly met: boolean | null;
+}
+
+export interface Results {
+  readonly machine: Machine;
+  readonly plan: Plan;
+  readonly contenders: ContenderStatus[];
+  readonly roundTrip: RttRow[];
+  readonly throughput: ThroughputRow[];
+  readonly requestResponse: OpsRow[];
+  readonly idle: IdleRow[];
+  targets: TargetRow[];
+  readonly notes: string[];
+}

@@ -1,0 +1,60 @@
+/**
+ * Issue 6's targets, computed from a run's rows by contender name, so plugging rxshm contenders in (with these
+ * names) fills them. A missing input prints "n/a (no <name> result)"; a target is never weakened here.
+ */
+import type { Results, TargetRow } from './results.js';
+
+/** Contender names the targets read. rxshm contenders must register under these names. */
+export const NAMES = {
+  rxshmSpin: 'rxshm-spin',
+  /** The default wait strategy; also the contender of the throughput and idle targets. */
+  rxshmDefault: 'rxshm-default',
+  /** The peer parked before every message (the idle-wake path). */
+  rxshmParked: 'rxshm-parked',
+  cLimit: 'c-limit',
+  unixSocket: 'unix-socket',
+} as const;
+
+type Lookup = (r: Results) => number | undefined;
+const rtt = (name: string, size: number): Lookup => (r) => r.roundTrip.find((x) => x.contender === name && x.size === size)?.medianUs;
+const tput = (name: string, size: number): Lookup => (r) => r.throughput.find((x) => x.contender === name && x.size === size)?.messagesPerSecond;
+const idle = (name: string): Lookup => (r) => r.idle.find((x) => x.contender === name)?.pairPercent;
+
+interface Spec {
+  readonly id: string;
+  readonly label: string;
+  readonly goal: string;
+  readonly subject: string;
+  readonly value: Lookup;
+  /** Baseline contender name and value, absent for absolute targets. */
+  readonly baseline?: { readonly name: string; readonly value: Lookup };
+  readonly met: (value: number) => boolean;
+  readonly unit: 'x' | '%';
+}
+
+export const TARGETS: readonly Spec[] = [
+  { id: 'spin-rtt', label: 'rxshm spin RTT / C limit (8 B)', goal: '<= 1.5x', subject: NAMES.rxshmSpin, value: rtt(NAMES.rxshmSpin, 8), baseline: { name: NAMES.cLimit, value: rtt(NAMES.cLimit, 8) }, met: (v) => v <= 1.5, unit: 'x' },
+  { id: 'default-rtt', label: 'rxshm default RTT / Unix socket (8 B)', goal: '<= 0.33x (1/3)', subject: NAMES.rxshmDefault, value: rtt(NAMES.rxshmDefault, 8), baseline: { name: NAMES.unixSocket, value: rtt(NAMES.unixSocket, 8) }, met: (v) => v <= 1 / 3, unit: 'x' },
+  { id: 'parked-rtt', label: 'rxshm parked-peer RTT / Unix socket (8 B)', goal: '<= 1.0x', subject: NAMES.rxshmParked, value: rtt(NAMES.rxshmParked, 8), baseline: { name: NAMES.unixSocket, value: rtt(NAMES.unixSocket, 8) }, met: (v) => v <= 1, unit: 'x' },
+  { id: 'throughput-64', label: 'rxshm throughput / Unix socket (64 B)', goal: '>= 10x', subject: NAMES.rxshmDefault, value: tput(NAMES.rxshmDefault, 64), baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 64) }, met: (v) => v >= 10, unit: 'x' },
+  { id: 'throughput-64k', label: 'rxshm throughput / Unix socket (64 KiB)', goal: '>= 2x', subject: NAMES.rxshmDefault, value: tput(NAMES.rxshmDefault, 65536), baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 65536) }, met: (v) => v >= 2, unit: 'x' },
+  { id: 'idle-cpu', label: 'rxshm idle CPU, connected silent pair', goal: '< 1 % of one core', subject: NAMES.rxshmDefault, value: idle(NAMES.rxshmDefault), met: (v) => v < 1, unit: '%' },
+];
+
+function ratioText(v: number): string {
+  return v >= 100 ? `${v.toFixed(0)}x` : v >= 10 ? `${v.toFixed(1)}x` : `${v.toFixed(2)}x`;
+}
+
+export function computeTargets(results: Results): TargetRow[] {
+  return TARGETS.map((t): TargetRow => {
+    const row = (value: number | null, text: string, met: boolean | null): TargetRow => ({ id: t.id, label: t.label, goal: t.goal, value, text, met });
+    const subject = t.value(results);
+    // The subject is named in the n/a text so a reader knows which contender is missing (issue 6 wording for rxshm).
+    if (subject === undefined) return row(null, t.subject.startsWith('rxshm') ? 'n/a (no rxshm result)' : `n/a (no ${t.subject} result)`, null);
+    if (!t.baseline) return row(subject, `${subject.toFixed(2)} %`, t.met(subject));
+    const base = t.baseline.value(results);
+    if (base === undefined || base === 0) return row(null, `n/a (no ${t.baseline.name} result)`, null);
+    const v = subject / base;
+    return row(v, ratioText(v), t.met(v));
+  });
+}
