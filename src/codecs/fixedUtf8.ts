@@ -6,7 +6,7 @@
  * back truncated), no lone surrogate, and at most `n` UTF-8 bytes; exactly `n` bytes (no terminator) is allowed.
  */
 import { fieldType, INVALID, type FieldC } from './FieldC.js';
-import { fatalDecoder, utf8ErrorOffset, utf8Length, writeUtf8 } from './internal/utf8.js';
+import { decodeUtf8, utf8ErrorOffset, utf8Length, writeUtf8 } from './internal/utf8.js';
 
 /** Up to this many ASCII bytes are decoded by a loop instead of a `TextDecoder` call (cheaper for short names). */
 const ASCII_LOOP_MAX = 32;
@@ -47,7 +47,7 @@ export function fixedUtf8(n: number): FieldC<string> {
       if (i === length) return s;
     }
     const bytes = new Uint8Array(view.buffer, view.byteOffset + byteOffset, length);
-    return utf8ErrorOffset(bytes) === -1 ? fatalDecoder.decode(bytes) : INVALID;
+    return decodeUtf8(bytes) ?? INVALID;
   };
   const write = (view: DataView, byteOffset: number, a: string): void => {
     const written = writeUtf8(view, byteOffset, a);

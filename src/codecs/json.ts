@@ -9,7 +9,7 @@
  */
 import * as t from 'io-ts';
 import { failAt, notBytes } from './internal/context.js';
-import { encoder, fatalDecoder, utf8ErrorOffset } from './internal/utf8.js';
+import { decodeUtf8, encoder, utf8ErrorOffset } from './internal/utf8.js';
 
 /** The type of `json(type)`. */
 export interface JsonC<C extends t.Any> extends t.Type<t.TypeOf<C>, Uint8Array, Uint8Array> {
@@ -33,12 +33,8 @@ export function json<C extends t.Any>(type: C, name = `json(${type.name})`): Jso
     (u): u is t.TypeOf<C> => type.is(u),
     (input, context) => {
       if (!(input instanceof Uint8Array)) return notBytes(input, context);
-      let text: string;
-      try {
-        text = fatalDecoder.decode(input);
-      } catch {
-        return failAt(input, context, `invalid UTF-8 at byte ${utf8ErrorOffset(input)}`);
-      }
+      const text = decodeUtf8(input);
+      if (text === undefined) return failAt(input, context, `invalid UTF-8 at byte ${utf8ErrorOffset(input)}`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

@@ -4,7 +4,7 @@
  */
 import * as t from 'io-ts';
 import { failAt, notBytes } from './internal/context.js';
-import { encoder, fatalDecoder, utf8ErrorOffset, utf8Length } from './internal/utf8.js';
+import { decodeUtf8, encoder, utf8ErrorOffset, utf8Length } from './internal/utf8.js';
 
 /** The type of `utf8`. */
 export interface Utf8C extends t.Type<string, Uint8Array, Uint8Array> {}
@@ -23,11 +23,8 @@ export const utf8: Utf8C = new t.Type<string, Uint8Array, Uint8Array>(
   (u): u is string => typeof u === 'string' && utf8Length(u) >= 0,
   (input, context) => {
     if (!(input instanceof Uint8Array)) return notBytes(input, context);
-    try {
-      return t.success(fatalDecoder.decode(input));
-    } catch {
-      return failAt(input, context, `invalid UTF-8 at byte ${utf8ErrorOffset(input)}`);
-    }
+    const s = decodeUtf8(input);
+    return s !== undefined ? t.success(s) : failAt(input, context, `invalid UTF-8 at byte ${utf8ErrorOffset(input)}`);
   },
   (s) => encoder.encode(s),
 );

@@ -6,8 +6,19 @@
  * (a `TextDecoder` in fatal mode only says "invalid").
  */
 
-/** One fatal decoder for the module: a `TextDecoder` is stateless between non-streaming `decode` calls. */
-export const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** One decoder for the module: a `TextDecoder` is stateless between non-streaming `decode` calls. */
+const lenientDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Decodes well-formed UTF-8, or returns `undefined` for ill-formed input (like a fatal `TextDecoder`, which
+ * throws instead: its error costs ~10 µs, a cost a peer sending garbage could impose at will). The native
+ * lenient decode runs first; only when it produced U+FFFD does the byte scan decide whether that was a
+ * replacement or a genuine U+FFFD, so well-formed input pays one `indexOf`.
+ */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  const s = lenientDecoder.decode(bytes);
+  return s.indexOf('\ufffd') === -1 || utf8ErrorOffset(bytes) === -1 ? s : undefined;
+}
 
 /** One encoder for the module. */
 export const encoder = new TextEncoder();
