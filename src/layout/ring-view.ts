@@ -52,7 +52,8 @@ export class RingView {
         `ring does not fit: ringOffset=${ringOffset}, capacity=${capacity}, bufferLength=${buffer.byteLength}`,
       );
     }
-    this.words = new Int32Array(buffer);
+    // Only whole words: a segment whose size is not a multiple of 4 would make `new Int32Array(buffer)` throw.
+    this.words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
     this.bytes = new Uint8Array(buffer);
     this.data = new DataView(buffer);
     this.dataStart = ringOffset + RING_HEADER_LENGTH;
