@@ -81,7 +81,8 @@ export function initChannelSegment(
   data.setUint16(KIND_OFFSET, KIND_CHANNEL, true);
   data.setUint32(HEADER_LENGTH_OFFSET, SEGMENT_HEADER_LENGTH, true);
   data.setUint32(RING_COUNT_OFFSET, 2, true);
-  data.setBigUint64(SEGMENT_SIZE_OFFSET, BigInt(size), true);
+  // The whole mapping, not just what the rings need: openers check SEGMENT_SIZE against the size they map.
+  data.setBigUint64(SEGMENT_SIZE_OFFSET, BigInt(buffer.byteLength), true);
   data.setUint32(MAX_MESSAGE_OFFSET, geometry.maxMessage, true);
   data.setUint32(CREATOR_PID_OFFSET, geometry.creatorPid, true);
   data.setBigUint64(TOKEN_OFFSET, geometry.token, true);
