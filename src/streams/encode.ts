@@ -1,0 +1,44 @@
+/**
+ * The `encode` operator: values in, bytes out, each value checked before it is encoded.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import type * as t from 'io-ts';
+import { EncodeError } from '../codecs/index.js';
+
+/** What `encode` needs of a codec: its name, its `is` (the validity check) and its `encode`. */
+export type EncoderOf<A> = Pick<t.Type<A, Uint8Array, any>, 'name' | 'is' | 'encode'>;
+
+/**
+ * Encodes each value with `codec`. io-ts `encode` cannot fail and assumes a valid value, so each value is first
+ * checked with `codec.is`: an invalid one (an out-of-range int, a too-long fixed string, a wrong type) errors the
+ * stream with an `EncodeError`, as does a codec that throws while encoding (e.g. a bigint inside `json`).
+ *
+ * @example
+ * ```ts
+ * const Tick = struct({ seq: u32, price: f64 });
+ * ticks$.pipe(encode(Tick)).subscribe(connection);
+ * ```
+ */
+export function encode<A>(codec: EncoderOf<A>): OperatorFunction<A, Uint8Array> {
+  return (source) =>
+    new Observable<Uint8Array>((subscriber) =>
+      source.subscribe({
+        next: (value) => {
+          if (!codec.is(value)) {
+            subscriber.error(new EncodeError(codec.name, value));
+            return;
+          }
+          let bytes: Uint8Array;
+          try {
+            bytes = codec.encode(value);
+          } catch (e) {
+            subscriber.error(new EncodeError(codec.name, value, e));
+            return;
+          }
+          subscriber.next(bytes);
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
