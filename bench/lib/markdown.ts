@@ -23,7 +23,7 @@ export function toMarkdown(r: Results): string {
   const out: string[] = [
     '# rxshm benchmark',
     '',
-    `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · ${m.platform} ${m.release} ${m.arch} · Node ${m.node} · ${m.date}` +
+    `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · ${m.platform} ${m.release} ${m.arch} · Node ${m.node} · load ${m.loadAverage} · ${m.date}` +
       (r.plan.quick ? ' · **quick run (smoke numbers, not for comparison)**' : ''),
     '',
     `## Round trip (µs, median / p99 of ${r.plan.repetitions} repetitions)`,

@@ -10,6 +10,8 @@ export interface Machine {
   readonly arch: string;
   readonly release: string;
   readonly memoryGiB: number;
+  /** 1-minute load average when the run started. */
+  readonly loadAverage: number;
   readonly date: string;
 }
 
