@@ -57,6 +57,7 @@ export function struct<P extends Props>(props: P, name?: string): StructC<P> {
   const n = keys.length;
   const starts = keys.map((k) => offsets[k]!);
   type A = StructOf<P>;
+  const { read, write } = compile<A>(keys, fields, starts);
   const base = fieldType<A>({
     name: name ?? `{ ${keys.map((k, i) => `${k}: ${fields[i]!.name}`).join(', ')} }`,
     size,
@@ -66,19 +67,8 @@ export function struct<P extends Props>(props: P, name?: string): StructC<P> {
       for (let i = 0; i < n; i++) if (!fields[i]!.is(o[keys[i]!])) return false;
       return true;
     },
-    read: (view, byteOffset) => {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) {
-        const v = fields[i]!.read(view, byteOffset + starts[i]!);
-        if (v === INVALID) return INVALID;
-        out[keys[i]!] = v;
-      }
-      return out as A;
-    },
-    write: (view, byteOffset, a) => {
-      const o = a as Record<string, unknown>;
-      for (let i = 0; i < n; i++) fields[i]!.write(view, byteOffset + starts[i]!, o[keys[i]!]);
-    },
+    read,
+    write,
     explain: (view, byteOffset, context) => {
       const errors: t.ValidationError[] = [];
       for (let i = 0; i < n; i++) {
@@ -90,4 +80,24 @@ export function struct<P extends Props>(props: P, name?: string): StructC<P> {
     },
   });
   return Object.assign(base, { props, offsets: offsets as StructC<P>['offsets'] });
+}
+
+/**
+ * Generates `read` and `write` with one call site per field and an object literal of fixed shape: a generic loop
+ * calls every field's `read` from one megamorphic site and grows the result key by key, which measured ~2x slower.
+ * Keys enter the source only through `JSON.stringify`, fields only by index, so no user text is evaluated as code.
+ */
+function compile<A>(keys: string[], fields: FieldC<unknown>[], starts: number[]): Pick<FieldC<A>, 'read' | 'write'> {
+  const reads = keys.map((_, i) => `const v${i} = f[${i}].read(view, o + ${starts[i]}); if (v${i} === INVALID) return INVALID;`);
+  const literal = `{ ${keys.map((k, i) => `${JSON.stringify(k)}: v${i}`).join(', ')} }`;
+  const writes = keys.map((k, i) => `f[${i}].write(view, o + ${starts[i]}, a[${JSON.stringify(k)}]);`);
+  const factory = new Function(
+    'f',
+    'INVALID',
+    `return {
+      read: function read(view, o) { ${reads.join('\n')} return ${literal}; },
+      write: function write(view, o, a) { ${writes.join('\n')} },
+    };`,
+  ) as (f: FieldC<unknown>[], invalid: typeof INVALID) => Pick<FieldC<A>, 'read' | 'write'>;
+  return factory(fields, INVALID);
 }
