@@ -34,7 +34,7 @@ import {
   VERSION_OFFSET,
   ringEntryOffset,
 } from '../../src/layout/segment-descriptor.js';
-import { expectError, payload } from '../fixtures/layout-helpers.js';
+import { expectError, fuzzInChild, payload } from '../fixtures/layout-helpers.js';
 
 const CAP = 1024;
 const GEOMETRY = { ringCapacity: CAP, maxMessage: 1000, token: 0x0123456789abcdefn, creatorPid: 4242 };
@@ -255,3 +255,13 @@ headerErrors('checks run in the documented order: magic before version before ki
 });
 
 headerErrors.run();
+
+const random = suite('readChannelSegment under random corruption');
+
+random('a corrupt header yields SegmentHeaderError or a layout whose rings are safe to use', async () => {
+  const outcomes = await fuzzInChild('segments', 4000);
+  assert.ok(Object.keys(outcomes).every((key) => /^(ok|SegmentHeaderError:|RingCorruptError:)/.test(key)), JSON.stringify(outcomes));
+  assert.ok((outcomes['SegmentHeaderError:BadRingTable'] ?? 0) > 0);
+});
+
+random.run();

@@ -10,7 +10,7 @@ import {
 } from '../../src/layout/ring-descriptor.js';
 import { RingReader } from '../../src/layout/ring-reader.js';
 import { RingWriter } from '../../src/layout/ring-writer.js';
-import { TEST_RING_OFFSET, checkFill, expectError, makeRing, payload } from '../fixtures/layout-helpers.js';
+import { TEST_RING_OFFSET, checkFill, expectError, fuzzInChild, makeRing, payload } from '../fixtures/layout-helpers.js';
 
 const CAP = 1024;
 
@@ -173,3 +173,15 @@ corrupt('writer under drop-oldest: a record longer than the used bytes is Length
 });
 
 corrupt.run();
+
+const random = suite('RingReader and RingWriter under random corruption');
+
+random('only typed layout errors, no out-of-range view, no write outside the ring, every loop ends', async () => {
+  const outcomes = await fuzzInChild('rings', 4000);
+  const total = Object.values(outcomes).reduce((a, b) => a + b, 0);
+  assert.is(total, 4000);
+  assert.ok(Object.keys(outcomes).every((key) => key === 'ok' || key.startsWith('RingCorruptError:')), JSON.stringify(outcomes));
+  assert.ok((outcomes['RingCorruptError:PositionOutOfRange'] ?? 0) > 0, 'the corruption does reach the checks');
+});
+
+random.run();
