@@ -1,0 +1,144 @@
+/**
+ * `connect(name, options?)`: join a named channel as its client.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { Observable } from 'rxjs';
+import type { NativeApi, Segment } from '../native/contract.js';
+import { native as defaultNative } from '../native/index.js';
+import { ChannelSession, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
+import { validateChannelName } from './channel-name.js';
+import { segmentName } from './channel-server.js';
+import { clientHandshake, HANDSHAKE_ACCEPTED } from './client-handshake.js';
+import { ConnectError } from './errors.js';
+import { HANDSHAKE_BUSY, handshakeStatusText } from './handshake.js';
+import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
+import { wireConnection } from './wire.js';
+import type { Connection } from './connection.js';
+
+/** Pause between attempts while the server is absent. */
+const RETRY_MS = 25;
+
+/**
+ * A cold observable that, on subscribe, opens the channel's segment, completes the handshake and emits one
+ * Connection; it completes when that connection ends (its own receive side tells how). Until `options.timeout`
+ * (default 5000 ms) it retries while the server is absent, then errors with ConnectError `ServerAbsent`; it errors
+ * at once with `Busy` (another client is connected) or `IncompatibleSegment` (wrong magic, version or layout).
+ * Unsubscribe sends Close and unmaps.
+ *
+ * @example
+ * ```ts
+ * connect('echo').pipe(switchMap((connection) => { connection.next(new TextEncoder().encode('hi')); return connection; }))
+ *   .subscribe((bytes) => console.log(new TextDecoder().decode(bytes)));
+ * ```
+ */
+export function connect(name: string, options: ChannelOptions = {}): Observable<Connection> {
+  validateChannelName(name);
+  const resolved = resolveOptions(options);
+  const native = options.native ?? defaultNative;
+  return new Observable<Connection>((subscriber) => {
+    const attempt = new ConnectAttempt(name, resolved, native, subscriber);
+    attempt.tryOnce();
+    return () => attempt.cancel();
+  });
+}
+
+/** One subscription's attempts; retries until the deadline. */
+class ConnectAttempt {
+  private readonly deadline: number;
+  private segment: Segment | null = null;
+  private socket: Socket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopHandshake: (() => void) | null = null;
+  private connection: Connection | null = null;
+  private cancelled = false;
+
+  constructor(
+    private readonly channel: string,
+    private readonly options: ResolvedOptions,
+    private readonly native: NativeApi,
+    private readonly subscriber: { next(c: Connection): void; error(e: unknown): void; complete(): void },
+  ) {
+    this.deadline = Date.now() + options.timeout;
+  }
+
+  tryOnce(): void {
+    if (this.cancelled) return;
+    let layout: ChannelLayout;
+    try {
+      this.segment = this.native.segments.open(segmentName(this.channel));
+      layout = readChannelSegment(this.segment.buffer);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'NotFound' || (error instanceof SegmentHeaderError && code === 'BadMagic')) return this.retry(error);
+      return this.fail(new ConnectError(error instanceof SegmentHeaderError ? 'IncompatibleSegment' : 'HandshakeFailed', this.channel, (error as Error).message, error));
+    }
+    const socket = (this.socket = netConnect(this.native.doorbellPath(this.channel)));
+    socket.once('connect', () => {
+      this.stopHandshake = clientHandshake(socket, layout.token, (outcome) => {
+        this.stopHandshake = null;
+        if ('closed' in outcome) return this.retry(outcome.error ?? new Error('doorbell closed during the handshake'));
+        if (outcome.status !== HANDSHAKE_ACCEPTED) {
+          const code = outcome.status === HANDSHAKE_BUSY ? 'Busy' : 'Refused';
+          return this.fail(new ConnectError(code, this.channel, handshakeStatusText(outcome.status)));
+        }
+        this.connected(socket, layout);
+      });
+    });
+    socket.once('error', (error) => {
+      if (!this.stopHandshake && !this.connection) this.retry(error);
+    });
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.stopHandshake?.();
+    const segment = this.segment;
+    if (this.connection) this.connection.teardown(() => segment?.close());
+    else {
+      this.socket?.destroy();
+      segment?.close();
+    }
+  }
+
+  private connected(socket: Socket, layout: ChannelLayout): void {
+    const segment = this.segment!;
+    const session = new ChannelSession(segment.buffer);
+    const connection = wireConnection({
+      channel: this.channel,
+      side: 'client',
+      buffer: segment.buffer,
+      layout,
+      socket,
+      options: this.options,
+      peerPid: session.serverPid,
+      generation: session.generation,
+    });
+    this.connection = connection;
+    connection.onEnd = () => {
+      connection.teardown(() => segment.close());
+      this.subscriber.complete();
+    };
+    this.subscriber.next(connection);
+  }
+
+  private retry(cause: unknown): void {
+    this.socket?.destroy();
+    this.socket = null;
+    this.segment?.close();
+    this.segment = null;
+    if (this.cancelled) return;
+    if (Date.now() >= this.deadline) {
+      return this.fail(new ConnectError('ServerAbsent', this.channel, `no server within ${this.options.timeout} ms`, cause));
+    }
+    this.timer = setTimeout(() => this.tryOnce(), RETRY_MS);
+  }
+
+  private fail(error: ConnectError): void {
+    this.socket?.destroy();
+    this.segment?.close();
+    this.socket = null;
+    this.segment = null;
+    this.subscriber.error(error);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Errors a channel raises. Configuration mistakes throw at creation (`ChannelOptionsError`); peer and run-time
+ * failures reach subscribers through `error` (`ConnectError`, `PeerExitedError`, `MalformedFrameError`, ...).
+ * Each has a `code` and states the facts in its message.
+ */
+
+/** Bad options given to listen/connect/spawnConnected: thrown at once, before anything is mapped. */
+export class ChannelOptionsError extends Error {
+  override readonly name = 'ChannelOptionsError';
+  readonly code = 'InvalidOption';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** Why a connect() failed. */
+export type ConnectErrorCode =
+  | 'ServerAbsent'
+  | 'Busy'
+  | 'Refused'
+  | 'IncompatibleSegment'
+  | 'HandshakeFailed';
+
+/** connect() could not complete the handshake. */
+export class ConnectError extends Error {
+  override readonly name = 'ConnectError';
+  constructor(
+    readonly code: ConnectErrorCode,
+    readonly channel: string,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`Unable to connect to channel "${channel}": ${message}`);
+  }
+}
+
+/** listen() could not start serving. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  constructor(
+    readonly code: 'AlreadyServing' | 'SegmentFailed' | 'DoorbellFailed',
+    readonly channel: string,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`Unable to listen on channel "${channel}": ${message}`);
+  }
+}
+
+/** The peer process went away without sending Close (crash, kill, exit without unsubscribing). */
+export class PeerExitedError extends Error {
+  override readonly name = 'PeerExitedError';
+  readonly code = 'PeerExited';
+  constructor(
+    readonly channel: string,
+    readonly peerPid: number,
+  ) {
+    super(`The peer of channel "${channel}" (pid ${peerPid}) exited without closing`);
+  }
+}
+
+/** A frame read from the ring breaks the frame layout: the peer is broken or hostile; the connection ends. */
+export class MalformedFrameError extends Error {
+  override readonly name = 'MalformedFrameError';
+  readonly code = 'MalformedFrame';
+  constructor(
+    readonly channel: string,
+    readonly reason: string,
+  ) {
+    super(`Malformed frame on channel "${channel}": ${reason}`);
+  }
+}
+
+/** A message larger than the channel's maxMessage: nothing was sent. */
+export class MessageTooLargeError extends Error {
+  override readonly name = 'MessageTooLargeError';
+  readonly code = 'MessageTooLarge';
+  constructor(
+    readonly length: number,
+    readonly maxMessage: number,
+  ) {
+    super(`Message too large: length=${length}, maxMessage=${maxMessage}; nothing was sent`);
+  }
+}
+
+/** Under the `reject` overflow policy, the ring was full: this message was not sent (reported on `errors$`). */
+export class RingFullError extends Error {
+  override readonly name = 'RingFullError';
+  readonly code = 'RingFull';
+  constructor(
+    readonly channel: string,
+    readonly length: number,
+  ) {
+    super(`Ring full on channel "${channel}" under the reject policy: a message of ${length} bytes was not sent`);
+  }
+}
+
+/** A send on a connection that is closed or closing. */
+export class ConnectionClosedError extends Error {
+  override readonly name = 'ConnectionClosedError';
+  readonly code = 'ConnectionClosed';
+  constructor(readonly channel: string) {
+    super(`Connection on channel "${channel}" is closed; nothing was sent`);
+  }
+}

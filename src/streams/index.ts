@@ -1,0 +1,28 @@
+/** The public face of rxshm: factories, Connection, operators and the errors they raise. */
+export { listen } from './listen.js';
+export { connect } from './connect.js';
+export { Connection, type Claim, type ConnectionInfo } from './connection.js';
+export type { ConnectionStats } from './connection-stats.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_MAX_MESSAGE,
+  DEFAULT_OVERFLOW,
+  DEFAULT_POLL_MICROS,
+  DEFAULT_RING_CAPACITY,
+  DEFAULT_SPIN_MICROS,
+  type ChannelOptions,
+  type WaitStrategy,
+} from './options.js';
+export {
+  ChannelOptionsError,
+  ConnectError,
+  ConnectionClosedError,
+  ListenError,
+  MalformedFrameError,
+  MessageTooLargeError,
+  PeerExitedError,
+  RingFullError,
+  type ConnectErrorCode,
+} from './errors.js';
+export { MAX_CHANNEL_NAME_BYTES } from './channel-name.js';

@@ -1,0 +1,91 @@
+/**
+ * Channel options: a config object over DEFAULT_* values, validated at creation (bad values throw
+ * ChannelOptionsError before anything is mapped).
+ */
+import type { NativeApi } from '../native/contract.js';
+import { isValidCapacity, maxPayloadFor, type OverflowPolicy } from '../layout/index.js';
+import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
+import { ChannelOptionsError } from './errors.js';
+
+/** How a receiver waits for data: spin, then poll once per event-loop turn, then park. */
+export interface WaitStrategy {
+  /** Busy-poll synchronously for up to this many µs after the last activity (blocks the event loop). */
+  readonly spinMicros?: number;
+  /** Then check once per event-loop turn for up to this many µs after the last activity. */
+  readonly pollMicros?: number;
+}
+
+/** Options common to listen, connect and spawnConnected. */
+export interface ChannelOptions {
+  /** Data bytes of each ring (power of two, 1 KiB to 1 GiB). Default 2 MiB. The server's choice wins. */
+  readonly ringCapacity?: number;
+  /** Largest message in bytes. Default 64 KiB. Larger sends throw MessageTooLargeError and send nothing. */
+  readonly maxMessage?: number;
+  /** What a send does when the ring is full. Default `block`. */
+  readonly overflow?: OverflowPolicy;
+  /** Receive-side waiting. Default `{ spinMicros: 0, pollMicros: 2000 }`. */
+  readonly wait?: WaitStrategy;
+  /** `copy` (default): each message is a fresh Uint8Array, safe to keep. `borrow`: a view into the ring, valid only
+   * during the synchronous `next` call that delivers it. */
+  readonly receive?: 'copy' | 'borrow';
+  /** Under `block`, bytes queued locally beyond which `writable` turns false. Default 1 MiB. */
+  readonly highWaterMark?: number;
+  /** connect: how long to wait for the server (ms). Default 5000. */
+  readonly timeout?: number;
+  /** The native backend (for tests: a fake). Default: this OS's. */
+  readonly native?: NativeApi;
+}
+
+export const DEFAULT_RING_CAPACITY = 2 * 1024 * 1024;
+export const DEFAULT_MAX_MESSAGE = 64 * 1024;
+export const DEFAULT_OVERFLOW: OverflowPolicy = 'block';
+export const DEFAULT_SPIN_MICROS = 0;
+export const DEFAULT_POLL_MICROS = 2000;
+export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+export const DEFAULT_CONNECT_TIMEOUT = 5000;
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  readonly ringCapacity: number;
+  readonly maxMessage: number;
+  readonly overflow: OverflowPolicy;
+  readonly spinMicros: number;
+  readonly pollMicros: number;
+  readonly receive: 'copy' | 'borrow';
+  readonly highWaterMark: number;
+  readonly timeout: number;
+}
+
+const fail = (key: string, value: unknown, why: string): never => {
+  throw new ChannelOptionsError(`invalid option ${key}=${String(value)}: ${why}`);
+};
+
+const nonNegative = (key: string, value: number): number =>
+  Number.isFinite(value) && value >= 0 ? value : fail(key, value, 'must be a finite number >= 0');
+
+/** Applies defaults and checks every value; throws ChannelOptionsError on the first bad one. */
+export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
+  const ringCapacity = options.ringCapacity ?? DEFAULT_RING_CAPACITY;
+  if (!isValidCapacity(ringCapacity)) fail('ringCapacity', ringCapacity, 'must be a power of two from 1024 to 2^30');
+  const maxMessage = options.maxMessage ?? Math.min(DEFAULT_MAX_MESSAGE, maxPayloadFor(ringCapacity) - FRAME_HEADER_LENGTH);
+  const limit = maxPayloadFor(ringCapacity) - FRAME_HEADER_LENGTH;
+  if (!Number.isInteger(maxMessage) || maxMessage < 1 || maxMessage > limit) {
+    fail('maxMessage', maxMessage, `must be an integer from 1 to ${limit} for ringCapacity=${ringCapacity}`);
+  }
+  const overflow = options.overflow ?? DEFAULT_OVERFLOW;
+  if (overflow !== 'block' && overflow !== 'drop-oldest' && overflow !== 'reject') {
+    fail('overflow', overflow, "must be 'block', 'drop-oldest' or 'reject'");
+  }
+  const receive = options.receive ?? 'copy';
+  if (receive !== 'copy' && receive !== 'borrow') fail('receive', receive, "must be 'copy' or 'borrow'");
+  return {
+    ringCapacity,
+    maxMessage,
+    overflow,
+    receive,
+    spinMicros: nonNegative('wait.spinMicros', options.wait?.spinMicros ?? DEFAULT_SPIN_MICROS),
+    pollMicros: nonNegative('wait.pollMicros', options.wait?.pollMicros ?? DEFAULT_POLL_MICROS),
+    highWaterMark: nonNegative('highWaterMark', options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK),
+    timeout: nonNegative('timeout', options.timeout ?? DEFAULT_CONNECT_TIMEOUT),
+  };
+}

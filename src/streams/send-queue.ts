@@ -1,0 +1,52 @@
+/**
+ * The local queue of frames waiting for room in the ring (overflow policy `block`). Process-local only.
+ * Entries keep their order; payloads are copied on entry, since the caller may reuse its buffer after `next`.
+ */
+
+/** A frame waiting to be written, with the callbacks of a `send()` that waits for it. */
+export interface QueuedFrame {
+  readonly kind: number;
+  readonly status: number;
+  readonly correlation: number;
+  readonly method: number;
+  readonly payload: Uint8Array;
+  readonly done?: (error?: Error) => void;
+}
+
+/** FIFO of QueuedFrame with O(1) push and shift, tracking the queued payload bytes. */
+export class SendQueue {
+  private items: (QueuedFrame | undefined)[] = [];
+  private head = 0;
+  /** Payload bytes queued. */
+  bytes = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(frame: QueuedFrame): void {
+    this.items.push(frame);
+    this.bytes += frame.payload.length;
+  }
+
+  peek(): QueuedFrame | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): QueuedFrame | undefined {
+    const frame = this.items[this.head];
+    if (frame === undefined) return undefined;
+    this.items[this.head++] = undefined;
+    this.bytes -= frame.payload.length;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return frame;
+  }
+
+  /** Empties the queue, failing every waiting send with `error`. */
+  clear(error: Error): void {
+    for (let frame = this.shift(); frame; frame = this.shift()) frame.done?.(error);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Builds a Connection and its engine over an accepted handshake: picks the rings for the side (the server
+ * consumes client-to-server and produces server-to-client; the client the reverse) and the close bits.
+ */
+import type { Socket } from 'node:net';
+import { ChannelSession, RingReader, RingWriter, type ChannelLayout } from '../layout/index.js';
+import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
+import { ChannelEngine } from './engine.js';
+import { Connection } from './connection.js';
+import { PeerExitedError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+
+/** CLOSE_FLAGS bits. */
+const SERVER_CLOSED = 1;
+const CLIENT_CLOSED = 2;
+
+export interface WireParams {
+  readonly channel: string;
+  readonly side: 'server' | 'client';
+  readonly buffer: ArrayBuffer;
+  readonly layout: ChannelLayout;
+  readonly socket: Socket;
+  readonly options: ResolvedOptions;
+  readonly peerPid: number;
+  readonly generation: number;
+}
+
+/** A connected Connection; the caller owns the segment and unmaps it in `teardown`'s callback. */
+export function wireConnection(p: WireParams): Connection {
+  const server = p.side === 'server';
+  const rxOffset = server ? p.layout.clientToServer : p.layout.serverToClient;
+  const txOffset = server ? p.layout.serverToClient : p.layout.clientToServer;
+  const rx = new RingReader(p.buffer, rxOffset, p.layout.ringCapacity, p.layout.maxMessage, true);
+  const tx = new RingWriter(p.buffer, txOffset, p.layout.ringCapacity, p.options.overflow === 'drop-oldest');
+  const session = new ChannelSession(p.buffer);
+  const connection = new Connection({
+    channel: p.channel,
+    side: p.side,
+    generation: p.generation,
+    peerPid: p.peerPid,
+    maxMessage: p.layout.maxMessage - FRAME_HEADER_LENGTH,
+  });
+  const engine = new ChannelEngine(
+    p.channel,
+    rx,
+    tx,
+    p.socket,
+    p.options,
+    connection.sink(),
+    () => session.markClosed(server ? SERVER_CLOSED : CLIENT_CLOSED),
+    () => (session.closeFlags & (server ? CLIENT_CLOSED : SERVER_CLOSED)) !== 0,
+  );
+  engine.peerExitedError = () => new PeerExitedError(p.channel, p.peerPid);
+  connection.attach(engine);
+  return connection;
+}
