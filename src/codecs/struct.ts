@@ -47,6 +47,7 @@ export function struct<P extends Props>(props: P, name?: string): StructC<P> {
   for (const key of keys) {
     const field = props[key]!;
     if (/^(0|[1-9]\d*)$/.test(key)) throw new TypeError(`struct: integer-like field names are reordered by JavaScript, key=${key}`);
+    if (key === '__proto__') throw new TypeError('struct: a field cannot be named __proto__, key=__proto__');
     if (!Number.isInteger(field?.size) || typeof field.read !== 'function' || typeof field.write !== 'function') {
       throw new TypeError(`struct: field is not a fixed-size field codec, key=${key}, codec=${String(field?.name)}`);
     }

@@ -60,6 +60,9 @@ test('decode failures: wrong length; every bad field with its path and offset', 
 
 test('construction errors', () => {
   assert.throws(() => struct({ 1: u8 }), /integer-like field names are reordered by JavaScript, key=1/);
+  assert.throws(() => struct(JSON.parse('{"__proto__": 1}')), /cannot be named __proto__/);
+  const odd = struct({ 'a"b': u8, 'c\\nd': u8 });
+  assert.equal(right(odd.decode(u8a(1, 2))), { 'a"b': 1, 'c\\nd': 2 });
   assert.throws(() => struct({ s: utf8 as never }), /field is not a fixed-size field codec, key=s, codec=utf8/);
 });
 
