@@ -1,6 +1,8 @@
 /** The public face of rxshm: factories, Connection, operators and the errors they raise. */
 export { listen } from './listen.js';
 export { connect } from './connect.js';
+export { spawnConnected, PARENT_CHANNEL_ENV, DEFAULT_EXIT_GRACE_MS, type SpawnConnectedOptions } from './spawn-connected.js';
+export { connectParent } from './connect-parent.js';
 export { Connection, type Claim, type ConnectionInfo } from './connection.js';
 export type { ConnectionStats } from './connection-stats.js';
 export {

@@ -1,0 +1,109 @@
+/**
+ * `spawnConnected(command, args, options?)`: start a child process joined to this one by an anonymous channel.
+ *
+ * Cross-process invariants: the segment is a memfd that only this process and the child hold (no name to find or
+ * to leave behind); the child gets it as fd 3 and its end of a Unix socket pair (the doorbell) as fd 4, and finds
+ * them through the RXSHM_PARENT environment variable. The handshake is the named channel's, token included.
+ */
+import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { Observable } from 'rxjs';
+import { native as defaultNative } from '../native/index.js';
+import { channelSegmentLength, initChannelSegment } from '../layout/index.js';
+import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
+import { accept, readHello } from './accept.js';
+import type { Connection } from './connection.js';
+import { resolveOptions, type ChannelOptions } from './options.js';
+import { wireConnection } from './wire.js';
+import { ChannelOptionsError } from './errors.js';
+
+/** The environment variable telling a child which fds carry its parent channel: "segmentFd,doorbellFd". */
+export const PARENT_CHANNEL_ENV = 'RXSHM_PARENT';
+/** The fds the child receives. */
+const CHILD_SEGMENT_FD = 3;
+const CHILD_DOORBELL_FD = 4;
+/** How long the child may take to exit by itself after the connection ends, before SIGTERM. */
+export const DEFAULT_EXIT_GRACE_MS = 2000;
+
+/** Options of spawnConnected: the channel's, plus how to start the child. */
+export interface SpawnConnectedOptions extends ChannelOptions {
+  /** stdin, stdout, stderr of the child (default: inherit all three). */
+  readonly stdio?: readonly ['pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore'];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** After unsubscribe, how long the child may take to exit before it gets SIGTERM (ms). Default 2000. */
+  readonly exitGraceMs?: number;
+  /** Called with the child process once spawned (to read its stdout, watch its exit code, ...). */
+  readonly onSpawn?: (child: ChildProcess) => void;
+}
+
+/**
+ * A cold observable that, on subscribe, creates an anonymous segment, spawns `command args` with it, and emits the
+ * parent's Connection once the child has called `connectParent()`. `connection.peerPid` is the child's pid. It
+ * completes when the connection ends. Unsubscribe closes the connection (Close is sent); a child still running
+ * `exitGraceMs` later gets SIGTERM, so no process is left behind. If the child exits before the handshake, the
+ * observable errors with PeerExitedError.
+ *
+ * @example
+ * ```ts
+ * spawnConnected(process.execPath, ['worker.js']).pipe(switchMap((connection) => connection)).subscribe(console.log);
+ * ```
+ */
+export function spawnConnected(command: string, args: readonly string[] = [], options: SpawnConnectedOptions = {}): Observable<Connection> {
+  if (typeof command !== 'string' || command.length === 0) throw new ChannelOptionsError('spawnConnected: command must be a non-empty string');
+  const resolved = resolveOptions(options);
+  const native = options.native ?? defaultNative;
+  const grace = options.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS;
+  return new Observable<Connection>((subscriber) => {
+    const segment = native.segments.createAnonymous(channelSegmentLength(resolved.ringCapacity));
+    const layout = initChannelSegment(segment.buffer, {
+      ringCapacity: resolved.ringCapacity,
+      maxMessage: resolved.maxMessage + FRAME_HEADER_LENGTH,
+      token: randomBytes(8).readBigUInt64LE(0),
+      creatorPid: process.pid,
+    });
+    const [stdin, stdout, stderr] = options.stdio ?? ['inherit', 'inherit', 'inherit'];
+    const stdio: StdioOptions = [stdin, stdout, stderr, segment.fd, 'pipe'];
+    const spawnOptions: SpawnOptions = {
+      stdio,
+      cwd: options.cwd,
+      env: { ...(options.env ?? process.env), [PARENT_CHANNEL_ENV]: `${CHILD_SEGMENT_FD},${CHILD_DOORBELL_FD}` },
+    };
+    let child: ChildProcess;
+    try {
+      child = spawn(command, [...args], spawnOptions);
+    } catch (error) {
+      segment.close();
+      subscriber.error(error);
+      return;
+    }
+    options.onSpawn?.(child);
+    const socket = child.stdio[CHILD_DOORBELL_FD] as Socket;
+    let connection: Connection | null = null;
+    const onEarlyExit = (code: number | null, signal: string | null): void => {
+      if (!connection) subscriber.error(new Error(`child ${child.pid} exited before connecting (code=${code}, signal=${signal})`));
+    };
+    child.once('exit', onEarlyExit);
+    child.once('error', (error) => subscriber.error(error));
+    readHello(socket, layout.token, (hello) => {
+      const generation = accept(socket, segment.buffer, layout, hello);
+      connection = wireConnection({ channel: `spawn:${child.pid}`, side: 'server', buffer: segment.buffer, layout, socket, options: resolved, peerPid: child.pid ?? hello.pid, generation });
+      connection.onEnd = () => subscriber.complete();
+      subscriber.next(connection);
+    });
+    return () => {
+      child.off('exit', onEarlyExit);
+      if (connection) connection.teardown(() => segment.close());
+      else {
+        socket?.destroy();
+        segment.close();
+      }
+      if (child.exitCode === null && child.signalCode === null) {
+        const timer = setTimeout(() => child.kill('SIGTERM'), grace);
+        timer.unref();
+        child.once('exit', () => clearTimeout(timer));
+      }
+    };
+  });
+}
