@@ -7,10 +7,13 @@
  * through a separate buffer with memcpy in and out, as any real transport must. Both sides busy-spin:
  * this assumes one core per process (the benchmark machine has two).
  *
- * Usage: pingpong <size-bytes> <iterations> [warmup]
+ * Usage: pingpong <size-bytes> <iterations> [warmup] [max-ms]
+ * Stops early after max-ms of measured round trips (default 2000): on a loaded machine a spinning peer can be
+ * descheduled for a whole time slice per round trip, and a fixed count would then take minutes.
  * Prints one JSON object: {"size":..,"iterations":..,"median_ns":..,"p99_ns":..,"min_ns":..}
+ * ("iterations" is the number actually measured).
  *
- * Robustness: the child gets SIGKILL when the parent dies (PR_SET_PDEATHSIG), and every spin gives up
+ * Robustness: each process gets SIGKILL when its parent dies (PR_SET_PDEATHSIG), and every spin gives up
  * after a few seconds, so a stuck peer never leaves a process burning a core.
  */
 #define _GNU_SOURCE
@@ -82,17 +85,20 @@ static int cmp_u64(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: pingpong <size> <iterations> [warmup]\n");
+    fprintf(stderr, "usage: pingpong <size> <iterations> [warmup] [max-ms]\n");
     return 2;
   }
   size_t size = strtoul(argv[1], NULL, 10);
   long iterations = strtol(argv[2], NULL, 10);
   long warmup = argc > 3 ? strtol(argv[3], NULL, 10) : 1000;
+  long max_ms = argc > 4 ? strtol(argv[4], NULL, 10) : 2000;
   if (size < 1 || size > MAX_SIZE || iterations < 1 || warmup < 0) {
     fprintf(stderr, "pingpong: bad arguments: size=%zu iterations=%ld warmup=%ld\n", size, iterations, warmup);
     return 2;
   }
 
+  /* Die with the harness too, even if it is SIGKILLed and cannot clean up. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   shared_t *sh = mmap(NULL, sizeof(shared_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (sh == MAP_FAILED) { perror("mmap"); return 1; }
   uint8_t *payload = malloc(size), *scratch = malloc(size);
@@ -114,15 +120,22 @@ int main(int argc, char **argv) {
     _exit(0);
   }
 
+  uint64_t deadline = 0;
+  long measured = 0;
   for (long i = 1; i <= total; i++) {
     uint64_t t0 = now_ns();
     put(&sh->ping, sh->ping_buf, payload, size, (uint64_t)i);
     get(&sh->pong, sh->pong_buf, scratch, size, (uint64_t)i);
     uint64_t t1 = now_ns();
-    if (i > warmup) samples[i - warmup - 1] = t1 - t0;
+    if (i <= warmup) continue;
+    if (deadline == 0) deadline = t0 + (uint64_t)max_ms * 1000000ULL;
+    samples[measured++] = t1 - t0;
+    if (t1 > deadline) break;
   }
-  int status = 0;
-  waitpid(pid, &status, 0);
+  /* The child may still wait for pings we will not send (early stop): it has nothing left to say. */
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  iterations = measured;
   if (memcmp(payload, scratch, size) != 0) { fprintf(stderr, "pingpong: payload corrupted\n"); return 1; }
 
   qsort(samples, (size_t)iterations, sizeof(uint64_t), cmp_u64);

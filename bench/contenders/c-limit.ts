@@ -37,7 +37,10 @@ export const contenders: Contender[] = [{
     return {
       async roundTrip(payload, iterations) {
         const warmup = Math.min(iterations, 10_000);
-        const out = await run(binary, [String(payload.byteLength), String(iterations), String(warmup)], ctx.plan.callTimeoutMs);
+        // A time cap as well as a count: a descheduled spinner makes each round trip cost a time slice.
+        const maxMs = Math.ceil(ctx.plan.repSeconds * 1500);
+        const args = [payload.byteLength, iterations, warmup, maxMs].map(String);
+        const out = await run(binary, args, ctx.plan.callTimeoutMs);
         const r = JSON.parse(out) as PingPongOutput;
         return { iterations: r.iterations, medianNs: r.median_ns, p99Ns: r.p99_ns };
       },

@@ -51,6 +51,13 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
     return;
   }
   const s = session;
+  // Two warm-up repetitions: a fixed small one (JIT, buffers), then one sized from it to about half a repetition,
+  // whose warmed-up cost per message sizes the measured repetitions.
+  const calibrate = async (secondsPerMessage: (count: number) => Promise<number>): Promise<number> => {
+    const first = await secondsPerMessage(plan.throughputWarmup);
+    const second = await secondsPerMessage(clampCount(plan.repSeconds / 2 / first, plan.minCount, plan.maxCount));
+    return clampCount(plan.repSeconds / second, plan.minCount, plan.maxCount);
+  };
   // A section that misses its deadline leaves the session in an unknown state: skip the rest of this contender.
   let broken = false;
   const section = async (label: string, run: () => Promise<boolean>): Promise<void> => {
@@ -70,9 +77,11 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
         if (!s.roundTrip) return false;
         const rt = s.roundTrip.bind(s);
         const bytes = payload(size);
+        // A short probe bounds the warm-up's length; the warmed-up median then sets the measured count.
         const probe = await call('round trip', () => rt(bytes, 20));
-        const perRep = clampCount((plan.repSeconds * 1e9) / probe.medianNs, plan.minCount, plan.maxCount);
-        await call('round trip', () => rt(bytes, Math.min(plan.rttWarmup, perRep)));
+        const warmCount = clampCount(Math.min(plan.rttWarmup, (plan.repSeconds * 1e9) / probe.medianNs), plan.minCount, plan.maxCount);
+        const warm = await call('round trip', () => rt(bytes, warmCount));
+        const perRep = clampCount((plan.repSeconds * 1e9) / warm.medianNs, plan.minCount, plan.maxCount);
         const reps = [];
         for (let r = 0; r < plan.repetitions; r++) reps.push(await call('round trip', () => rt(bytes, perRep)));
         results.roundTrip.push({
@@ -87,8 +96,7 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
         if (!s.throughput) return false;
         const tp = s.throughput.bind(s);
         const bytes = payload(size);
-        const warm = await call('throughput', () => tp(bytes, plan.throughputWarmup));
-        const perRep = clampCount((plan.repSeconds * warm.messages) / warm.seconds, plan.minCount, plan.maxCount);
+        const perRep = await calibrate((n) => call('throughput', () => tp(bytes, n)).then((x) => x.seconds / x.messages));
         const rates = [];
         for (let r = 0; r < plan.repetitions; r++) {
           const x = await call('throughput', () => tp(bytes, perRep));
@@ -103,8 +111,7 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
       await section(`request/response ${codec}`, async () => {
         if (!s.requestResponse) return false;
         const rr = s.requestResponse.bind(s);
-        const warm = await call('request/response', () => rr(codec, plan.throughputWarmup));
-        const perRep = clampCount((plan.repSeconds * warm.operations) / warm.seconds, plan.minCount, plan.maxCount);
+        const perRep = await calibrate((n) => call('request/response', () => rr(codec, n)).then((x) => x.seconds / x.operations));
         const rates = [];
         for (let r = 0; r < plan.repetitions; r++) {
           const x = await call('request/response', () => rr(codec, perRep));
