@@ -124,7 +124,10 @@ export class ChannelEngine {
   claim(length: number): Uint8Array | null {
     if (this.queue.length > 0) return null;
     const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + length);
-    if (at === RING_FULL) return null;
+    if (at === RING_FULL) {
+      if (this.tx.takeConsumerParked()) this.ring(); // a padding record may have been published
+      return null;
+    }
     writeFrameHeader(this.frame, at, FrameKind.Data, 0, 0, 0, 0);
     return this.tx.bytes.subarray(at + FRAME_HEADER_LENGTH, at + FRAME_HEADER_LENGTH + length);
   }
@@ -288,7 +291,11 @@ export class ChannelEngine {
   private writeFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): boolean {
     if (this.disposed) return false;
     const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + payload.length);
-    if (at === RING_FULL) return false;
+    if (at === RING_FULL) {
+      // tryClaim may have published a padding record: a parked consumer must see it, or both sides sleep.
+      if (this.tx.takeConsumerParked()) this.ring();
+      return false;
+    }
     writeFrameHeader(this.frame, at, kind, 0, status, correlation, method);
     this.tx.bytes.set(payload, at + FRAME_HEADER_LENGTH);
     this.tx.commit(FRAME_HEADER_LENGTH + payload.length);
