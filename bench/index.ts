@@ -24,6 +24,15 @@ import { toSvg } from './lib/svg.js';
 import { computeTargets } from './lib/targets.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+const cleanups: (() => void)[] = [];
+
+/** Synchronous and idempotent, so it can run from `finally` and again from the 'exit' handler. */
+function cleanUp(): void {
+  killAllChildren();
+  for (const f of cleanups.splice(0)) {
+    try { f(); } catch { /* best effort */ }
+  }
+}
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), join(BENCH_DIR, 'results'));
@@ -40,6 +49,7 @@ async function main(): Promise<number> {
   const progress = new Progress(selected.length * stepsPerContender({ plan }));
   for (const f of found.failures) progress.log(`note: ${f}`);
   const root = mkdtempSync(join(tmpdir(), 'rxshm-bench-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   try {
     for (const contender of selected) {
       const tmpDir = mkdtempSync(join(root, `${contender.name}-`));
@@ -51,8 +61,7 @@ async function main(): Promise<number> {
     }
   } finally {
     progress.end();
-    killAllChildren();
-    rmSync(root, { recursive: true, force: true });
+    cleanUp();
   }
   results.targets = computeTargets(results);
 
@@ -67,10 +76,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-// Safety net: whatever happens, children die with us.
-process.on('exit', killAllChildren);
+// Safety net: whatever happens, children die with us and temporary files go (process.exit skips `finally`).
+process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => { killAllChildren(); process.exit(130); });
+  process.on(signal, () => process.exit(130));
 }
 
 main().then(
