@@ -10,6 +10,7 @@ import type { ChannelEngine, FrameSink } from './engine.js';
 import { ConnectionClosedError, MessageTooLargeError, RingFullError } from './errors.js';
 import type { ConnectionStats } from './connection-stats.js';
 import { ControlRouter } from './control-router.js';
+import { request, type RequestOptions } from './request.js';
 
 /** Facts about a connection, fixed at the handshake. */
 export interface ConnectionInfo {
@@ -94,6 +95,14 @@ export class Connection extends Subject<Uint8Array> {
     this.engine.resume();
     subscription.add(() => this.demand--);
     return subscription;
+  }
+
+  /**
+   * Sends a Request frame with a fresh correlation id; a cold observable of the Response payload.
+   * See `request()` for the semantics (timeout, cancel on unsubscribe, late responses counted).
+   */
+  request(payload: Uint8Array, options: RequestOptions = {}): Observable<Uint8Array> {
+    return request(this, payload, options);
   }
 
   /** @internal Wires the engine; the sink it needs is `this.sink()`. */

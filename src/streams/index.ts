@@ -28,3 +28,11 @@ export {
   type ConnectErrorCode,
 } from './errors.js';
 export { MAX_CHANNEL_NAME_BYTES } from './channel-name.js';
+export { request, type RequestOptions } from './request.js';
+export { serve, type Handler, type RequestContext, type ServeOptions, type Served } from './serve.js';
+export { defineMethod, implement, call, type MethodContract, type BytesCodec } from './methods.js';
+export { RemoteError, RequestTimeoutError, StatusError } from './request-errors.js';
+export { liveness, peerStates, type LivenessOptions, type LivenessProbe, type PeerState } from './liveness.js';
+export { decode, type DecodeOptions } from './decode.js';
+export { encode } from './encode.js';
+export { typed, TypedConnection, type TypedOptions } from './typed.js';

@@ -1,0 +1,93 @@
+/**
+ * `request(connection, payload, options)`: one call over a connection; `Connection.request` is this function.
+ */
+import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { FrameKind } from '../codecs/index.js';
+import type { Connection } from './connection.js';
+import { ConnectionClosedError, MessageTooLargeError, RingFullError } from './errors.js';
+import { RemoteError, RequestTimeoutError } from './request-errors.js';
+import { RequestTable } from './request-table.js';
+
+/** Options of a request. */
+export interface RequestOptions {
+  /** Method id the server dispatches on (u32). Default 0. */
+  readonly method?: number;
+  /** Milliseconds to wait for the response before RequestTimeoutError. Default: no timeout. */
+  readonly timeout?: number;
+  /** Scheduler for the timeout (tests inject a virtual one). Default asyncScheduler. */
+  readonly scheduler?: SchedulerLike;
+}
+
+const tables = new WeakMap<Connection, RequestTable>();
+const decoder = new TextDecoder();
+
+/** The request table of `connection`, created on first use. */
+export function requestTable(connection: Connection): RequestTable {
+  let table = tables.get(connection);
+  if (!table) {
+    table = new RequestTable(connection.control, () => connection.counters.lateResponses++);
+    tables.set(connection, table);
+  }
+  return table;
+}
+
+/**
+ * Sends a Request frame with a fresh correlation id and returns a cold observable of the Response payload (one
+ * value, then complete). Many requests may be in flight; each response reaches exactly its caller. Errors:
+ * RequestTimeoutError (with the correlation id) after `timeout`, RemoteError for the server's Error frame,
+ * PeerExitedError when the peer dies, ConnectionClosedError, RingFullError (`reject` policy), MessageTooLargeError.
+ * Unsubscribing before the answer sends Cancel and frees the id; a late response is dropped and counted in
+ * `stats.lateResponses`.
+ *
+ * @example
+ * ```ts
+ * connection.request(new TextEncoder().encode('2+2'), { method: 1, timeout: 1000 }).subscribe((answer) => ...);
+ * ```
+ */
+export function request(connection: Connection, payload: Uint8Array, options: RequestOptions = {}): Observable<Uint8Array> {
+  const method = options.method ?? 0;
+  if (!Number.isInteger(method) || method < 0 || method > 0xffffffff) throw new RangeError(`request: method must be a u32: method=${method}`);
+  const timeout = options.timeout;
+  if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(`request: timeout must be >= 0 ms: timeout=${timeout}`);
+  return new Observable<Uint8Array>((subscriber) => {
+    if (payload.length > connection.maxMessage) return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
+    if (connection.ended) return subscriber.error(new ConnectionClosedError(connection.channel));
+    const table = requestTable(connection);
+    let answered = false;
+    const id = table.add({
+      response: (bytes) => {
+        answered = true;
+        subscriber.next(bytes);
+        subscriber.complete();
+      },
+      error: (status, bytes) => {
+        answered = true;
+        subscriber.error(new RemoteError(status, id, method, decoder.decode(bytes)));
+      },
+      failed: (error) => {
+        answered = true;
+        subscriber.error(error);
+      },
+    });
+    if (!connection.sendFrame(FrameKind.Request, 0, id, method, payload)) {
+      table.delete(id);
+      answered = true;
+      subscriber.error(connection.ended ? new ConnectionClosedError(connection.channel) : new RingFullError(connection.channel, payload.length));
+      return;
+    }
+    const timer =
+      timeout === undefined
+        ? null
+        : (options.scheduler ?? asyncScheduler).schedule(() => {
+            if (answered) return;
+            answered = true;
+            table.delete(id);
+            connection.sendFrame(FrameKind.Cancel, 0, id, method, new Uint8Array(0));
+            subscriber.error(new RequestTimeoutError(id, method, timeout));
+          }, timeout);
+    return () => {
+      timer?.unsubscribe();
+      if (!answered && table.delete(id)) connection.sendFrame(FrameKind.Cancel, 0, id, method, new Uint8Array(0));
+    };
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * `serve(connection, handlers, options?)`: answer the peer's requests while subscribed.
+ */
+import { Observable, from, type ObservableInput, type Subscription } from 'rxjs';
+import { FrameKind, Status } from '../codecs/index.js';
+import type { Connection } from './connection.js';
+import { ConnectionClosedError } from './errors.js';
+import { StatusError } from './request-errors.js';
+
+/** What a handler knows of the request it answers. */
+export interface RequestContext {
+  readonly method: number;
+  readonly correlation: number;
+  readonly connection: Connection;
+}
+
+/** Answers one request: its first value is the Response (none: an empty Response); its error an Error frame. */
+export type Handler = (payload: Uint8Array, context: RequestContext) => ObservableInput<Uint8Array>;
+
+/** Options of serve. */
+export interface ServeOptions {
+  /** Most handlers running at once; further requests wait in order. Default Infinity. */
+  readonly concurrency?: number;
+}
+
+/** One answered request, as serve emits it. */
+export interface Served {
+  readonly method: number;
+  readonly correlation: number;
+  /** Status.Ok for a Response; the Error frame's status otherwise; Status.Cancelled when the peer cancelled. */
+  readonly status: number;
+}
+
+interface Incoming {
+  readonly correlation: number;
+  readonly method: number;
+  readonly payload: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A cold observable that, while subscribed, answers every Request frame on `connection` with the handler for its
+ * method id (one function for all methods, or an object keyed by method id) and emits a Served record per request.
+ * A handler's first value becomes the Response; its error becomes an Error frame whose status is the error's
+ * `status` (throw a StatusError) or Status.HandlerError; an unknown method id is answered with Status.NoSuchMethod.
+ * The peer's Cancel unsubscribes the handler. Completes when the connection ends cleanly; errors with the
+ * connection's error otherwise. Only one serve may be active per connection.
+ *
+ * @example
+ * ```ts
+ * serve(connection, { 1: (bytes) => of(bytes.reverse()) }, { concurrency: 16 }).subscribe();
+ * ```
+ */
+export function serve(connection: Connection, handlers: Handler | Readonly<Record<number, Handler>>, options: ServeOptions = {}): Observable<Served> {
+  const concurrency = options.concurrency ?? Infinity;
+  if (!(concurrency >= 1)) throw new RangeError(`serve: concurrency must be >= 1: concurrency=${concurrency}`);
+  const pick = (method: number): Handler | undefined =>
+    typeof handlers === 'function' ? handlers : Object.prototype.hasOwnProperty.call(handlers, method) ? handlers[method] : undefined;
+  return new Observable<Served>((subscriber) => {
+    if (connection.control.has(FrameKind.Request)) {
+      subscriber.error(new Error(`serve: channel "${connection.channel}" is already being served`));
+      return;
+    }
+    const running = new Map<number, Subscription>();
+    const waiting: Incoming[] = [];
+    const finish = (request: Incoming, status: number, kind: number, payload: Uint8Array): void => {
+      running.delete(request.correlation);
+      connection.sendFrame(kind, kind === FrameKind.Error ? status : 0, request.correlation, request.method, payload);
+      subscriber.next({ method: request.method, correlation: request.correlation, status });
+      startWaiting();
+    };
+    const fail = (request: Incoming, error: unknown): void => {
+      const status = error instanceof StatusError && error.status > 0 && error.status <= 0xffff ? error.status : Status.HandlerError;
+      const text = encoder.encode(error instanceof Error ? error.message : String(error)).subarray(0, connection.maxMessage);
+      finish(request, status, FrameKind.Error, text);
+    };
+    const start = (request: Incoming): void => {
+      const handler = pick(request.method);
+      if (!handler) return finish(request, Status.NoSuchMethod, FrameKind.Error, encoder.encode(`no such method: ${request.method}`));
+      let answered = false;
+      const answer = (value: Uint8Array): void => {
+        answered = true;
+        running.get(request.correlation)?.unsubscribe();
+        if (!(value instanceof Uint8Array)) return fail(request, new TypeError('handler result must be a Uint8Array'));
+        if (value.length > connection.maxMessage) return fail(request, new Error(`response too large: length=${value.length}, maxMessage=${connection.maxMessage}`));
+        finish(request, Status.Ok, FrameKind.Response, value);
+      };
+      try {
+        const subscription = from(handler(request.payload, { method: request.method, correlation: request.correlation, connection })).subscribe({
+          next: (value) => answered || answer(value),
+          error: (error) => answered || ((answered = true), fail(request, error)),
+          complete: () => answered || answer(new Uint8Array(0)),
+        });
+        if (!answered) running.set(request.correlation, subscription);
+      } catch (error) {
+        if (!answered) fail(request, error);
+      }
+    };
+    const startWaiting = (): void => {
+      while (waiting.length > 0 && running.size < concurrency) start(waiting.shift()!);
+    };
+    const offRequest = connection.control.on(FrameKind.Request, (_k, _s, correlation, method, payload) => {
+      const request = { correlation, method, payload };
+      if (running.size < concurrency) start(request);
+      else waiting.push(request);
+    });
+    const offCancel = connection.control.on(FrameKind.Cancel, (_k, _s, correlation) => {
+      const index = waiting.findIndex((r) => r.correlation === correlation);
+      if (index >= 0) waiting.splice(index, 1);
+      const subscription = running.get(correlation);
+      if (!subscription) return;
+      running.delete(correlation);
+      subscription.unsubscribe();
+      subscriber.next({ method: 0, correlation, status: Status.Cancelled });
+      startWaiting();
+    });
+    const offFail = connection.control.onFail((error) => {
+      if (error instanceof ConnectionClosedError) subscriber.complete();
+      else subscriber.error(error);
+    });
+    return () => {
+      offRequest();
+      offCancel();
+      offFail();
+      for (const subscription of running.values()) subscription.unsubscribe();
+      running.clear();
+      waiting.length = 0;
+    };
+  });
+}

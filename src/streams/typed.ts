@@ -1,0 +1,70 @@
+/**
+ * `typed(codec)`: turn a Connection of bytes into a Subject of values, encoding on `next` and decoding on receive.
+ */
+import { Subject, map, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import type * as t from 'io-ts';
+import { EncodeError } from '../codecs/index.js';
+import type { Connection } from './connection.js';
+import { decode } from './decode.js';
+
+/** Options of typed: what a message that fails to decode does (see `decode`). */
+export interface TypedOptions {
+  /** `'error'` (default): the receive side errors with DecodeError. `'skip'`: the message is dropped, counted in
+   * `stats.decodeErrors` and reported on the connection's `errors$`. */
+  readonly onError?: 'error' | 'skip';
+}
+
+/** A Connection seen through a codec: subscribe to receive A values, `next(a)` to send one. */
+export class TypedConnection<A> extends Subject<A> {
+  constructor(
+    /** The underlying connection (stats, errors$, request, ...). */
+    readonly connection: Connection,
+    private readonly codec: t.Type<A, Uint8Array, Uint8Array>,
+    private readonly options: TypedOptions = {},
+  ) {
+    super();
+  }
+
+  /** Encodes and sends `value`; throws EncodeError (nothing sent) when `codec.is(value)` fails. */
+  override next(value: A): void {
+    if (!this.codec.is(value)) throw new EncodeError(this.codec.name, value);
+    this.connection.next(this.codec.encode(value));
+  }
+
+  /** Sends Close. */
+  override complete(): void {
+    this.connection.complete();
+  }
+
+  override error(error: unknown): void {
+    this.connection.error(error);
+  }
+
+  /** Subscribing receives decoded values (see Connection for why this method is overridden). @internal */
+  protected _subscribe(subscriber: Subscriber<A>): Subscription {
+    const { connection } = this;
+    return connection
+      .pipe(
+        decode(this.codec, {
+          onError: this.options.onError ?? 'error',
+          report: (error) => {
+            connection.counters.decodeErrors++;
+            connection.report(error);
+          },
+        }),
+      )
+      .subscribe(subscriber);
+  }
+}
+
+/**
+ * An operator from connections to typed connections.
+ * @example
+ * ```ts
+ * const Price = struct({ symbol: fixedUtf8(8), bid: f64, ask: f64 });
+ * connect('prices').pipe(typed(Price), switchMap((prices) => prices)).subscribe((p) => console.log(p.bid));
+ * ```
+ */
+export function typed<A>(codec: t.Type<A, Uint8Array, Uint8Array>, options: TypedOptions = {}): OperatorFunction<Connection, TypedConnection<A>> {
+  return map((connection) => new TypedConnection(connection, codec, options));
+}
