@@ -43,6 +43,8 @@ export class Connection extends Subject<Uint8Array> {
   readonly writable$: Observable<boolean>;
   /** Emits a stats snapshot now, then every `periodMs` (default 1000), and completes when the connection ends. */
   readonly stats$: Observable<ConnectionStats>;
+  /** Emits the correlation id of each LivenessCheck this connection answered (it answers by itself). */
+  readonly livenessChecks$: Observable<number>;
   /** @internal Request/response and liveness plumbing. */
   readonly control: ControlRouter;
 
@@ -67,6 +69,9 @@ export class Connection extends Subject<Uint8Array> {
     this.writable$ = this.writableSubject.pipe(distinctUntilChanged());
     this.stats$ = this.statsEvery(1000);
     this.control = new ControlRouter(this);
+    this.livenessChecks$ = new Observable<number>((subscriber) =>
+      this.control.on(FrameKind.LivenessCheck, (_kind, _status, correlation) => subscriber.next(correlation)),
+    );
   }
 
   /** Sends `bytes` (copied into the ring, or queued under `block` when it is full). Throws MessageTooLargeError. */
