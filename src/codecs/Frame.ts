@@ -1,5 +1,5 @@
 /**
- * A whole frame (header + payload) as an io-ts codec, with the payload rules of docs/FRAMES.md: LivenessCheck,
+ * A whole frame (header + payload) as an io-ts codec, with the payload rules of docs/LAYOUT.md section 6: LivenessCheck,
  * Alive, Close and Cancel carry no payload; an Error payload is a valid UTF-8 message.
  */
 import * as t from 'io-ts';

@@ -18,7 +18,7 @@
  *  |                         payload ...                           | 16
  * ```
  *
- * Cross-process invariants: the layout is normative (docs/FRAMES.md) and read by C peers; 16 bytes keep the payload
+ * Cross-process invariants: the layout is normative (docs/LAYOUT.md section 6) and read by C peers; 16 bytes keep the payload
  * 8-byte aligned inside an 8-aligned ring record. These functions never check or throw: the caller bounds-checks
  * `byteOffset + FRAME_HEADER_LENGTH <= view.byteLength` once per record, and validates `kind` with `isFrameKind`.
  */

@@ -1,5 +1,5 @@
 /**
- * The frame header as an io-ts codec, with the per-kind rules of docs/FRAMES.md. For the per-message hot path use
+ * The frame header as an io-ts codec, with the per-kind rules of docs/LAYOUT.md section 6. For the per-message hot path use
  * the plain accessors of `FrameDescriptor` instead; this codec is for tools, tests and peers you do not trust yet.
  */
 import * as t from 'io-ts';

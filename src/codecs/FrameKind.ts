@@ -1,5 +1,5 @@
 /**
- * The frame kinds: the command/response vocabulary of an rxshm channel (docs/FRAMES.md).
+ * The frame kinds: the command/response vocabulary of an rxshm channel (docs/LAYOUT.md section 6).
  */
 import * as t from 'io-ts';
 

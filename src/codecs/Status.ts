@@ -1,5 +1,5 @@
 /**
- * Status codes of Error frames (u16 on the wire; docs/FRAMES.md).
+ * Status codes of Error frames (u16 on the wire; docs/LAYOUT.md section 6).
  */
 import * as t from 'io-ts';
 
