@@ -1,10 +1,12 @@
 /**
- * Runs one contender through every section with the same hygiene: a short probe to calibrate counts, a warm-up
- * repetition, then `plan.repetitions` measured repetitions whose medians are reported. Each session call has a
- * deadline; a failing section becomes a note and the others still run; the session is always closed.
+ * Runs one contender through every section with the same hygiene: per size, a short probe and a warm-up that
+ * calibrate the count; then `plan.repetitions` rounds in which every size is measured once (interleaved, so a
+ * burst of load on the machine hits all sizes alike); the reported value is the median over rounds. Each
+ * session call has a deadline; a failure becomes a note and the rest still runs; the session is always closed.
  */
 import type { BenchContext, Contender, RequestCodec, Session } from './contender.js';
 import { SkipContender } from './contender.js';
+import type { Plan } from './plan.js';
 import { payload, sizeLabel } from './payload.js';
 import type { Progress } from './progress.js';
 import type { ContenderStatus, Results } from './results.js';
@@ -12,9 +14,10 @@ import { clampCount, median } from './stats.js';
 
 export const CODECS: readonly RequestCodec[] = ['struct', 'json'];
 
-/** Progress steps one contender takes (open + each section slot), so the bar's total is known up front. */
-export function stepsPerContender(ctx: Pick<BenchContext, 'plan'>): number {
-  return 1 + ctx.plan.rttSizes.length + ctx.plan.throughputSizes.length + CODECS.length + 1;
+/** Progress steps one contender takes (open, warm-ups, rounds, idle), so the bar's total is known up front. */
+export function stepsPerContender({ plan }: { plan: Plan }): number {
+  const sections = [plan.rttSizes.length, plan.throughputSizes.length, CODECS.length];
+  return 1 + sections.reduce((sum, keys) => sum + keys + plan.repetitions, 0) + 1;
 }
 
 class Deadline extends Error {}
@@ -30,6 +33,17 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 const message = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0]! : String(e));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** One section: keys (sizes or codecs), how to calibrate a key, one repetition, and what to record. */
+interface Series<K, S> {
+  readonly name: string;
+  readonly keys: readonly K[];
+  readonly label: (key: K) => string;
+  /** Absent when the session does not implement the section. */
+  readonly rep: ((key: K, count: number) => Promise<S>) | undefined;
+  readonly calibrate: (key: K, rep: (key: K, count: number) => Promise<S>) => Promise<number>;
+  readonly record: (key: K, count: number, samples: S[]) => void;
+}
+
 export async function runContender(contender: Contender, ctx: BenchContext, progress: Progress, results: Results): Promise<void> {
   const { plan } = ctx;
   const status: ContenderStatus = { name: contender.name, label: contender.label, status: 'failed', notes: [] };
@@ -38,11 +52,15 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
   let stepped = 0;
   const step = (label: string) => { stepped++; progress.step(`${contender.name}: ${label}`); };
   const call = <T>(what: string, run: () => Promise<T>): Promise<T> => within(run(), plan.callTimeoutMs, `${contender.name} ${what}`);
+  const fail = (what: string, e: unknown) => {
+    status.notes.push(`${what} failed: ${message(e)}`);
+    progress.log(`note: ${contender.name} ${what} failed: ${message(e)}`);
+  };
 
-  let session: Session | undefined;
+  let s: Session;
   try {
     step('starting');
-    session = await call('open', () => contender.open(ctx));
+    s = await call('open', () => contender.open(ctx));
   } catch (e) {
     status.status = e instanceof SkipContender ? 'skipped' : 'failed';
     status.notes.push(`${status.status}: ${message(e)}`);
@@ -50,89 +68,92 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
     while (stepped < steps) step('-');
     return;
   }
-  const s = session;
-  // Two warm-up repetitions: a fixed small one (JIT, buffers), then one sized from it to about half a repetition,
-  // whose warmed-up cost per message sizes the measured repetitions.
-  const calibrate = async (secondsPerMessage: (count: number) => Promise<number>): Promise<number> => {
+  // A call that misses its deadline leaves the session in an unknown state: skip the rest of this contender.
+  let broken = false;
+
+  const series = async <K, S>(x: Series<K, S>): Promise<void> => {
+    const rep = x.rep;
+    const counts = new Map<K, number>();
+    const samples = new Map<K, S[]>();
+    const attempt = async (what: string, run: () => Promise<void>): Promise<boolean> => {
+      if (broken) return false;
+      try { await run(); return true; } catch (e) { broken ||= e instanceof Deadline; fail(what, e); return false; }
+    };
+    for (const key of x.keys) {
+      step(`${x.name} ${x.label(key)} warm-up`);
+      if (rep) await attempt(`${x.name} ${x.label(key)}`, async () => { counts.set(key, await x.calibrate(key, rep)); samples.set(key, []); });
+    }
+    for (let r = 1; r <= plan.repetitions; r++) {
+      step(`${x.name} round ${r}/${plan.repetitions}`);
+      for (const [key, count] of counts) {
+        const ok = await attempt(`${x.name} ${x.label(key)}`, async () => { samples.get(key)!.push(await rep!(key, count)); });
+        if (!ok) counts.delete(key);
+      }
+    }
+    for (const [key, count] of counts) {
+      x.record(key, count, samples.get(key)!);
+      status.status = 'ok';
+    }
+  };
+
+  // Two warm-up runs for counted sections: a fixed small one (JIT, buffers), then one sized from it to about
+  // half a repetition, whose warmed-up cost per message sizes the measured repetitions.
+  const calibrateRate = async (secondsPerMessage: (count: number) => Promise<number>): Promise<number> => {
     const first = await secondsPerMessage(plan.throughputWarmup);
     const second = await secondsPerMessage(clampCount(plan.repSeconds / 2 / first, plan.minCount, plan.maxCount));
     return clampCount(plan.repSeconds / second, plan.minCount, plan.maxCount);
   };
-  // A section that misses its deadline leaves the session in an unknown state: skip the rest of this contender.
-  let broken = false;
-  const section = async (label: string, run: () => Promise<boolean>): Promise<void> => {
-    step(label);
-    if (broken) return;
-    try {
-      if (await run()) status.status = 'ok';
-    } catch (e) {
-      broken ||= e instanceof Deadline;
-      status.notes.push(`${label} failed: ${message(e)}`);
-      progress.log(`note: ${contender.name} ${label} failed: ${message(e)}`);
-    }
-  };
+  const roundTrip = s.roundTrip?.bind(s);
+  const throughput = s.throughput?.bind(s);
+  const requestResponse = s.requestResponse?.bind(s);
   try {
-    for (const size of plan.rttSizes) {
-      await section(`round trip ${sizeLabel(size)}`, async () => {
-        if (!s.roundTrip) return false;
-        const rt = s.roundTrip.bind(s);
-        const bytes = payload(size);
+    await series({
+      name: 'round trip', keys: plan.rttSizes, label: sizeLabel,
+      rep: roundTrip && ((size: number, n: number) => call('round trip', () => roundTrip(payload(size), n))),
+      async calibrate(size, rep) {
         // A short probe bounds the warm-up's length; the warmed-up median then sets the measured count.
-        const probe = await call('round trip', () => rt(bytes, 20));
-        const warmCount = clampCount(Math.min(plan.rttWarmup, (plan.repSeconds * 1e9) / probe.medianNs), plan.minCount, plan.maxCount);
-        const warm = await call('round trip', () => rt(bytes, warmCount));
-        const perRep = clampCount((plan.repSeconds * 1e9) / warm.medianNs, plan.minCount, plan.maxCount);
-        const reps = [];
-        for (let r = 0; r < plan.repetitions; r++) reps.push(await call('round trip', () => rt(bytes, perRep)));
-        results.roundTrip.push({
-          contender: contender.name, size, repetitions: reps.length, iterations: perRep,
-          medianUs: median(reps.map((x) => x.medianNs)) / 1e3, p99Us: median(reps.map((x) => x.p99Ns)) / 1e3,
-        });
-        return true;
-      });
-    }
-    for (const size of plan.throughputSizes) {
-      await section(`throughput ${sizeLabel(size)}`, async () => {
-        if (!s.throughput) return false;
-        const tp = s.throughput.bind(s);
-        const bytes = payload(size);
-        const perRep = await calibrate((n) => call('throughput', () => tp(bytes, n)).then((x) => x.seconds / x.messages));
-        const rates = [];
-        for (let r = 0; r < plan.repetitions; r++) {
-          const x = await call('throughput', () => tp(bytes, perRep));
-          rates.push(x.messages / x.seconds);
-        }
-        const mps = median(rates);
-        results.throughput.push({ contender: contender.name, size, repetitions: rates.length, messages: perRep, messagesPerSecond: mps, bytesPerSecond: mps * size });
-        return true;
-      });
-    }
-    for (const codec of CODECS) {
-      await section(`request/response ${codec}`, async () => {
-        if (!s.requestResponse) return false;
-        const rr = s.requestResponse.bind(s);
-        const perRep = await calibrate((n) => call('request/response', () => rr(codec, n)).then((x) => x.seconds / x.operations));
-        const rates = [];
-        for (let r = 0; r < plan.repetitions; r++) {
-          const x = await call('request/response', () => rr(codec, perRep));
-          rates.push(x.operations / x.seconds);
-        }
-        results.requestResponse.push({ contender: contender.name, codec, repetitions: rates.length, operations: perRep, opsPerSecond: median(rates) });
-        return true;
-      });
-    }
-    await section('idle CPU', async () => {
-      if (!s.idle) return false;
-      const idle = s.idle.bind(s);
-      await sleep(200); // let GC and delayed writes from the previous section settle
-      const x = await call('idle', () => idle(plan.idleMs));
-      const pct = (cpu: number) => (cpu / x.seconds) * 100;
-      results.idle.push({
-        contender: contender.name, seconds: x.seconds, harnessPercent: pct(x.harnessCpuSeconds),
-        peerPercent: pct(x.peerCpuSeconds), pairPercent: pct(x.harnessCpuSeconds + x.peerCpuSeconds),
-      });
-      return true;
+        const probe = await rep(size, 20);
+        const warm = await rep(size, clampCount(Math.min(plan.rttWarmup, (plan.repSeconds * 1e9) / probe.medianNs), plan.minCount, plan.maxCount));
+        return clampCount((plan.repSeconds * 1e9) / warm.medianNs, plan.minCount, plan.maxCount);
+      },
+      record: (size, iterations, reps) => results.roundTrip.push({
+        contender: contender.name, size, repetitions: reps.length, iterations,
+        medianUs: median(reps.map((x) => x.medianNs)) / 1e3, p99Us: median(reps.map((x) => x.p99Ns)) / 1e3,
+      }),
     });
+    await series({
+      name: 'throughput', keys: plan.throughputSizes, label: sizeLabel,
+      rep: throughput && ((size: number, n: number) => call('throughput', () => throughput(payload(size), n))),
+      calibrate: (size, rep) => calibrateRate((n) => rep(size, n).then((x) => x.seconds / x.messages)),
+      record: (size, messages, reps) => {
+        const mps = median(reps.map((x) => x.messages / x.seconds));
+        results.throughput.push({ contender: contender.name, size, repetitions: reps.length, messages, messagesPerSecond: mps, bytesPerSecond: mps * size });
+      },
+    });
+    await series({
+      name: 'request/response', keys: CODECS, label: (codec) => codec,
+      rep: requestResponse && ((codec: RequestCodec, n: number) => call('request/response', () => requestResponse(codec, n))),
+      calibrate: (codec, rep) => calibrateRate((n) => rep(codec, n).then((x) => x.seconds / x.operations)),
+      record: (codec, operations, reps) => results.requestResponse.push({
+        contender: contender.name, codec, repetitions: reps.length, operations, opsPerSecond: median(reps.map((x) => x.operations / x.seconds)),
+      }),
+    });
+    step('idle CPU');
+    if (s.idle && !broken) {
+      const idle = s.idle.bind(s);
+      try {
+        await sleep(200); // let GC and delayed writes from the previous section settle
+        const x = await call('idle', () => idle(plan.idleMs));
+        const pct = (cpu: number) => (cpu / x.seconds) * 100;
+        results.idle.push({
+          contender: contender.name, seconds: x.seconds, harnessPercent: pct(x.harnessCpuSeconds),
+          peerPercent: pct(x.peerCpuSeconds), pairPercent: pct(x.harnessCpuSeconds + x.peerCpuSeconds),
+        });
+        status.status = 'ok';
+      } catch (e) {
+        fail('idle CPU', e);
+      }
+    }
   } finally {
     await within(s.close(), 10_000, `${contender.name} close`).catch((e: unknown) => status.notes.push(`close failed: ${message(e)}`));
   }
