@@ -82,12 +82,12 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
             if (answered) return;
             answered = true;
             table.delete(id);
-            connection.sendFrame(FrameKind.Cancel, 0, id, method, new Uint8Array(0));
+            connection.sendFrame(FrameKind.Cancel, 0, id, 0, new Uint8Array(0));
             subscriber.error(new RequestTimeoutError(id, method, timeout));
           }, timeout);
     return () => {
       timer?.unsubscribe();
-      if (!answered && table.delete(id)) connection.sendFrame(FrameKind.Cancel, 0, id, method, new Uint8Array(0));
+      if (!answered && table.delete(id)) connection.sendFrame(FrameKind.Cancel, 0, id, 0, new Uint8Array(0));
     };
   });
 }

@@ -66,7 +66,7 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
     const waiting: Incoming[] = [];
     const finish = (request: Incoming, status: number, kind: number, payload: Uint8Array): void => {
       running.delete(request.correlation);
-      connection.sendFrame(kind, kind === FrameKind.Error ? status : 0, request.correlation, request.method, payload);
+      connection.sendFrame(kind, kind === FrameKind.Error ? status : 0, request.correlation, 0, payload); // only Request frames carry a method id
       subscriber.next({ method: request.method, correlation: request.correlation, status });
       startWaiting();
     };
