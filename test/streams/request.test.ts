@@ -1,0 +1,172 @@
+/**
+ * request(): correlation across two real processes (test/fixtures/rpc-server.ts serves), timeouts, cancel, late
+ * responses, and the peer's death failing every pending request.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { lastValueFrom, firstValueFrom, mergeMap, range, map, reduce, type Observable } from 'rxjs';
+import { listen, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
+import { requestTable } from '../../src/streams/request.js';
+import { channelName, kept, shmLeft, u32Bytes, until, watched, type Child, type Watch } from '../fixtures/rpc-helpers.js';
+import { Method, mirror } from '../fixtures/rpc-methods.js';
+
+const test = suite('request');
+
+/** Listens on a fresh channel and starts rpc-server.ts as its client; resolves once it serves. */
+async function served(watch: Watch, options: Record<string, unknown> = {}): Promise<{ connection: Connection; child: Child }> {
+  const name = channelName();
+  const listening = kept(listen(name));
+  watch.defer(() => listening.subscription.unsubscribe());
+  const child = watch.child(['test/fixtures/rpc-server.ts', 'connect', name, JSON.stringify(options)]);
+  const connection = await listening.connection;
+  await child.next('ready');
+  return { connection, child };
+}
+
+/** The error `source` fails with (it must not emit). */
+function failure(source: Observable<unknown>): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    source.subscribe({ next: (v) => reject(new Error(`expected an error, got ${String(v)}`)), error: resolve, complete: () => reject(new Error('expected an error, got complete')) }),
+  );
+}
+
+/** A request payload: its sequence number (u32 LE) then 0..28 bytes derived from it. */
+function payloadOf(seq: number): Uint8Array {
+  const bytes = new Uint8Array(4 + (seq % 29));
+  new DataView(bytes.buffer).setUint32(0, seq, true);
+  for (let i = 4; i < bytes.length; i++) bytes[i] = (seq * 7 + i) & 0xff;
+  return bytes;
+}
+
+const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+test('100,000 requests, up to 256 in flight: each response is its own request\'s, none lost', () =>
+  watched(60_000, async (watch) => {
+    const { connection } = await served(watch);
+    const N = 100_000;
+    const seen = new Uint8Array(N);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const mismatches: number[] = [];
+    const answered = await lastValueFrom(
+      range(0, N).pipe(
+        mergeMap((seq) => {
+          const payload = payloadOf(seq);
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+          return connection.request(payload, { method: Method.Mirror }).pipe(
+            map((answer) => {
+              inFlight--;
+              if (!same(answer, mirror(payload))) mismatches.push(seq);
+              seen[seq]!++;
+              return 1;
+            }),
+          );
+        }, 256),
+        reduce((n, one) => n + one, 0),
+      ),
+    );
+    assert.is(answered, N);
+    assert.equal(mismatches.slice(0, 10), [], 'every response matches its own request');
+    assert.is(seen.every((n) => n === 1), true, 'each request answered exactly once');
+    assert.is(maxInFlight, 256);
+    assert.is(requestTable(connection).size, 0);
+    assert.is(connection.stats.lateResponses, 0);
+  }),
+);
+
+test('timeout: RequestTimeoutError with the correlation id and method; Cancel reaches the server', () =>
+  watched(20_000, async (watch) => {
+    const { connection, child } = await served(watch);
+    const error = (await failure(connection.request(u32Bytes(60_000), { method: Method.Slow, timeout: 200 }))) as RequestTimeoutError;
+    assert.instance(error, RequestTimeoutError);
+    assert.is(error.method, Method.Slow);
+    assert.is(error.timeout, 200);
+    const started = await child.next('started');
+    assert.is(error.correlation, started.correlation);
+    assert.match(error.message, String(error.correlation));
+    assert.is(requestTable(connection).size, 0, 'the id is freed');
+    // The handler is unsubscribed (its finalize runs) and serve reports the cancellation.
+    assert.is((await child.next('finalized')).correlation, error.correlation);
+    const cancelled = await child.next('served');
+    assert.equal([cancelled.correlation, cancelled.status], [error.correlation, Status.Cancelled]);
+  }),
+);
+
+test('cancel: unsubscribing before the answer sends Cancel and frees the id', () =>
+  watched(20_000, async (watch) => {
+    const { connection, child } = await served(watch);
+    const outcome: string[] = [];
+    const subscription = connection.request(u32Bytes(60_000), { method: Method.Slow }).subscribe({
+      next: () => outcome.push('next'),
+      error: () => outcome.push('error'),
+      complete: () => outcome.push('complete'),
+    });
+    const started = await child.next('started');
+    assert.is(requestTable(connection).size, 1);
+    subscription.unsubscribe();
+    assert.is(requestTable(connection).size, 0, 'the id is freed at once');
+    assert.is((await child.next('finalized')).correlation, started.correlation, 'the server handler is unsubscribed');
+    const cancelled = await child.next('served');
+    assert.equal([cancelled.correlation, cancelled.status], [started.correlation, Status.Cancelled]);
+    // The connection goes on serving.
+    const answer = await firstValueFrom(connection.request(payloadOf(7), { method: Method.Mirror, timeout: 10_000 }));
+    assert.ok(same(answer, mirror(payloadOf(7))));
+    assert.equal(outcome, []);
+    assert.is(connection.stats.lateResponses, 0);
+  }),
+);
+
+test('late responses (after timeout, after cancel) are dropped and counted, never delivered to the next caller', () =>
+  watched(20_000, async (watch) => {
+    const { connection, child } = await served(watch);
+    const busy = (ms: number, marker: number): Uint8Array => new Uint8Array([...u32Bytes(ms), marker, marker, marker]);
+    const nexts: Uint8Array[] = [];
+    // 1. The server busy-waits 400 ms synchronously: the Response is written before it reads our Cancel.
+    const timedOut = await failure(connection.request(busy(400, 0xaa), { method: Method.Busy, timeout: 50 }));
+    assert.instance(timedOut, RequestTimeoutError);
+    const second = payloadOf(1234);
+    const answer = await firstValueFrom(connection.request(second, { method: Method.Mirror, timeout: 10_000 }));
+    assert.ok(same(answer, mirror(second)), 'the next caller gets its own response');
+    await child.next('busy-done');
+    await until(() => connection.stats.lateResponses === 1, 'lateResponses = 1');
+    // 2. The same after an unsubscribe.
+    const subscription = connection.request(busy(400, 0xbb), { method: Method.Busy }).subscribe({ next: (v) => nexts.push(v) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    subscription.unsubscribe();
+    const third = payloadOf(4321);
+    const answer3 = await firstValueFrom(connection.request(third, { method: Method.Mirror, timeout: 10_000 }));
+    assert.ok(same(answer3, mirror(third)));
+    await until(() => connection.stats.lateResponses === 2, 'lateResponses = 2');
+    assert.equal(nexts, [], 'the cancelled caller got nothing');
+    assert.is(requestTable(connection).size, 0);
+  }),
+);
+
+test('SIGKILL of the server: every pending request errors with PeerExitedError within one second', () =>
+  watched(20_000, async (watch) => {
+    const { connection, child } = await served(watch);
+    const PENDING = 64;
+    const ends: { error: unknown; at: number }[] = [];
+    for (let i = 0; i < PENDING; i++) {
+      connection.request(u32Bytes(60_000), { method: Method.Slow }).subscribe({
+        next: () => ends.push({ error: new Error('unexpected response'), at: performance.now() }),
+        error: (error) => ends.push({ error, at: performance.now() }),
+      });
+    }
+    await until(() => child.events.filter((e) => e.ev === 'started').length === PENDING, 'all requests started');
+    const killedAt = performance.now();
+    child.kill('SIGKILL');
+    await until(() => ends.length === PENDING, 'every request to end');
+    for (const { error, at } of ends) {
+      assert.instance(error, PeerExitedError);
+      assert.ok(at - killedAt < 1000, `failed ${Math.round(at - killedAt)} ms after the kill`);
+    }
+    assert.is(requestTable(connection).size, 0);
+  }),
+);
+
+test('leaves no rxshm.* segment in /dev/shm', () => {
+  assert.equal(shmLeft(), []);
+});
+
+test.run();
