@@ -17,6 +17,7 @@
  * after a few seconds, so a stuck peer never leaves a process burning a core.
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,11 +52,16 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Spin until *seq == want; checking the clock only every 64k spins keeps the hot loop tight. */
+/*
+ * Spin until *seq == want; checking the clock only every 64k spins keeps the hot loop tight. After 4k spins
+ * (microseconds, far above an uncontended round trip) yield the core: if the peer was descheduled because
+ * another process holds the second core, pure spinning would burn our whole time slice before it can run.
+ */
 static void wait_seq(uint64_t *seq, uint64_t want) {
   uint64_t spins = 0, start = 0;
   while (__atomic_load_n(seq, __ATOMIC_ACQUIRE) != want) {
-    if ((++spins & 0xffff) == 0) {
+    if (++spins > 4096) sched_yield();
+    if ((spins & 0xffff) == 0) {
       uint64_t t = now_ns();
       if (start == 0) start = t;
       else if (t - start > SPIN_TIMEOUT_NS) {
