@@ -12,6 +12,10 @@ import type { Connection } from '../../src/index.js';
 import type { PeerSpec } from '../fixtures/streams-peer.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The child fixture, relative to `root`. */
+export const PEER_FIXTURE = 'test/fixtures/streams-peer.ts';
+/** Arguments that run the child fixture with `spec` (for spawnConnected). */
+export const peerArgs = (spec: PeerSpec): string[] => ['--import', 'tsx', PEER_FIXTURE, JSON.stringify(spec)];
 
 let counter = 0;
 /** A channel name no other test (or concurrent run) uses. */
@@ -34,11 +38,12 @@ export class Peer {
   private readonly waiters: { ev: string; resolve: (e: PeerEvent) => void; reject: (e: Error) => void }[] = [];
   private exitedAlready = false;
 
-  constructor(spec: PeerSpec, fixture = 'test/fixtures/streams-peer.ts') {
-    this.child = spawn(process.execPath, ['--import', 'tsx', fixture, JSON.stringify(spec)], {
-      cwd: root,
-      stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+  /** Spawns the fixture with `spec`, or watches a child already spawned (e.g. by spawnConnected) with piped stdout/stderr. */
+  constructor(spec: PeerSpec | ChildProcess) {
+    this.child =
+      'role' in spec
+        ? spawn(process.execPath, ['--import', 'tsx', PEER_FIXTURE, JSON.stringify(spec)], { cwd: root, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
+        : spec;
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.onLine(line));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) =>
@@ -90,7 +95,7 @@ export class Peer {
 
 /** What a scoped test gets: start peers, register cleanups. Everything is undone in `finally`. */
 export interface Scope {
-  peer(spec: PeerSpec): Peer;
+  peer(spec: PeerSpec | ChildProcess): Peer;
   defer(cleanup: () => void): void;
   /** Resolves when the scope aborts (watchdog); race it against waits on in-process events. */
   readonly aborted: Promise<never>;

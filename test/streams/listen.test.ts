@@ -1,0 +1,134 @@
+/**
+ * listen() across real processes: one client at a time with generation + 1 per client, a killed client noticed
+ * within one second and the next client served, AlreadyServing against a live server, taking over the segment of
+ * a SIGKILLed server. Children are test/fixtures/streams-peer.ts; every test has a watchdog.
+ */
+import { existsSync } from 'node:fs';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { listen, ListenError, PeerExitedError } from '../../src/index.js';
+import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
+
+const test = suite('listen');
+
+test('a client that leaves cleanly ends its connection; the next client gets generation + 1 and clean rings', async () => {
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const server = new Opened(listen(name));
+    scope.defer(() => server.close());
+    const first = scope.peer({ role: 'client', name, script: 'hold', stdin: true, report: true });
+    const one = await server.connection();
+    const ready = await first.next('ready');
+    assert.is(ready.generation, one.generation);
+    assert.is(one.peerPid, first.pid);
+    assert.is(ready.peerPid, process.pid);
+    one.next(Uint8Array.of(1));
+    await first.next('message');
+    const oneEnded = receive(one).ended;
+    first.send('quit');
+    assert.is((await oneEnded).how, 'complete', 'the leaving client sent Close');
+    const exit = await first.exited;
+    assert.equal([exit.code, exit.signal], [0, null], first.stderr);
+
+    const second = scope.peer({ role: 'client', name, script: 'hold', stdin: true, report: true });
+    const two = await server.connection();
+    assert.is(two.generation, one.generation + 1);
+    assert.is((await second.next('ready')).generation, one.generation + 1);
+    two.next(Uint8Array.of(7, 7));
+    const message = await second.next('message');
+    assert.equal([message.n, message.length, message.head], [1, 2, [7, 7]], 'the first message of the new generation, nothing stale');
+    second.send('quit');
+    await second.exited;
+  });
+});
+
+test('SIGKILL of the client errors the server side with PeerExitedError within one second; the next client is served', async () => {
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const server = new Opened(listen(name));
+    scope.defer(() => server.close());
+    const victim = scope.peer({ role: 'client', name, script: 'echo' });
+    const one = await server.connection();
+    let echoes = 0;
+    const { ended } = receive(one, () => echoes++);
+    one.next(Uint8Array.of(1));
+    await until(() => echoes === 1, 'the echo');
+    const killedAt = performance.now();
+    victim.kill('SIGKILL');
+    const ending = await ended;
+    assert.is(ending.how, 'error');
+    assert.instance(ending.error, PeerExitedError);
+    assert.is((ending.error as PeerExitedError).peerPid, victim.pid);
+    const noticed = ending.at - killedAt;
+    assert.ok(noticed < 1000, `noticed ${noticed.toFixed(0)} ms after the kill`);
+
+    const next = scope.peer({ role: 'client', name, script: 'echo' });
+    const two = await server.connection();
+    assert.is(two.generation, one.generation + 1);
+    assert.is(two.peerPid, next.pid);
+    const got: number[][] = [];
+    const second = receive(two, (m) => got.push([...m]));
+    two.next(Uint8Array.of(4, 5, 6));
+    await until(() => got.length === 1, 'the echo from the next client');
+    assert.equal(got, [[4, 5, 6]]);
+    two.complete();
+    assert.is((await second.ended).how, 'complete');
+    const exit = await next.exited;
+    assert.equal([exit.code, exit.signal], [0, null], next.stderr);
+  });
+});
+
+test('AlreadyServing when a live process serves the name; its segment is left alone', async () => {
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const owner = scope.peer({ role: 'server', name, script: 'echo', stdin: true });
+    await owner.next('subscribed');
+    const second = new Opened(listen(name));
+    scope.defer(() => second.close());
+    const error = await second.failure();
+    assert.instance(error, ListenError);
+    assert.is((error as ListenError).code, 'AlreadyServing');
+    assert.match((error as Error).message, String(owner.pid));
+    // The live server still serves.
+    const client = scope.peer({ role: 'client', name, script: 'hold', stdin: true });
+    assert.is((await client.next('ready')).peerPid, owner.pid);
+    client.send('quit');
+    await client.exited;
+    owner.send('quit');
+    const exit = await owner.exited;
+    assert.equal([exit.code, exit.signal], [0, null], owner.stderr);
+    assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`), 'the server unlinked its segment on unsubscribe');
+  });
+});
+
+test('takes over the segment a SIGKILLed server left behind, and serves', async () => {
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const dead = scope.peer({ role: 'server', name, script: 'echo' });
+    await dead.next('subscribed');
+    dead.kill('SIGKILL');
+    await dead.exited;
+    assert.ok(existsSync(`/dev/shm/rxshm.${name}`), 'the killed server left its segment');
+    const server = new Opened(listen(name));
+    scope.defer(() => server.close());
+    const client = scope.peer({ role: 'client', name, script: 'echo' });
+    const connection = await server.connection();
+    assert.is(connection.peerPid, client.pid);
+    const got: number[][] = [];
+    const { ended } = receive(connection, (m) => got.push([...m]));
+    connection.next(Uint8Array.of(9));
+    await until(() => got.length === 1, 'the echo');
+    assert.equal(got, [[9]]);
+    connection.complete();
+    assert.is((await ended).how, 'complete');
+    await client.exited;
+    server.close();
+    assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`), 'unsubscribe unlinked the segment');
+  });
+});
+
+test('leaves no rxshm.* segment of this process in /dev/shm', () => {
+  assert.equal(leftovers(), []);
+});
+
+test.run();
