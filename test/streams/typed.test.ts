@@ -1,0 +1,106 @@
+/**
+ * typed(codec): values through a real two-process channel with a struct codec and a json codec (rpc-server.ts
+ * answers each value transformed), and what a message that fails to decode does under each onError mode.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { of, firstValueFrom } from 'rxjs';
+import { DecodeError, EncodeError, listen, typed, type Connection, type TypedConnection } from '../../src/index.js';
+import { channelName, kept, shmLeft, until, watched, type Watch } from '../fixtures/rpc-helpers.js';
+import { Note, Sample } from '../fixtures/rpc-methods.js';
+
+const test = suite('typed');
+
+async function peer(watch: Watch, mode: string): Promise<Connection> {
+  const name = channelName();
+  const listening = kept(listen(name));
+  watch.defer(() => listening.subscription.unsubscribe());
+  const child = watch.child(['test/fixtures/rpc-server.ts', 'connect', name, JSON.stringify({ mode })]);
+  const connection = await listening.connection;
+  await child.next('ready');
+  return connection;
+}
+
+const sample = (seq: number) => ({ seq, timestamp: 1_700_000_000_000 + seq / 8, cpu: Math.fround(seq / 100), mem: 2n ** 40n + BigInt(seq), host: `node-${seq % 3}` });
+
+test('struct codec: values round trip through a real channel', () =>
+  watched(20_000, async (watch) => {
+    const connection = await peer(watch, 'typed-struct');
+    const samples = await firstValueFrom(of(connection).pipe(typed(Sample)));
+    const received: ReturnType<typeof sample>[] = [];
+    samples.subscribe((s) => received.push(s));
+    for (let seq = 0; seq < 100; seq++) samples.next(sample(seq));
+    await until(() => received.length === 100, '100 answers');
+    assert.equal(received, Array.from({ length: 100 }, (_, seq) => ({ ...sample(seq), seq: seq + 1, mem: sample(seq).mem + 1n })));
+    assert.is(connection.stats.decodeErrors, 0);
+  }),
+);
+
+test('json codec: values round trip through a real channel', () =>
+  watched(20_000, async (watch) => {
+    const connection = await peer(watch, 'typed-json');
+    const notes = await firstValueFrom(of(connection).pipe(typed(Note)));
+    const received: unknown[] = [];
+    notes.subscribe((n) => received.push(n));
+    notes.next({ seq: 1, text: 'héllo, wörld', tags: ['a', 'b', 'c'] });
+    notes.next({ seq: 2, text: '', tags: [] });
+    await until(() => received.length === 2, '2 answers');
+    assert.equal(received, [
+      { seq: 2, text: 'HÉLLO, WÖRLD', tags: ['c', 'b', 'a'] },
+      { seq: 3, text: '', tags: [] },
+    ]);
+  }),
+);
+
+test("onError 'skip': a bad message is dropped, counted in stats.decodeErrors and reported on errors$", () =>
+  watched(20_000, async (watch) => {
+    const connection = await peer(watch, 'echo');
+    const samples: TypedConnection<ReturnType<typeof sample>> = await firstValueFrom(of(connection).pipe(typed(Sample, { onError: 'skip' })));
+    const received: number[] = [];
+    const reported: Error[] = [];
+    let failed: unknown = null;
+    connection.errors$.subscribe((e) => reported.push(e));
+    samples.subscribe({ next: (s) => received.push(s.seq), error: (e) => (failed = e) });
+    samples.next(sample(1));
+    connection.next(new Uint8Array([1, 2, 3])); // echoed back: too short for a Sample
+    samples.next(sample(2));
+    await until(() => received.length === 2, 'both good samples');
+    assert.equal(received, [1, 2]);
+    assert.is(connection.stats.decodeErrors, 1);
+    assert.is(reported.length, 1);
+    assert.instance(reported[0], DecodeError);
+    assert.is(failed, null);
+  }),
+);
+
+test('default onError: a bad message errors the receive side with DecodeError', () =>
+  watched(20_000, async (watch) => {
+    const connection = await peer(watch, 'echo');
+    const samples = await firstValueFrom(of(connection).pipe(typed(Sample)));
+    const received: number[] = [];
+    let failed: unknown = null;
+    samples.subscribe({ next: (s) => received.push(s.seq), error: (e) => (failed = e) });
+    samples.next(sample(1));
+    connection.next(new Uint8Array([1, 2, 3]));
+    await until(() => failed !== null, 'the receive side to error');
+    assert.instance(failed, DecodeError);
+    assert.equal(received, [1]);
+  }),
+);
+
+test('next with an invalid value throws EncodeError and sends nothing', () =>
+  watched(20_000, async (watch) => {
+    const connection = await peer(watch, 'echo');
+    const samples = await firstValueFrom(of(connection).pipe(typed(Sample)));
+    const sent = connection.stats.sent;
+    assert.throws(() => samples.next({ ...sample(1), seq: -1 }), (e: unknown) => e instanceof EncodeError);
+    assert.throws(() => samples.next({ ...sample(1), host: 'a host name longer than sixteen bytes' }), (e: unknown) => e instanceof EncodeError);
+    assert.is(connection.stats.sent, sent);
+  }),
+);
+
+test('leaves no rxshm.* segment in /dev/shm', () => {
+  assert.equal(shmLeft(), []);
+});
+
+test.run();
