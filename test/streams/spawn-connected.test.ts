@@ -1,0 +1,103 @@
+/**
+ * spawnConnected / connectParent: a child joined by an anonymous memfd channel. Round trip, peerPid, the parent's
+ * unsubscribe completing the child's connection and the child exiting by itself, a child that unsubscribes and
+ * exits by itself within one second, and a child that exits before connecting.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connectParent, ConnectError, PeerExitedError, spawnConnected, type SpawnConnectedOptions } from '../../src/index.js';
+import type { PeerSpec } from '../fixtures/streams-peer.js';
+import { Opened, Peer, leftovers, peerArgs, receive, root, scoped, until, type Scope } from './_helpers.js';
+
+const test = suite('spawnConnected and connectParent');
+
+/** spawnConnected on the peer fixture; the Peer watches the child's stdout. exitGraceMs is long: the child must exit by itself. */
+async function spawnPeer(scope: Scope, spec: PeerSpec, options: SpawnConnectedOptions = {}): Promise<{ opened: Opened; peer: Peer }> {
+  let child: ChildProcess | null = null;
+  const opened = new Opened(
+    spawnConnected(process.execPath, peerArgs(spec), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], exitGraceMs: 60_000, onSpawn: (c) => (child = c), ...options }),
+  );
+  scope.defer(() => opened.close());
+  await until(() => child !== null || opened.error !== null, 'the spawn');
+  if (!child) throw opened.error;
+  return { opened, peer: scope.peer(child) };
+}
+
+test('round trip with the child; peerPid is the spawned pid', async () => {
+  await scoped(30_000, async (scope) => {
+    const { opened, peer } = await spawnPeer(scope, { role: 'parent', script: 'echo' });
+    const connection = await opened.connection();
+    assert.is(connection.peerPid, peer.pid);
+    const ready = await peer.next('ready');
+    assert.is(ready.peerPid, process.pid, "the child's peerPid is this process");
+    const got: number[][] = [];
+    const { ended } = receive(connection, (m) => got.push([...m]));
+    for (let i = 0; i < 10; i++) connection.next(Uint8Array.of(i, i + 1, i + 2));
+    await until(() => got.length === 10, 'ten echoes');
+    assert.equal(got, Array.from({ length: 10 }, (_, i) => [i, i + 1, i + 2]));
+    connection.complete();
+    assert.is((await ended).how, 'complete');
+    const exit = await peer.exited;
+    assert.equal([exit.code, exit.signal], [0, null], peer.stderr);
+  });
+});
+
+test("unsubscribing the parent completes the child's connection and the child exits by itself", async () => {
+  await scoped(30_000, async (scope) => {
+    const { opened, peer } = await spawnPeer(scope, { role: 'parent', script: 'hold' });
+    await opened.connection();
+    await peer.next('ready');
+    const unsubscribedAt = Date.now();
+    opened.close();
+    const complete = await peer.next('recv-complete');
+    assert.is(complete.received, 0);
+    const exit = await peer.exited;
+    assert.equal([exit.code, exit.signal], [0, null], `exited by itself, not by the SIGTERM of the grace period; ${peer.stderr}`);
+    assert.ok(exit.at - unsubscribedAt < 5000, `exited ${exit.at - unsubscribedAt} ms after the parent unsubscribed`);
+  });
+});
+
+test('a child that exchanges messages and unsubscribes (connectParent) exits by itself within one second', async () => {
+  await scoped(30_000, async (scope) => {
+    const { opened, peer } = await spawnPeer(scope, { role: 'parent', script: 'echo', leaveAfter: 5 });
+    const connection = await opened.connection();
+    const got: number[] = [];
+    const { ended } = receive(connection, (m) => got.push(m[0]!));
+    for (let i = 0; i < 5; i++) connection.next(Uint8Array.of(i));
+    const left = await peer.next('unsubscribed');
+    const exit = await peer.exited;
+    assert.equal([exit.code, exit.signal], [0, null], peer.stderr);
+    assert.ok(exit.at - left.at < 1000, `exited ${exit.at - left.at} ms after unsubscribing`);
+    assert.is((await ended).how, 'complete', "the child's unsubscribe sent Close");
+    assert.equal(got, [0, 1, 2, 3, 4]);
+    await until(() => opened.completed, 'spawnConnected completing with its connection');
+  });
+});
+
+test('a child that exits before connecting errors the observable (PeerExitedError, as documented)', async () => {
+  await scoped(30_000, async () => {
+    const opened = new Opened(spawnConnected(process.execPath, ['-e', 'process.exitCode = 3'], { stdio: ['ignore', 'ignore', 'ignore'] }));
+    try {
+      const error = await opened.failure();
+      assert.instance(error, Error);
+      assert.match((error as Error).message, 'exited before connecting');
+      // spawn-connected.ts documents: "If the child exits before the handshake, the observable errors with PeerExitedError."
+      assert.instance(error, PeerExitedError, `got ${(error as Error).name}: ${(error as Error).message}`);
+    } finally {
+      opened.close();
+    }
+  });
+});
+
+test('connectParent in a process not started by spawnConnected errors with ConnectError ServerAbsent', async () => {
+  const error = await new Opened(connectParent()).failure();
+  assert.instance(error, ConnectError);
+  assert.is((error as ConnectError).code, 'ServerAbsent');
+});
+
+test('leaves no rxshm.* segment of this process in /dev/shm', () => {
+  assert.equal(leftovers(), []);
+});
+
+test.run();
