@@ -46,6 +46,7 @@ async function main(): Promise<number> {
     machine: machine(), plan, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], targets: [],
     notes: [...found.failures],
   };
+  if (args.only) results.notes.push(`Run limited to: ${args.only.join(', ')} (--only).`);
   const progress = new Progress(selected.length * stepsPerContender({ plan }));
   for (const f of found.failures) progress.log(`note: ${f}`);
   const root = mkdtempSync(join(tmpdir(), 'rxshm-bench-'));

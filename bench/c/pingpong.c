@@ -10,8 +10,8 @@
  * Usage: pingpong <size-bytes> <iterations> [warmup] [max-ms]
  * Stops early after max-ms of measured round trips (default 2000): on a loaded machine a spinning peer can be
  * descheduled for a whole time slice per round trip, and a fixed count would then take minutes.
- * Prints one JSON object: {"size":..,"iterations":..,"median_ns":..,"p99_ns":..,"min_ns":..}
- * ("iterations" is the number actually measured).
+ * Prints one JSON object: {"size":..,"iterations":..,"median_ns":..,"p99_ns":..,"min_ns":..,"yields":..}
+ * ("iterations" is the number actually measured; "yields" counts sched_yield calls: non-zero means a peer was descheduled).
  *
  * Robustness: each process gets SIGKILL when its parent dies (PR_SET_PDEATHSIG), and every spin gives up
  * after a few seconds, so a stuck peer never leaves a process burning a core.
@@ -57,10 +57,12 @@ static uint64_t now_ns(void) {
  * (microseconds, far above an uncontended round trip) yield the core: if the peer was descheduled because
  * another process holds the second core, pure spinning would burn our whole time slice before it can run.
  */
+static long yields; /* how often this process gave the core away: non-zero means the numbers are inflated */
+
 static void wait_seq(uint64_t *seq, uint64_t want) {
   uint64_t spins = 0, start = 0;
   while (__atomic_load_n(seq, __ATOMIC_ACQUIRE) != want) {
-    if (++spins > 4096) sched_yield();
+    if (++spins > 4096) { sched_yield(); yields++; }
     if ((spins & 0xffff) == 0) {
       uint64_t t = now_ns();
       if (start == 0) start = t;
@@ -146,8 +148,8 @@ int main(int argc, char **argv) {
 
   qsort(samples, (size_t)iterations, sizeof(uint64_t), cmp_u64);
   long p99 = (long)((double)(iterations - 1) * 0.99 + 0.5);
-  printf("{\"size\":%zu,\"iterations\":%ld,\"median_ns\":%llu,\"p99_ns\":%llu,\"min_ns\":%llu}\n", size, iterations,
-         (unsigned long long)samples[iterations / 2], (unsigned long long)samples[p99],
-         (unsigned long long)samples[0]);
+  printf("{\"size\":%zu,\"iterations\":%ld,\"median_ns\":%llu,\"p99_ns\":%llu,\"min_ns\":%llu,\"yields\":%ld}\n", size,
+         iterations, (unsigned long long)samples[iterations / 2], (unsigned long long)samples[p99],
+         (unsigned long long)samples[0], yields);
   return 0;
 }

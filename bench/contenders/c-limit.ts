@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SkipContender, type Contender, type Session } from '../lib/contender.js';
 import { killChild, track } from '../lib/peer.js';
 
-interface PingPongOutput { size: number; iterations: number; median_ns: number; p99_ns: number }
+interface PingPongOutput { size: number; iterations: number; median_ns: number; p99_ns: number; yields: number }
 
 function run(binary: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -42,6 +42,7 @@ export const contenders: Contender[] = [{
         const args = [payload.byteLength, iterations, warmup, maxMs].map(String);
         const out = await run(binary, args, ctx.plan.callTimeoutMs);
         const r = JSON.parse(out) as PingPongOutput;
+        if (r.yields > 0) ctx.note('C limit: some waits yielded the core (another process competed for it), so the limit is inflated in this run.');
         return { iterations: r.iterations, medianNs: r.median_ns, p99Ns: r.p99_ns };
       },
       async close() { /* each repetition is its own short-lived process */ },
