@@ -4,7 +4,7 @@
  * with a note when there is no C compiler. Round trip only: it is the floor, not a transport.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkipContender, type Contender, type Session } from '../lib/contender.js';
 import { killChild, track } from '../lib/peer.js';
@@ -30,9 +30,12 @@ export const contenders: Contender[] = [{
     const source = join(ctx.benchDir, 'c', 'pingpong.c');
     const binary = join(ctx.benchDir, 'bin', 'pingpong');
     mkdirSync(join(ctx.benchDir, 'bin'), { recursive: true });
-    const cc = spawnSync('cc', ['-O2', '-o', binary, source], { encoding: 'utf8' });
+    // Compile to a private name, then rename: concurrent runs (a test beside a bench) never exec a half-written file.
+    const partial = `${binary}.${process.pid}.tmp`;
+    const cc = spawnSync('cc', ['-O2', '-o', partial, source], { encoding: 'utf8' });
     if (cc.error) throw new SkipContender(`no C compiler (cc: ${cc.error.message}); the physical limit is not measured`);
     if (cc.status !== 0) throw new SkipContender(`cc failed: ${cc.stderr.trim().slice(0, 300)}`);
+    renameSync(partial, binary);
     ctx.note('C limit: both processes busy-spin, one core each (this is the setup the limit assumes).');
     return {
       async roundTrip(payload, iterations) {
