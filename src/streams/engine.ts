@@ -335,10 +335,16 @@ export class ChannelEngine {
     while (count < MAX_BATCH && !this.closeReceived && !this.disposed && rx.poll()) {
       const at = rx.payloadOffset;
       const length = rx.payloadLength;
-      if (length < FRAME_HEADER_LENGTH) {
-        throw new MalformedFrameError(this.channel, `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}`);
+      const kind = length < FRAME_HEADER_LENGTH ? 0 : readFrameKind(frame, at);
+      if (kind < FrameKind.Data || kind > FrameKind.Cancel) {
+        // Under drop-oldest the producer may be overwriting this record as we read it: if it was dropped meanwhile
+        // (release fails), what we read is torn, not malformed.
+        if (rx.producerDropsOldest() && !rx.release()) continue;
+        throw new MalformedFrameError(
+          this.channel,
+          length < FRAME_HEADER_LENGTH ? `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}` : `unknown frame kind=${kind}, length=${length}`,
+        );
       }
-      const kind = readFrameKind(frame, at);
       if (kind === FrameKind.Data) {
         if (!sink.acceptsData()) {
           this.held = true;
@@ -347,9 +353,6 @@ export class ChannelEngine {
         count++;
         this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH);
         continue;
-      }
-      if (kind < FrameKind.Data || kind > FrameKind.Cancel) {
-        throw new MalformedFrameError(this.channel, `unknown frame kind=${kind}, length=${length}`);
       }
       const status = readFrameStatus(frame, at);
       const correlation = readFrameCorrelation(frame, at);
