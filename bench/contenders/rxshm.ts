@@ -1,0 +1,92 @@
+/**
+ * rxshm itself, three ways: spin (both sides busy-poll for 50 µs after activity), default (poll once per event-loop
+ * turn for 2 ms, then park), and parked (the peer parks after every message, so every ping takes the doorbell wake
+ * path). The harness listens; the peer connects and echoes, counts or serves.
+ */
+import { firstValueFrom, filter } from 'rxjs';
+import type { Contender, Session } from '../lib/contender.js';
+import { measureIdle } from '../lib/idle.js';
+import { isPayload } from '../lib/payload.js';
+import { startNodePeer } from '../lib/peer.js';
+import { summarizeNs } from '../lib/stats.js';
+import { call, listen, type ChannelOptions, type Connection } from '../../src/index.js';
+import { JsonEcho, StructEcho, sample } from '../peers/rxshm-methods.js';
+
+const PEER = new URL('../peers/rxshm-peer.ts', import.meta.url).pathname;
+type Mode = 'spin' | 'default' | 'parked';
+const WAIT: Record<Mode, ChannelOptions['wait']> = { spin: { spinMicros: 50 }, default: {}, parked: {} };
+let serial = 0;
+
+function contender(mode: Mode, label: string, order: number): Contender {
+  return {
+    name: `rxshm-${mode}`,
+    label,
+    order,
+    async open(ctx): Promise<Session> {
+      const name = `bench-${process.pid}-${serial++}`;
+      let resolveConnection!: (c: Connection) => void;
+      const connected = new Promise<Connection>((resolve) => (resolveConnection = resolve));
+      const server = listen(name, { wait: WAIT[mode] }).subscribe({ next: (c) => resolveConnection(c) });
+      const peer = await startNodePeer(PEER, [name, mode]).catch((e: unknown) => {
+        server.unsubscribe();
+        throw e;
+      });
+      const connection = await connected;
+      if (mode === 'parked') ctx.note('rxshm (parked peer): the peer parks after every message, so each ping wakes it through the doorbell.');
+      return {
+        // Each echo sends the next ping synchronously from the receive callback, as a latency-minded user would,
+        // so a spinning receiver never leaves its spin loop between round trips.
+        roundTrip: (payload, iterations) =>
+          new Promise((resolve, reject) => {
+            const samples = new Float64Array(iterations);
+            let i = 0;
+            let t0 = process.hrtime.bigint();
+            const subscription = connection.subscribe({
+              next: (echoed) => {
+                samples[i] = Number(process.hrtime.bigint() - t0);
+                if (i === 0 && !isPayload(echoed)) return reject(new Error('rxshm: echoed payload differs'));
+                if (++i === iterations) {
+                  subscription.unsubscribe();
+                  return resolve({ iterations, ...summarizeNs(samples) });
+                }
+                t0 = process.hrtime.bigint();
+                connection.next(payload);
+              },
+              error: reject,
+            });
+            connection.next(payload);
+          }),
+        async throughput(payload, messages) {
+          await peer.request({ cmd: 'expect', count: messages });
+          const t0 = process.hrtime.bigint();
+          for (let i = 0; i < messages; i++) {
+            if (!connection.writable) await firstValueFrom(connection.writable$.pipe(filter(Boolean)));
+            connection.next(payload);
+          }
+          await peer.request({ cmd: 'wait' });
+          return { messages, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+        },
+        async requestResponse(codec, operations) {
+          const method = codec === 'struct' ? StructEcho : JsonEcho;
+          const t0 = process.hrtime.bigint();
+          for (let i = 0; i < operations; i++) {
+            const answer = await firstValueFrom(call(connection, method as typeof JsonEcho, sample(i)));
+            if (answer.seq !== i) throw new Error(`rxshm: response ${answer.seq} for request ${i}`);
+          }
+          return { operations, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+        },
+        idle: (ms) => measureIdle(ms, () => peer.cpuSeconds()),
+        async close() {
+          server.unsubscribe();
+          await peer.kill();
+        },
+      };
+    },
+  };
+}
+
+export const contenders: Contender[] = [
+  contender('spin', 'rxshm (spin)', 10),
+  contender('default', 'rxshm (default)', 11),
+  contender('parked', 'rxshm (parked peer)', 12),
+];

@@ -1,0 +1,15 @@
+/** The request/response methods both sides of the rxshm bench use: the same 64-byte object as struct and as json. */
+import * as t from 'io-ts';
+import { array, defineMethod, f64, fixedUtf8, json, struct, u32 } from '../../src/index.js';
+
+/** 64 bytes as a struct: 4 + 8 + 8 + 28 + 16. */
+export const SampleStruct = struct({ seq: u32, a: f64, b: f64, label: fixedUtf8(28), extra: array(u32, 4) });
+export const SampleJson = json(t.type({ seq: t.number, a: t.number, b: t.number, label: t.string, extra: t.array(t.number) }));
+export type Sample = t.TypeOf<typeof SampleJson>;
+
+export const StructEcho = defineMethod(1, SampleStruct, SampleStruct);
+export const JsonEcho = defineMethod(2, SampleJson, SampleJson);
+
+export function sample(seq: number): Sample {
+  return { seq, a: seq * 0.5, b: -seq, label: 'bench-sample', extra: [1, 2, 3, seq] };
+}

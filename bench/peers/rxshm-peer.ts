@@ -1,0 +1,33 @@
+/** Peer of the rxshm contenders: connect to channel argv[2] with the wait strategy argv[3]; echo, count or serve. */
+import { of } from 'rxjs';
+import { connect, implement, serve, type Connection } from '../../src/index.js';
+import { Counter, serveControl } from '../lib/peer-side.js';
+import { JsonEcho, StructEcho } from './rxshm-methods.js';
+
+const [name, mode] = [process.argv[2]!, process.argv[3]!];
+const wait = mode === 'spin' ? { spinMicros: 50 } : mode === 'parked' ? { spinMicros: 0, pollMicros: 0 } : {};
+const counter = new Counter();
+let connection: Connection | undefined;
+
+connect(name, { wait, timeout: 10_000 }).subscribe({
+  next: (c) => {
+    connection = c;
+    c.subscribe((bytes) => {
+      if (counter.counting) counter.add();
+      else c.next(bytes);
+    });
+    serve(c, { [StructEcho.id]: implement(StructEcho, (v) => of(v)), [JsonEcho.id]: implement(JsonEcho, (v) => of(v)) }).subscribe();
+    control.ready();
+  },
+  error: (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+  complete: () => process.exit(0),
+});
+
+const control = serveControl({
+  expect: (c) => counter.expect(Number(c['count'])),
+  wait: () => counter.wait(),
+  stats: () => connection?.stats ?? null,
+});
