@@ -47,8 +47,10 @@ export function wireConnection(p: WireParams): Connection {
     p.socket,
     p.options,
     connection.sink(),
-    () => session.markClosed(server ? SERVER_CLOSED : CLIENT_CLOSED),
-    () => (session.closeFlags & (server ? CLIENT_CLOSED : SERVER_CLOSED)) !== 0,
+    {
+      mark: () => session.markClosed(server ? SERVER_CLOSED : CLIENT_CLOSED),
+      peerMarked: () => (session.closeFlags & (server ? CLIENT_CLOSED : SERVER_CLOSED)) !== 0,
+    },
   );
   engine.peerExitedError = () => new PeerExitedError(p.channel, p.peerPid);
   connection.attach(engine);

@@ -1,0 +1,18 @@
+/** Where a channel engine delivers what it reads and reports what happens to it (implemented by Connection). */
+export interface FrameSink {
+  /** Whether a Data frame can be delivered now; false holds it in the ring (backpressure to the peer). */
+  acceptsData(): boolean;
+  data(payload: Uint8Array): void;
+  /** Every frame other than Data and Close, with a copy of its payload. */
+  control(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): void;
+  /** The peer sent Close (or marked itself closed and left): nothing more will come. */
+  closed(): void;
+  /** The connection failed (peer exited, corrupt ring, malformed frame); the engine is disposed. */
+  failed(error: Error): void;
+  /** Both sides closed cleanly; the engine is disposed. */
+  ended(): void;
+  writableChanged(writable: boolean): void;
+}
+
+/** Outcome of a send. */
+export type SendResult = 'written' | 'queued' | 'rejected';

@@ -1,0 +1,109 @@
+/**
+ * The receiving half of a channel engine: drains the receive ring, checks each frame header, delivers Data (copied,
+ * or borrowed for the duration of the call) and routes every other frame, holding Data in the ring while nobody
+ * wants it.
+ *
+ * Cross-process invariants: this process is the ring's only consumer; it releases by compare-exchange, so a record
+ * the producer dropped under drop-oldest while it was being read is discarded, never delivered torn; after
+ * consuming it wakes a producer that waits for room.
+ */
+import type { RingReader } from '../layout/index.js';
+import { FRAME_HEADER_LENGTH, FrameKind, readFrameCorrelation, readFrameKind, readFrameMethod, readFrameStatus } from '../codecs/index.js';
+import type { EngineStats } from './engine-stats.js';
+import { MalformedFrameError } from './errors.js';
+import type { FrameSink } from './frame-sink.js';
+
+/** Most frames one drain delivers before letting the event loop run. */
+const MAX_BATCH = 4096;
+
+export class Receiver {
+  private readonly frame: DataView;
+  /** A Data frame waits at the head of the ring because nobody subscribes. */
+  held = false;
+  /** The peer's Close was read: nothing more will come. */
+  closeReceived = false;
+  /** Set by the engine when it is disposed: stop touching the ring at once. */
+  disposed = false;
+
+  constructor(
+    private readonly channel: string,
+    private readonly rx: RingReader,
+    private readonly borrow: boolean,
+    private readonly stats: EngineStats,
+    private readonly sink: FrameSink,
+    private readonly ring: () => void,
+  ) {
+    this.frame = new DataView(rx.bytes.buffer, rx.bytes.byteOffset, rx.bytes.byteLength);
+  }
+
+  /** Delivers up to MAX_BATCH frames. True if any was consumed. Throws MalformedFrameError / RingCorruptError. */
+  drain(): boolean {
+    const { rx, frame, sink } = this;
+    let count = 0;
+    this.held = false;
+    while (count < MAX_BATCH && !this.closeReceived && !this.disposed && rx.poll()) {
+      const at = rx.payloadOffset;
+      const length = rx.payloadLength;
+      const kind = length < FRAME_HEADER_LENGTH ? 0 : readFrameKind(frame, at);
+      if (kind < FrameKind.Data || kind > FrameKind.Cancel) {
+        // Under drop-oldest the producer may be overwriting this record as we read it: if it was dropped meanwhile
+        // (release fails), what we read is torn, not malformed.
+        if (rx.producerDropsOldest() && !rx.release()) continue;
+        throw new MalformedFrameError(
+          this.channel,
+          length < FRAME_HEADER_LENGTH ? `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}` : `unknown frame kind=${kind}, length=${length}`,
+        );
+      }
+      if (kind === FrameKind.Data) {
+        if (!sink.acceptsData()) {
+          this.held = true;
+          break;
+        }
+        count++;
+        this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH);
+        continue;
+      }
+      const status = readFrameStatus(frame, at);
+      const correlation = readFrameCorrelation(frame, at);
+      const method = readFrameMethod(frame, at);
+      const payload = rx.bytes.slice(at + FRAME_HEADER_LENGTH, at + length);
+      count++;
+      if (!rx.release()) continue;
+      if (kind === FrameKind.Close) {
+        this.closeReceived = true;
+        sink.closed();
+      } else {
+        sink.control(kind, status, correlation, method, payload);
+      }
+    }
+    if (count > 0 && !this.disposed && rx.takeProducerParked()) this.ring();
+    return count > 0;
+  }
+
+  /** Announces that this side waits for data (then re-check before sleeping). */
+  park(): void {
+    this.rx.park();
+  }
+
+  unpark(): void {
+    this.rx.unpark();
+  }
+
+  private deliverData(at: number, length: number): void {
+    const { rx } = this;
+    this.stats.received++;
+    this.stats.bytesReceived += length;
+    if (this.borrow && !rx.producerDropsOldest()) {
+      this.sink.data(rx.bytes.subarray(at, at + length));
+      if (!this.disposed) rx.release();
+      return;
+    }
+    const copy = rx.bytes.slice(at, at + length);
+    if (rx.release()) this.sink.data(copy);
+    else {
+      // dropped by the producer while we copied it: it may be torn
+      this.stats.received--;
+      this.stats.bytesReceived -= length;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The sending half of a channel engine: writes frames into the send ring, queues them locally when it is full
+ * (overflow `block`), tracks `writable` against the high-water mark, and offers zero-copy claim/commit.
+ *
+ * Cross-process invariants: this process is the ring's only producer; after every publish (and after a failed
+ * claim, which may have published a padding record) a parked consumer is woken by compare-exchange + bell.
+ */
+import { RING_FULL, type RingWriter } from '../layout/index.js';
+import { FRAME_HEADER_LENGTH, FrameKind, writeFrameHeader } from '../codecs/index.js';
+import type { EngineStats } from './engine-stats.js';
+import type { SendResult } from './frame-sink.js';
+import type { ResolvedOptions } from './options.js';
+import { SendQueue } from './send-queue.js';
+
+/** What the sender needs from its engine. */
+export interface SenderHooks {
+  /** Ring the peer's doorbell. */
+  ring(): void;
+  /** Something was written or queued: stop parking, poll soon. */
+  activity(): void;
+  /** This side's Close frame is in the ring. */
+  closeSent(): void;
+  writableChanged(writable: boolean): void;
+}
+
+export class Sender {
+  private readonly queue = new SendQueue();
+  private readonly frame: DataView;
+  private writableNow = true;
+  disposed = false;
+
+  constructor(
+    private readonly tx: RingWriter,
+    private readonly options: ResolvedOptions,
+    private readonly stats: EngineStats,
+    private readonly hooks: SenderHooks,
+  ) {
+    this.frame = new DataView(tx.bytes.buffer, tx.bytes.byteOffset, tx.bytes.byteLength);
+  }
+
+  get writable(): boolean {
+    return this.writableNow;
+  }
+
+  /** Frames waiting in the local queue. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Records dropped from the ring to make room (drop-oldest). */
+  get dropped(): number {
+    return this.tx.dropped;
+  }
+
+  /** Sends one frame, or queues it (block), or reports 'rejected' (reject, ring full). */
+  send(kind: number, status: number, correlation: number, method: number, payload: Uint8Array, done?: (e?: Error) => void): SendResult {
+    if (this.queue.length === 0 && this.writeFrame(kind, status, correlation, method, payload)) {
+      this.noteSent(kind, payload.length);
+      done?.();
+      return 'written';
+    }
+    if (this.options.overflow === 'reject') return 'rejected';
+    this.queue.push({ kind, status, correlation, method, payload: payload.slice(), done });
+    this.stats.queuedPeak = Math.max(this.stats.queuedPeak, this.queue.length);
+    this.updateWritable();
+    this.hooks.activity();
+    return 'queued';
+  }
+
+  /** Writes as much of the local queue as fits. True if anything moved. */
+  flush(): boolean {
+    let moved = false;
+    for (let frame = this.queue.peek(); frame; frame = this.queue.peek()) {
+      if (!this.writeFrame(frame.kind, frame.status, frame.correlation, frame.method, frame.payload)) break;
+      this.queue.shift();
+      this.noteSent(frame.kind, frame.payload.length);
+      frame.done?.();
+      moved = true;
+    }
+    if (moved) this.updateWritable();
+    return moved;
+  }
+
+  /** Zero-copy: room for a Data payload of `length` bytes, written in place, or null (ring full or queue busy). */
+  claim(length: number): Uint8Array | null {
+    if (this.queue.length > 0 || this.disposed) return null;
+    const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + length);
+    if (at === RING_FULL) {
+      this.wakeConsumer(); // a padding record may have been published
+      return null;
+    }
+    writeFrameHeader(this.frame, at, FrameKind.Data, 0, 0, 0, 0);
+    return this.tx.bytes.subarray(at + FRAME_HEADER_LENGTH, at + FRAME_HEADER_LENGTH + length);
+  }
+
+  /** Publishes the claimed Data frame with `length` payload bytes. */
+  commit(length: number): void {
+    this.tx.commit(FRAME_HEADER_LENGTH + length);
+    this.afterWrite();
+    this.noteSent(FrameKind.Data, length);
+  }
+
+  abortClaim(): void {
+    this.tx.abort();
+  }
+
+  /** Empties the queue, failing every waiting send with `error`. */
+  clear(error: Error): void {
+    this.disposed = true;
+    this.queue.clear(error);
+  }
+
+  /** Writes one frame into the ring now; false when it does not fit. */
+  writeFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): boolean {
+    if (this.disposed) return false;
+    const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + payload.length);
+    if (at === RING_FULL) {
+      // tryClaim may have published a padding record: a parked consumer must see it, or both sides sleep.
+      this.wakeConsumer();
+      return false;
+    }
+    writeFrameHeader(this.frame, at, kind, 0, status, correlation, method);
+    this.tx.bytes.set(payload, at + FRAME_HEADER_LENGTH);
+    this.tx.commit(FRAME_HEADER_LENGTH + payload.length);
+    this.afterWrite();
+    return true;
+  }
+
+  /** Announces that this side waits for room (then re-check before sleeping). */
+  parkForRoom(): void {
+    this.tx.park();
+  }
+
+  unpark(): void {
+    this.tx.unpark();
+  }
+
+  private afterWrite(): void {
+    this.wakeConsumer();
+    this.hooks.activity();
+  }
+
+  private wakeConsumer(): void {
+    if (this.tx.takeConsumerParked()) this.hooks.ring();
+  }
+
+  private noteSent(kind: number, length: number): void {
+    if (kind === FrameKind.Data) {
+      this.stats.sent++;
+      this.stats.bytesSent += length;
+    } else if (kind === FrameKind.Close) {
+      this.hooks.closeSent();
+    }
+  }
+
+  private updateWritable(): void {
+    const writable = this.queue.length === 0 || this.queue.bytes < this.options.highWaterMark;
+    if (writable === this.writableNow) return;
+    this.writableNow = writable;
+    this.hooks.writableChanged(writable);
+  }
+}
