@@ -69,7 +69,7 @@ class ConnectAttempt {
       layout = readChannelSegment(this.segment.buffer);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'NotFound' || (error instanceof SegmentHeaderError && code === 'BadMagic')) return this.retry(error);
+      if (code === 'NotFound' || (error instanceof SegmentHeaderError && code === 'BadMagic' && this.magicIsZero())) return this.retry(error);
       return this.fail(new ConnectError(error instanceof SegmentHeaderError ? 'IncompatibleSegment' : 'HandshakeFailed', this.channel, (error as Error).message, error));
     }
     const socket = (this.socket = netConnect(this.native.doorbellPath(this.channel)));
@@ -120,6 +120,12 @@ class ConnectAttempt {
       this.subscriber.complete();
     };
     this.subscriber.next(connection);
+  }
+
+  /** A zero magic means the server has created the segment but not initialised it yet (it writes MAGIC last). */
+  private magicIsZero(): boolean {
+    const segment = this.segment;
+    return segment !== null && segment.size >= 4 && Atomics.load(new Int32Array(segment.buffer, 0, 1), 0) === 0;
   }
 
   private retry(cause: unknown): void {
