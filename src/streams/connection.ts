@@ -122,7 +122,7 @@ export class Connection extends Subject<Uint8Array> {
 
   /** True once the connection ended (closed both ways, failed, or torn down). */
   get ended(): boolean {
-    return this.incoming.closed || this.incoming.isStopped;
+    return this.finished;
   }
 
   /** A snapshot of the counters. */
