@@ -54,8 +54,10 @@ export class PeerExitedError extends Error {
   constructor(
     readonly channel: string,
     readonly peerPid: number,
+    /** When it happened, if not during the connection (e.g. "before connecting (code=1, signal=null)"). */
+    readonly detail?: string,
   ) {
-    super(`The peer of channel "${channel}" (pid ${peerPid}) exited without closing`);
+    super(`The peer of channel "${channel}" (pid ${peerPid}) exited ${detail ?? 'without closing'}`);
   }
 }
 

@@ -16,7 +16,7 @@ import { accept, readHello } from './accept.js';
 import type { Connection } from './connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { wireConnection } from './wire.js';
-import { ChannelOptionsError } from './errors.js';
+import { ChannelOptionsError, PeerExitedError } from './errors.js';
 
 /** The environment variable telling a child which fds carry its parent channel: "segmentFd,doorbellFd". */
 export const PARENT_CHANNEL_ENV = 'RXSHM_PARENT';
@@ -82,7 +82,7 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
     const socket = child.stdio[CHILD_DOORBELL_FD] as Socket;
     let connection: Connection | null = null;
     const onEarlyExit = (code: number | null, signal: string | null): void => {
-      if (!connection) subscriber.error(new Error(`child ${child.pid} exited before connecting (code=${code}, signal=${signal})`));
+      if (!connection) subscriber.error(new PeerExitedError(`spawn:${child.pid}`, child.pid ?? 0, `before connecting (code=${code}, signal=${signal})`));
     };
     child.once('exit', onEarlyExit);
     child.once('error', (error) => subscriber.error(error));
