@@ -124,7 +124,11 @@ export class RingReader {
     const { view } = this;
     for (;;) {
       const read = this.read;
-      const used = view.used(view.loadWrite(), read);
+      const write = view.loadWrite();
+      const apparent = (write - read) >>> 0;
+      // Under drop-oldest the producer may have moved both positions since we loaded `read`: re-read, do not accuse.
+      if (this.dropOldest && apparent > view.capacity && view.loadRead() !== read) return undefined;
+      const used = view.used(write, read);
       if (used === 0) return false;
       const offset = read & view.mask;
       const at = view.dataStart + offset;
