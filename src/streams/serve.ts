@@ -62,7 +62,7 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       subscriber.error(new Error(`serve: channel "${connection.channel}" is already being served`));
       return;
     }
-    const running = new Map<number, Subscription>();
+    const running = new Map<number, { readonly method: number; readonly subscription: Subscription }>();
     const waiting: Incoming[] = [];
     const finish = (request: Incoming, status: number, kind: number, payload: Uint8Array): void => {
       running.delete(request.correlation);
@@ -81,7 +81,7 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       let answered = false;
       const answer = (value: Uint8Array): void => {
         answered = true;
-        running.get(request.correlation)?.unsubscribe();
+        running.get(request.correlation)?.subscription.unsubscribe();
         if (!(value instanceof Uint8Array)) return fail(request, new TypeError('handler result must be a Uint8Array'));
         if (value.length > connection.maxMessage) return fail(request, new Error(`response too large: length=${value.length}, maxMessage=${connection.maxMessage}`));
         finish(request, Status.Ok, FrameKind.Response, value);
@@ -92,7 +92,7 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
           error: (error) => answered || ((answered = true), fail(request, error)),
           complete: () => answered || answer(new Uint8Array(0)),
         });
-        if (!answered) running.set(request.correlation, subscription);
+        if (!answered) running.set(request.correlation, { method: request.method, subscription });
       } catch (error) {
         if (!answered) fail(request, error);
       }
@@ -107,12 +107,16 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
     });
     const offCancel = connection.control.on(FrameKind.Cancel, (_k, _s, correlation) => {
       const index = waiting.findIndex((r) => r.correlation === correlation);
-      if (index >= 0) waiting.splice(index, 1);
-      const subscription = running.get(correlation);
-      if (!subscription) return;
+      if (index >= 0) {
+        const [request] = waiting.splice(index, 1);
+        subscriber.next({ method: request!.method, correlation, status: Status.Cancelled });
+        return;
+      }
+      const call = running.get(correlation);
+      if (!call) return; // already answered: the requester drops the late answer
       running.delete(correlation);
-      subscription.unsubscribe();
-      subscriber.next({ method: 0, correlation, status: Status.Cancelled });
+      call.subscription.unsubscribe();
+      subscriber.next({ method: call.method, correlation, status: Status.Cancelled });
       startWaiting();
     });
     const offFail = connection.control.onFail((error) => {
@@ -123,7 +127,7 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       offRequest();
       offCancel();
       offFail();
-      for (const subscription of running.values()) subscription.unsubscribe();
+      for (const call of running.values()) call.subscription.unsubscribe();
       running.clear();
       waiting.length = 0;
     };
