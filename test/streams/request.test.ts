@@ -4,10 +4,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lastValueFrom, firstValueFrom, mergeMap, range, map, reduce, type Observable } from 'rxjs';
-import { listen, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
+import { NEVER, lastValueFrom, firstValueFrom, mergeMap, range, map, reduce, type Observable } from 'rxjs';
+import { connect, ConnectionClosedError, listen, serve, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
 import { requestTable } from '../../src/streams/request.js';
-import { channelName, kept, shmLeft, u32Bytes, until, watched, type Child, type Watch } from '../fixtures/rpc-helpers.js';
+import { channelName, kept, shmLeft, sleep, u32Bytes, until, watched, type Child, type Watch } from '../fixtures/rpc-helpers.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
 
 const test = suite('request');
@@ -162,6 +162,31 @@ test('SIGKILL of the server: every pending request errors with PeerExitedError w
       assert.ok(at - killedAt < 1000, `failed ${Math.round(at - killedAt)} ms after the kill`);
     }
     assert.is(requestTable(connection).size, 0);
+  }),
+);
+
+test("the peer's Close fails pending requests and later ones with ConnectionClosedError (they can never be answered)", () =>
+  watched(10_000, async () => {
+    const name = channelName();
+    const server = kept(listen(name));
+    const client = kept(connect(name));
+    try {
+      const [s, c] = await Promise.all([server.connection, client.connection]);
+      serve(s, () => NEVER).subscribe({ error: () => undefined });
+      let peerClosed = false;
+      c.subscribe({ complete: () => (peerClosed = true), error: () => undefined });
+      const pending = failure(c.request(new Uint8Array([1]), { method: 1 }));
+      await sleep(50);
+      s.complete(); // the server closes its side: nothing more will come from it
+      await until(() => peerClosed, "the peer's Close");
+      const outcome = await Promise.race([pending, sleep(2000).then(() => 'still pending 2 s after the Close')]);
+      assert.instance(outcome, ConnectionClosedError, String(outcome));
+      const later = await Promise.race([failure(c.request(new Uint8Array([2]), { method: 1 })), sleep(2000).then(() => 'still pending 2 s after it was sent')]);
+      assert.instance(later, ConnectionClosedError, String(later));
+    } finally {
+      client.subscription.unsubscribe();
+      server.subscription.unsubscribe();
+    }
   }),
 );
 
