@@ -10,7 +10,7 @@
  * read. So the reader re-validates when something looks wrong, and `release()` is a compare-exchange that returns
  * false when the record was dropped meanwhile: the caller then discards what it read (it may be torn).
  */
-import { RingCorruptError } from './errors.js';
+import { RingCorruptError, type RingCorruptCode } from './errors.js';
 import {
   PRODUCER_FLAG_DROP_OLDEST,
   RECORD_FLAGS_OFFSET,
@@ -155,23 +155,19 @@ export class RingReader {
   /** The error a record header at `offset` deserves, or null when it is well-formed. */
   private check(offset: number, length: number, type: number, used: number): RingCorruptError | null {
     const { capacity } = this.view;
-    const facts = `offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`;
+    // The facts are formatted only on failure: this check runs for every record.
+    const fail = (code: RingCorruptCode, what: string): RingCorruptError =>
+      new RingCorruptError(code, `${what}: offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`);
     if (type === RECORD_TYPE_PADDING) {
       return offset + RECORD_HEADER_LENGTH + length === capacity && capacity - offset <= used
         ? null
-        : new RingCorruptError('BadPadding', `padding record does not end at the end of the ring: ${facts}`);
+        : fail('BadPadding', 'padding record does not end at the end of the ring');
     }
-    if (type !== RECORD_TYPE_MESSAGE) {
-      return new RingCorruptError('UnknownRecordType', `unknown record type: ${facts}`);
-    }
-    if (length > this.maxMessage) {
-      return new RingCorruptError('MessageTooLarge', `record longer than maxMessage=${this.maxMessage}: ${facts}`);
-    }
+    if (type !== RECORD_TYPE_MESSAGE) return fail('UnknownRecordType', 'unknown record type');
+    if (length > this.maxMessage) return fail('MessageTooLarge', `record longer than maxMessage=${this.maxMessage}`);
     const size = recordLength(length);
-    if (size > used) return new RingCorruptError('LengthOutOfRange', `record longer than the used bytes: ${facts}`);
-    if (offset + size > capacity) {
-      return new RingCorruptError('RecordCrossesEnd', `record crosses the end of the ring: ${facts}`);
-    }
+    if (size > used) return fail('LengthOutOfRange', 'record longer than the used bytes');
+    if (offset + size > capacity) return fail('RecordCrossesEnd', 'record crosses the end of the ring');
     return null;
   }
 
