@@ -186,7 +186,10 @@ export class Connection extends Subject<Uint8Array> {
       acceptsData: () => this.demand > 0,
       data: (payload) => this.incoming.next(payload),
       control: (kind, status, correlation, method, payload) => this.control.dispatch(kind, status, correlation, method, payload),
-      closed: () => this.incoming.complete(),
+      closed: () => {
+        this.control.closedByPeer();
+        this.incoming.complete();
+      },
       failed: (error) => this.finish(error),
       ended: () => this.finish(null),
       writableChanged: (writable) => this.writableSubject.next(writable),

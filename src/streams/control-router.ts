@@ -1,8 +1,10 @@
 /**
  * Routes control frames (everything but Data and Close) of one connection: answers LivenessCheck with Alive
  * itself, and hands the rest to whoever registered for them (request/serve/liveness operators).
+ * Requests that arrive before anyone serves wait here (up to MAX_WAITING_REQUESTS, in order) for `serve` to take
+ * them; beyond that they are answered Error `Unavailable`, so no request is silently lost.
  */
-import { FrameKind } from '../codecs/index.js';
+import { FrameKind, Status } from '../codecs/index.js';
 
 /** What a registered handler receives. */
 export type ControlHandler = (kind: number, status: number, correlation: number, method: number, payload: Uint8Array) => void;
@@ -12,9 +14,25 @@ export interface ControlSender {
   sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): boolean;
 }
 
+/** Most requests kept while nobody serves. */
+export const MAX_WAITING_REQUESTS = 1024;
+
+/** A request kept until someone serves. */
+export interface WaitingRequest {
+  readonly correlation: number;
+  readonly method: number;
+  readonly payload: Uint8Array;
+}
+
+const UNAVAILABLE = new TextEncoder().encode('nobody serves requests on this connection');
+
 export class ControlRouter {
   private readonly handlers = new Map<number, Set<ControlHandler>>();
   private readonly failures = new Set<(error: Error) => void>();
+  private readonly peerCloses = new Set<() => void>();
+  private waiting: WaitingRequest[] = [];
+  /** The peer sent Close: it will send nothing more (no response, no Alive). */
+  peerClosed = false;
 
   constructor(private readonly sender: ControlSender) {}
 
@@ -32,9 +50,22 @@ export class ControlRouter {
     return () => this.failures.delete(callback);
   }
 
+  /** Registers a callback for the peer's Close; returns the unregister function. */
+  onPeerClose(callback: () => void): () => void {
+    this.peerCloses.add(callback);
+    return () => this.peerCloses.delete(callback);
+  }
+
   /** Whether anyone listens for `kind`. */
   has(kind: number): boolean {
     return (this.handlers.get(kind)?.size ?? 0) > 0;
+  }
+
+  /** Takes the requests that arrived while nobody served (serve replays them in order). */
+  takeWaitingRequests(): WaitingRequest[] {
+    const waiting = this.waiting;
+    this.waiting = [];
+    return waiting;
   }
 
   dispatch(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): void {
@@ -42,13 +73,33 @@ export class ControlRouter {
       this.sender.sendFrame(FrameKind.Alive, 0, correlation, 0, new Uint8Array(0));
     }
     const set = this.handlers.get(kind);
-    if (set) for (const handler of [...set]) handler(kind, status, correlation, method, payload);
+    if (set && set.size > 0) {
+      for (const handler of [...set]) handler(kind, status, correlation, method, payload);
+      return;
+    }
+    if (kind === FrameKind.Request) this.keep({ correlation, method, payload });
+    if (kind === FrameKind.Cancel) this.waiting = this.waiting.filter((r) => r.correlation !== correlation);
+  }
+
+  /** The peer sent Close: tell everyone waiting for its frames, once. */
+  closedByPeer(): void {
+    if (this.peerClosed) return;
+    this.peerClosed = true;
+    const callbacks = [...this.peerCloses];
+    this.peerCloses.clear();
+    for (const callback of callbacks) callback();
   }
 
   /** The connection ended: tell everyone waiting, once. */
   fail(error: Error): void {
     const callbacks = [...this.failures];
     this.failures.clear();
+    this.waiting = [];
     for (const callback of callbacks) callback(error);
+  }
+
+  private keep(request: WaitingRequest): void {
+    if (this.waiting.length < MAX_WAITING_REQUESTS) this.waiting.push(request);
+    else this.sender.sendFrame(FrameKind.Error, Status.Unavailable, request.correlation, 0, UNAVAILABLE);
   }
 }

@@ -97,11 +97,15 @@ export class RingFullError extends Error {
   }
 }
 
-/** A send on a connection that is closed or closing. */
+/** A send on a connection that is closed or closing, or a request its peer closed before answering. */
 export class ConnectionClosedError extends Error {
   override readonly name = 'ConnectionClosedError';
   readonly code = 'ConnectionClosed';
-  constructor(readonly channel: string) {
-    super(`Connection on channel "${channel}" is closed; nothing was sent`);
+  constructor(
+    readonly channel: string,
+    /** Why, when it is not "this side closed": e.g. the peer closed before answering a request. */
+    readonly reason = 'is closed; nothing was sent',
+  ) {
+    super(`Connection on channel "${channel}" ${reason}`);
   }
 }

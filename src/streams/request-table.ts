@@ -21,14 +21,19 @@ export class RequestTable {
   constructor(
     router: ControlRouter,
     private readonly onLate: () => void,
+    private readonly peerClosedError: () => Error,
   ) {
     router.on(FrameKind.Response, (_k, _s, correlation, _m, payload) => this.take(correlation)?.response(payload));
     router.on(FrameKind.Error, (_k, status, correlation, _m, payload) => this.take(correlation)?.error(status, payload));
-    router.onFail((error) => {
-      const all = [...this.pending.values()];
-      this.pending.clear();
-      for (const request of all) request.failed(error);
-    });
+    router.onFail((error) => this.failAll(error));
+    // The peer's Close promises nothing more will come: no pending request can be answered.
+    router.onPeerClose(() => this.failAll(this.peerClosedError()));
+  }
+
+  private failAll(error: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of all) request.failed(error);
   }
 
   /** Requests in flight. */

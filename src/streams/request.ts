@@ -25,7 +25,7 @@ const decoder = new TextDecoder();
 export function requestTable(connection: Connection): RequestTable {
   let table = tables.get(connection);
   if (!table) {
-    table = new RequestTable(connection.control, () => connection.counters.lateResponses++);
+    table = new RequestTable(connection.control, () => connection.counters.lateResponses++, () => new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'));
     tables.set(connection, table);
   }
   return table;
@@ -35,7 +35,7 @@ export function requestTable(connection: Connection): RequestTable {
  * Sends a Request frame with a fresh correlation id and returns a cold observable of the Response payload (one
  * value, then complete). Many requests may be in flight; each response reaches exactly its caller. Errors:
  * RequestTimeoutError (with the correlation id) after `timeout`, RemoteError for the server's Error frame,
- * PeerExitedError when the peer dies, ConnectionClosedError, RingFullError (`reject` policy), MessageTooLargeError.
+ * PeerExitedError when the peer dies, ConnectionClosedError when the peer closed before answering, ConnectionClosedError, RingFullError (`reject` policy), MessageTooLargeError.
  * Unsubscribing before the answer sends Cancel and frees the id; a late response is dropped and counted in
  * `stats.lateResponses`.
  *
@@ -52,6 +52,7 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
   return new Observable<Uint8Array>((subscriber) => {
     if (payload.length > connection.maxMessage) return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
     if (connection.ended) return subscriber.error(new ConnectionClosedError(connection.channel));
+    if (connection.control.peerClosed) return subscriber.error(new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'));
     const table = requestTable(connection);
     let answered = false;
     const id = table.add({

@@ -119,6 +119,11 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       subscriber.next({ method: call.method, correlation, status: Status.Cancelled });
       startWaiting();
     });
+    // Requests that arrived before this serve subscribed waited in the router: answer them first, in order.
+    for (const request of connection.control.takeWaitingRequests()) {
+      if (running.size < concurrency) start(request);
+      else waiting.push(request);
+    }
     const offFail = connection.control.onFail((error) => {
       if (error instanceof ConnectionClosedError) subscriber.complete();
       else subscriber.error(error);
