@@ -60,7 +60,15 @@ export function connectionProbe(connection: Connection, native: NativeApi): Live
   return {
     check: (correlation) => void connection.sendFrame(FrameKind.LivenessCheck, 0, correlation, 0, new Uint8Array(0)),
     onAlive: (callback) => connection.control.on(FrameKind.Alive, () => callback()),
-    onEnd: (callback) => connection.control.onFail((error) => callback(error instanceof PeerExitedError)),
+    onEnd: (callback) => {
+      // After the peer's Close no Alive can come: end (not `unresponsive`), as when the connection ends cleanly.
+      const offClose = connection.control.onPeerClose(() => callback(false));
+      const offFail = connection.control.onFail((error) => callback(error instanceof PeerExitedError));
+      return () => {
+        offClose();
+        offFail();
+      };
+    },
     exited: () => connection.peerPid > 0 && native.processes.state(connection.peerPid) === 'exited',
   };
 }
@@ -86,12 +94,12 @@ export function peerStates(probe: LivenessProbe, options: { interval: number; ti
       if (probe.exited()) return emit('exited');
       const sentAt = scheduler.now();
       probe.check(nextId++);
-      subscriber.add(
-        scheduler.schedule(() => {
-          if (lastAlive < sentAt && !probe.exited()) emit('unresponsive');
-          else if (probe.exited()) emit('exited');
-        }, options.timeout),
-      );
+      const deadline = scheduler.schedule(() => {
+        subscriber.remove(deadline); // one check's deadline: do not keep it once it ran (liveness may run for days)
+        if (lastAlive < sentAt && !probe.exited()) emit('unresponsive');
+        else if (probe.exited()) emit('exited');
+      }, options.timeout);
+      subscriber.add(deadline);
       this.schedule(undefined, options.interval);
     }, 0);
     return () => {
