@@ -48,11 +48,22 @@ export class RingReader {
     capacity: number,
     /** Largest payload a valid record may carry (the segment's MAX_MESSAGE). */
     readonly maxMessage: number,
-    readonly dropOldest = false,
+    /**
+     * Whether the producer may drop records (drop-oldest): then every release is a compare-exchange. `'auto'`
+     * decides from PRODUCER_FLAGS once the first record is visible (the producer writes its flags before it
+     * publishes anything).
+     */
+    dropOldest: boolean | 'auto' = false,
   ) {
     this.view = new RingView(buffer, ringOffset, capacity);
     this.read = this.view.loadRead();
+    this.dropOldest = dropOldest === 'auto' ? undefined : dropOldest;
   }
+
+  /** undefined until decided (`'auto'`). */
+  private dropOldest: boolean | undefined;
+  /** READ_POSITION moved locally but not stored yet (deferred releases). */
+  private unpublished = false;
 
   /** The whole buffer as bytes: the payload is `bytes.subarray(payloadOffset, payloadOffset + payloadLength)`. */
   get bytes(): Uint8Array {
@@ -63,6 +74,7 @@ export class RingReader {
   poll(): boolean {
     if (this.next >= 0) return true;
     for (let retries = 0; ; retries++) {
+      if (this.dropOldest === undefined && this.view.loadWrite() !== this.read) this.dropOldest = this.producerDropsOldest();
       if (this.dropOldest) this.read = this.view.loadRead();
       const found = this.tryPosition();
       if (found !== undefined) return found;
@@ -86,13 +98,24 @@ export class RingReader {
    * Frees the message under the cursor. Returns false (drop-oldest only) when the producer dropped it while it
    * was being read: whatever was read must be discarded.
    */
-  release(): boolean {
+  release(defer = false): boolean {
     if (this.next < 0) throw new Error('release: no message under the cursor');
     const next = this.next;
     this.next = -1;
-    if (!this.advance(next)) return false;
+    if (defer && this.dropOldest === false) {
+      // Batch the store: the producer sees the room at publish(), the end of the caller's batch.
+      this.read = next;
+      this.unpublished = true;
+    } else if (!this.advance(next)) return false;
     this.messages++;
     return true;
+  }
+
+  /** Stores READ_POSITION after deferred releases (`release(true)`); cheap when there is nothing to store. */
+  publish(): void {
+    if (!this.unpublished) return;
+    this.unpublished = false;
+    Atomics.store(this.view.words, this.view.readIndex, this.read | 0);
   }
 
   /** Announces that the consumer waits for data; poll() again after this, before sleeping. */
@@ -106,7 +129,9 @@ export class RingReader {
 
   /** Wakes the producer if it waits for space: true when the caller must ring the doorbell. */
   takeProducerParked(): boolean {
-    return Atomics.compareExchange(this.view.words, this.view.producerParkedIndex, 1, 0) === 1;
+    // A plain (sequentially consistent) load first: the locked compare-exchange only when the flag is set.
+    const { words, producerParkedIndex } = this.view;
+    return Atomics.load(words, producerParkedIndex) === 1 && Atomics.compareExchange(words, producerParkedIndex, 1, 0) === 1;
   }
 
   /** True when the producer announced drop-oldest: a borrowed view may then be overwritten while in use. */
@@ -155,19 +180,18 @@ export class RingReader {
   /** The error a record header at `offset` deserves, or null when it is well-formed. */
   private check(offset: number, length: number, type: number, used: number): RingCorruptError | null {
     const { capacity } = this.view;
-    // The facts are formatted only on failure: this check runs for every record.
-    const fail = (code: RingCorruptCode, what: string): RingCorruptError =>
-      new RingCorruptError(code, `${what}: offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`);
     if (type === RECORD_TYPE_PADDING) {
       return offset + RECORD_HEADER_LENGTH + length === capacity && capacity - offset <= used
         ? null
-        : fail('BadPadding', 'padding record does not end at the end of the ring');
+        : corrupt('BadPadding', 'padding record does not end at the end of the ring', offset, length, type, used, capacity);
     }
-    if (type !== RECORD_TYPE_MESSAGE) return fail('UnknownRecordType', 'unknown record type');
-    if (length > this.maxMessage) return fail('MessageTooLarge', `record longer than maxMessage=${this.maxMessage}`);
+    if (type !== RECORD_TYPE_MESSAGE) return corrupt('UnknownRecordType', 'unknown record type', offset, length, type, used, capacity);
+    if (length > this.maxMessage) {
+      return corrupt('MessageTooLarge', `record longer than maxMessage=${this.maxMessage}`, offset, length, type, used, capacity);
+    }
     const size = recordLength(length);
-    if (size > used) return fail('LengthOutOfRange', 'record longer than the used bytes');
-    if (offset + size > capacity) return fail('RecordCrossesEnd', 'record crosses the end of the ring');
+    if (size > used) return corrupt('LengthOutOfRange', 'record longer than the used bytes', offset, length, type, used, capacity);
+    if (offset + size > capacity) return corrupt('RecordCrossesEnd', 'record crosses the end of the ring', offset, length, type, used, capacity);
     return null;
   }
 
@@ -177,6 +201,7 @@ export class RingReader {
     if (!this.dropOldest) {
       Atomics.store(words, readIndex, next | 0);
       this.read = next;
+      this.unpublished = false;
       return true;
     }
     const expected = this.read;
@@ -184,4 +209,9 @@ export class RingReader {
     this.read = seen === expected ? next : seen;
     return seen === expected;
   }
+}
+
+/** Builds the error for a bad record; a plain function, since a closure per checked record costs on the hot path. */
+function corrupt(code: RingCorruptCode, what: string, offset: number, length: number, type: number, used: number, capacity: number): RingCorruptError {
+  return new RingCorruptError(code, `${what}: offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`);
 }

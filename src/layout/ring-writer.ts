@@ -90,8 +90,11 @@ export class RingWriter {
     return this.view.dataStart + offset + RECORD_HEADER_LENGTH;
   }
 
-  /** Publishes the claimed record with `length` (at most the claimed length) payload bytes. */
-  commit(length = this.claimedLength, type = RECORD_TYPE_MESSAGE, flags = 0): void {
+  /**
+   * Completes the claimed record with `length` (at most the claimed length) payload bytes and publishes it, or,
+   * with `defer`, leaves WRITE_POSITION for `publishPending()` so a burst of records costs one atomic store.
+   */
+  commit(length = this.claimedLength, type = RECORD_TYPE_MESSAGE, flags = 0, defer = false): void {
     const offset = this.claimedOffset;
     if (offset < 0) throw new Error('commit: nothing claimed');
     if (!(length >= 0 && length <= this.claimedLength)) {
@@ -104,8 +107,22 @@ export class RingWriter {
     this.claimedOffset = -1;
     this.messages++;
     this.bytesWritten += length;
-    this.publish((this.write + recordLength(length)) >>> 0);
+    const next = (this.write + recordLength(length)) >>> 0;
+    if (defer) {
+      this.write = next;
+      this.unpublished = true;
+    } else this.publish(next);
   }
+
+  /** Stores WRITE_POSITION after deferred commits; true if there was something to publish. */
+  publishPending(): boolean {
+    if (!this.unpublished) return false;
+    this.publish(this.write);
+    return true;
+  }
+
+  /** Deferred commits not yet visible to the consumer. */
+  private unpublished = false;
 
   /** Gives up a claim without publishing anything. */
   abort(): void {
@@ -128,7 +145,10 @@ export class RingWriter {
 
   /** Wakes the consumer if it parked: true when the caller must ring the doorbell. */
   takeConsumerParked(): boolean {
-    return Atomics.compareExchange(this.view.words, this.view.consumerParkedIndex, 1, 0) === 1;
+    // A plain (sequentially consistent) load first: the locked compare-exchange only when the flag is set. Still
+    // Dekker-safe: the consumer stores 1 then re-checks WRITE_POSITION; we stored WRITE_POSITION then load the flag.
+    const { words, consumerParkedIndex } = this.view;
+    return Atomics.load(words, consumerParkedIndex) === 1 && Atomics.compareExchange(words, consumerParkedIndex, 1, 0) === 1;
   }
 
   /** Announces that the producer waits for space; re-check for space after this, before sleeping. */
@@ -156,6 +176,7 @@ export class RingWriter {
 
   private publish(position: number): void {
     this.write = position;
+    this.unpublished = false;
     Atomics.store(this.view.words, this.view.writeIndex, position | 0);
   }
 
