@@ -169,16 +169,15 @@ export class Connection extends Subject<Uint8Array> {
    * is sent on this connection.
    */
   claim(length: number): Claim | null {
-    const error = this.checkSend(new Uint8Array(0), length);
+    const error = this.checkSend(EMPTY, length);
     if (error) throw error;
     const bytes = this.engine.claim(length);
     if (!bytes) return null;
-    return {
-      bytes,
-      commit: (n = length) => this.engine.commit(Math.min(Math.max(0, n), length)),
-      abort: () => this.engine.abortClaim(),
-    };
+    // One claim is open at a time, so one object serves them all: no allocation per zero-copy send.
+    return (this.openClaim ??= new RingClaim(this.engine)).open(bytes);
   }
+
+  private openClaim: RingClaim | null = null;
 
   /** @internal The sink the engine delivers to. */
   sink(): FrameSink {
@@ -261,4 +260,34 @@ export class Connection extends Subject<Uint8Array> {
 
   /** @internal The owner's hook: the connection ended (null: cleanly). */
   onEnd: ((error: Error | null) => void) | null = null;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The reusable Claim behind Connection.claim. */
+class RingClaim implements Claim {
+  bytes: Uint8Array = EMPTY;
+  private pending = false;
+
+  constructor(private readonly engine: ChannelEngine) {}
+
+  open(bytes: Uint8Array): this {
+    this.bytes = bytes;
+    this.pending = true;
+    return this;
+  }
+
+  commit(length = this.bytes.length): void {
+    if (!this.pending) throw new Error('Claim.commit: this claim was already committed or aborted');
+    this.pending = false;
+    this.engine.commit(Math.min(Math.max(0, length), this.bytes.length));
+    this.bytes = EMPTY;
+  }
+
+  abort(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.engine.abortClaim();
+    this.bytes = EMPTY;
+  }
 }

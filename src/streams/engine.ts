@@ -134,6 +134,7 @@ export class ChannelEngine {
     if (!abrupt && !this.closeSent && !this.peerGone && this.sender.queued === 0) {
       this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
     }
+    if (!abrupt) this.sender.publish(); // everything written so far becomes visible before the socket closes
     if (!abrupt) this.marks.mark();
     this.disposed = true;
     this.receiver.disposed = true;
@@ -221,6 +222,7 @@ export class ChannelEngine {
 
   /** One pass: flush queued sends, then drain the receive ring. True if anything moved. */
   private step(): boolean {
+    this.sender.publish();
     const flushed = this.sender.queued > 0 && this.sender.flush();
     const drained = this.receiver.drain();
     return flushed || drained;

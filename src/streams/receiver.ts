@@ -68,7 +68,8 @@ export class Receiver {
       const method = readFrameMethod(frame, at);
       const payload = rx.bytes.slice(at + FRAME_HEADER_LENGTH, at + length);
       count++;
-      if (!rx.release()) continue;
+      if (!rx.release(true)) continue;
+      rx.publish(); // a control frame's handler may wait for room we freed
       if (kind === FrameKind.Close) {
         this.closeReceived = true;
         sink.closed();
@@ -76,7 +77,9 @@ export class Receiver {
         sink.control(kind, status, correlation, method, payload);
       }
     }
-    if (count > 0 && !this.disposed && rx.takeProducerParked()) this.ring();
+    if (this.disposed) return count > 0;
+    rx.publish();
+    if (count > 0 && rx.takeProducerParked()) this.ring();
     return count > 0;
   }
 
@@ -95,11 +98,11 @@ export class Receiver {
     this.stats.bytesReceived += length;
     if (this.borrow && !rx.producerDropsOldest()) {
       this.sink.data(rx.bytes.subarray(at, at + length));
-      if (!this.disposed) rx.release();
+      if (!this.disposed) rx.release(true);
       return;
     }
     const copy = rx.bytes.slice(at, at + length);
-    if (rx.release()) this.sink.data(copy);
+    if (rx.release(true)) this.sink.data(copy);
     else {
       // dropped by the producer while we copied it: it may be torn
       this.stats.received--;

@@ -27,6 +27,12 @@ export class Sender {
   private readonly queue = new SendQueue();
   private readonly frame: DataView;
   private writableNow = true;
+  private publishQueued = false;
+  /** Publishes deferred commits at the end of the current synchronous burst (bound once: no closure per send). */
+  private readonly publishLater = (): void => {
+    this.publishQueued = false;
+    this.publish();
+  };
   disposed = false;
 
   constructor(
@@ -54,6 +60,8 @@ export class Sender {
 
   /** Sends one frame, or queues it (block), or reports 'rejected' (reject, ring full). */
   send(kind: number, status: number, correlation: number, method: number, payload: Uint8Array, done?: (e?: Error) => void): SendResult {
+    // Room freed since the last pump goes to the queue first (order), and then to this frame without a copy.
+    if (this.queue.length > 0) this.flush();
     if (this.queue.length === 0 && this.writeFrame(kind, status, correlation, method, payload)) {
       this.noteSent(kind, payload.length);
       done?.();
@@ -86,6 +94,7 @@ export class Sender {
     if (this.queue.length > 0 || this.disposed) return null;
     const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + length);
     if (at === RING_FULL) {
+      this.tx.publishPending();
       this.wakeConsumer(); // a padding record may have been published
       return null;
     }
@@ -93,11 +102,20 @@ export class Sender {
     return this.tx.bytes.subarray(at + FRAME_HEADER_LENGTH, at + FRAME_HEADER_LENGTH + length);
   }
 
-  /** Publishes the claimed Data frame with `length` payload bytes. */
+  /** Publishes the claimed Data frame with `length` payload bytes (at the end of the burst, see writeFrame). */
   commit(length: number): void {
-    this.tx.commit(FRAME_HEADER_LENGTH + length);
+    this.tx.commit(FRAME_HEADER_LENGTH + length, undefined, undefined, true);
     this.afterWrite();
     this.noteSent(FrameKind.Data, length);
+  }
+
+  /**
+   * Makes every deferred commit visible and wakes a parked consumer. Runs in a microtask after each burst of sends,
+   * at every engine step (so a spinning loop never waits on its own unpublished message) and before parking.
+   */
+  publish(): void {
+    if (this.disposed) return;
+    if (this.tx.publishPending()) this.wakeConsumer();
   }
 
   abortClaim(): void {
@@ -115,13 +133,16 @@ export class Sender {
     if (this.disposed) return false;
     const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + payload.length);
     if (at === RING_FULL) {
-      // tryClaim may have published a padding record: a parked consumer must see it, or both sides sleep.
+      // Publish what is pending (tryClaim may also have published a padding record): a parked consumer must see
+      // it, or both sides sleep.
+      this.tx.publishPending();
       this.wakeConsumer();
       return false;
     }
     writeFrameHeader(this.frame, at, kind, 0, status, correlation, method);
     this.tx.bytes.set(payload, at + FRAME_HEADER_LENGTH);
-    this.tx.commit(FRAME_HEADER_LENGTH + payload.length);
+    // Deferred: one WRITE_POSITION store and one parked-flag check per synchronous burst, not per message.
+    this.tx.commit(FRAME_HEADER_LENGTH + payload.length, undefined, undefined, true);
     this.afterWrite();
     return true;
   }
@@ -136,7 +157,10 @@ export class Sender {
   }
 
   private afterWrite(): void {
-    this.wakeConsumer();
+    if (!this.publishQueued) {
+      this.publishQueued = true;
+      queueMicrotask(this.publishLater);
+    }
     this.hooks.activity();
   }
 

@@ -30,7 +30,7 @@ export function wireConnection(p: WireParams): Connection {
   const server = p.side === 'server';
   const rxOffset = server ? p.layout.clientToServer : p.layout.serverToClient;
   const txOffset = server ? p.layout.serverToClient : p.layout.clientToServer;
-  const rx = new RingReader(p.buffer, rxOffset, p.layout.ringCapacity, p.layout.maxMessage, true);
+  const rx = new RingReader(p.buffer, rxOffset, p.layout.ringCapacity, p.layout.maxMessage, 'auto');
   const tx = new RingWriter(p.buffer, txOffset, p.layout.ringCapacity, p.options.overflow === 'drop-oldest');
   const session = new ChannelSession(p.buffer);
   const connection = new Connection({
