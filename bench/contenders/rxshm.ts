@@ -1,9 +1,10 @@
 /**
  * rxshm itself, three ways: spin (both sides busy-poll for 50 µs after activity), default (poll once per event-loop
  * turn for 2 ms, then park), and parked (the peer parks after every message, so every ping takes the doorbell wake
- * path). The harness listens; the peer connects and echoes, counts or serves.
+ * path); and zero-copy (default waiting, claim/commit to send, borrowed views to receive). The harness listens; the
+ * peer connects and echoes, counts or serves.
  */
-import { firstValueFrom, filter } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
 import type { Contender, Session } from '../lib/contender.js';
 import { measureIdle } from '../lib/idle.js';
 import { isPayload } from '../lib/payload.js';
@@ -13,8 +14,8 @@ import { call, listen, type ChannelOptions, type Connection } from '../../src/in
 import { JsonEcho, StructEcho, sample } from '../peers/rxshm-methods.js';
 
 const PEER = new URL('../peers/rxshm-peer.ts', import.meta.url).pathname;
-type Mode = 'spin' | 'default' | 'parked';
-const WAIT: Record<Mode, ChannelOptions['wait']> = { spin: { spinMicros: 50 }, default: {}, parked: {} };
+type Mode = 'spin' | 'default' | 'parked' | 'zerocopy';
+const WAIT: Record<Mode, ChannelOptions['wait']> = { spin: { spinMicros: 50 }, default: {}, parked: {}, zerocopy: {} };
 let serial = 0;
 
 function contender(mode: Mode, label: string, order: number): Contender {
@@ -26,13 +27,25 @@ function contender(mode: Mode, label: string, order: number): Contender {
       const name = `bench-${process.pid}-${serial++}`;
       let resolveConnection!: (c: Connection) => void;
       const connected = new Promise<Connection>((resolve) => (resolveConnection = resolve));
-      const server = listen(name, { wait: WAIT[mode] }).subscribe({ next: (c) => resolveConnection(c) });
+      const zeroCopy = mode === 'zerocopy';
+      const server = listen(name, { wait: WAIT[mode], receive: zeroCopy ? 'borrow' : 'copy' }).subscribe({ next: (c) => resolveConnection(c) });
       const peer = await startNodePeer(PEER, [name, mode]).catch((e: unknown) => {
         server.unsubscribe();
         throw e;
       });
       const connection = await connected;
       if (mode === 'parked') ctx.note('rxshm (parked peer): the peer parks after every message, so each ping wakes it through the doorbell.');
+      if (zeroCopy) ctx.note('rxshm (zero-copy): sends write in place with claim()/commit(); receives are borrowed views (receive: \'borrow\'); the other rxshm rows use next() and copies.');
+      // Zero-copy send: write in place when the ring has room, else send() (queued, completes once written).
+      const sendOne = zeroCopy
+        ? async (payload: Uint8Array): Promise<void> => {
+            const claim = connection.claim(payload.length);
+            if (claim) {
+              claim.bytes.set(payload);
+              claim.commit();
+            } else await lastValueFrom(connection.send(payload), { defaultValue: undefined });
+          }
+        : null;
       return {
         // Each echo sends the next ping synchronously from the receive callback, as a latency-minded user would,
         // so a spinning receiver never leaves its spin loop between round trips.
@@ -60,6 +73,10 @@ function contender(mode: Mode, label: string, order: number): Contender {
           await peer.request({ cmd: 'expect', count: messages });
           const t0 = process.hrtime.bigint();
           for (let i = 0; i < messages; i++) {
+            if (sendOne) {
+              await sendOne(payload);
+              continue;
+            }
             if (!connection.writable) await firstValueFrom(connection.writable$.pipe(filter(Boolean)));
             connection.next(payload);
           }
@@ -89,4 +106,5 @@ export const contenders: Contender[] = [
   contender('spin', 'rxshm (spin)', 10),
   contender('default', 'rxshm (default)', 11),
   contender('parked', 'rxshm (parked peer)', 12),
+  contender('zerocopy', 'rxshm (zero-copy)', 13),
 ];

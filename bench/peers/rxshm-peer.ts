@@ -9,12 +9,20 @@ const wait = mode === 'spin' ? { spinMicros: 50 } : mode === 'parked' ? { spinMi
 const counter = new Counter();
 let connection: Connection | undefined;
 
-connect(name, { wait, timeout: 10_000 }).subscribe({
+const zeroCopy = mode === 'zerocopy';
+connect(name, { wait, timeout: 10_000, receive: zeroCopy ? 'borrow' : 'copy' }).subscribe({
   next: (c) => {
     connection = c;
     c.subscribe((bytes) => {
       if (counter.counting) counter.add();
-      else c.next(bytes);
+      else if (!zeroCopy) c.next(bytes);
+      else {
+        const claim = c.claim(bytes.length);
+        if (claim) {
+          claim.bytes.set(bytes);
+          claim.commit();
+        } else c.next(bytes); // the ring is full: queue a copy
+      }
     });
     serve(c, { [StructEcho.id]: implement(StructEcho, (v) => of(v)), [JsonEcho.id]: implement(JsonEcho, (v) => of(v)) }).subscribe();
     control.ready();
