@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCodecBench } from './codecs.js';
 import { parseArgs } from './lib/args.js';
 import type { BenchContext } from './lib/contender.js';
 import { discover } from './lib/discover.js';
@@ -38,12 +39,12 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), join(BENCH_DIR, 'results'));
   const plan = args.quick ? QUICK_PLAN : FULL_PLAN;
   const found = await discover(join(BENCH_DIR, 'contenders'));
-  const unknown = (args.only ?? []).filter((n) => !found.contenders.some((c) => c.name === n));
+  const unknown = (args.only ?? []).filter((n) => n !== 'codecs' && !found.contenders.some((c) => c.name === n));
   if (unknown.length > 0) throw new Error(`unknown contender: names=${unknown.join(',')}; known=${found.contenders.map((c) => c.name).join(',')}`);
   const selected = found.contenders.filter((c) => !args.only || args.only.includes(c.name));
 
   const results: Results = {
-    machine: machine(), plan, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], targets: [],
+    machine: machine(), plan, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], codecs: [], targets: [],
     notes: [...found.failures],
   };
   if (args.only) results.notes.push(`Run limited to: ${args.only.join(', ')} (--only).`);
@@ -60,6 +61,8 @@ async function main(): Promise<number> {
       };
       await runContender(contender, ctx, progress, results);
     }
+    // Codecs run in-process, after the transports, so they do not compete with a peer for the cores.
+    if (!args.only || args.only.includes('codecs')) results.codecs.push(...(await runCodecBench({ quick: args.quick })));
   } finally {
     progress.end();
     cleanUp();

@@ -70,6 +70,14 @@ export function toMarkdown(r: Results): string {
     }),
   ));
 
+  if (r.codecs.length > 0) {
+    out.push('', '## Codecs (in-process, operations/s)', '');
+    out.push(table(['codec', 'ops/s'], r.codecs.map((c) => [c.name, fmtRate(c.opsPerSec)])));
+    const struct = r.codecs.find((c) => c.name.startsWith('struct') && c.name.includes('encode+decode'));
+    const json = r.codecs.find((c) => c.name.startsWith('json'));
+    if (struct && json) out.push('', `struct / json encode+decode: ${(struct.opsPerSec / json.opsPerSec).toFixed(1)}x`);
+  }
+
   out.push('', '## Targets (issue 6)', '');
   out.push(table(
     ['target', 'measured', 'goal', 'status'],

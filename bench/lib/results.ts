@@ -48,6 +48,8 @@ export interface Results {
   readonly throughput: ThroughputRow[];
   readonly requestResponse: OpsRow[];
   readonly idle: IdleRow[];
+  /** In-process codec speed (issue 4): encode+decode operations per second. */
+  readonly codecs: { readonly name: string; readonly opsPerSec: number }[];
   targets: TargetRow[];
   readonly notes: string[];
 }

@@ -8,7 +8,7 @@ import { computeTargets, NAMES, TARGETS } from '../../bench/lib/targets.js';
 function results(partial: Partial<Results>): Results {
   return {
     machine: { cpu: 'x', cores: 2, node: 'v20', platform: 'linux', arch: 'x64', release: '6', memoryGiB: 1, loadAverage: 0, date: '' },
-    plan: QUICK_PLAN, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], targets: [], notes: [],
+    plan: QUICK_PLAN, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], codecs: [], targets: [], notes: [],
     ...partial,
   };
 }
