@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Observable, Subscription } from 'rxjs';
 import type { Connection } from '../../src/index.js';
 import type { PeerSpec } from '../fixtures/streams-peer.js';
+import { underWatchdog } from '../fixtures/watchdog.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The child fixture, relative to `root`. */
@@ -105,39 +106,8 @@ export interface Scope {
  * Runs `body` under a watchdog: after `ms` every child is SIGKILLed and the test fails. Children still running at
  * the end are SIGKILLed; deferred cleanups run in reverse order.
  */
-export async function scoped<T>(ms: number, body: (scope: Scope) => Promise<T>): Promise<T> {
-  const peers: Peer[] = [];
-  const cleanups: (() => void)[] = [];
-  let fire: (e: Error) => void = () => undefined;
-  const aborted = new Promise<never>((_, reject) => (fire = reject));
-  aborted.catch(() => undefined);
-  const watchdog = setTimeout(() => {
-    for (const p of peers) p.kill();
-    fire(new Error(`watchdog: the test did not finish within ${ms} ms`));
-  }, ms);
-  const scope: Scope = {
-    peer: (spec) => {
-      const p = new Peer(spec);
-      peers.push(p);
-      return p;
-    },
-    defer: (cleanup) => void cleanups.push(cleanup),
-    aborted,
-  };
-  try {
-    return await Promise.race([body(scope), aborted]);
-  } finally {
-    clearTimeout(watchdog);
-    for (const p of peers) p.kill();
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        cleanup();
-      } catch {
-        // keep cleaning up
-      }
-    }
-    await Promise.all(peers.map((p) => p.exited));
-  }
+export function scoped<T>(ms: number, body: (scope: Scope) => Promise<T>): Promise<T> {
+  return underWatchdog<T, Peer>(ms, ({ track, defer, aborted }) => body({ peer: (spec) => track(new Peer(spec)), defer, aborted }));
 }
 
 /** A subscription to a cold Observable<Connection> kept open, with its connections as promises. */
