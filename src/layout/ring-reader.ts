@@ -73,8 +73,13 @@ export class RingReader {
   /** True when a message is ready (the cursor is on it); false when the ring is empty. */
   poll(): boolean {
     if (this.next >= 0) return true;
+    if (this.dropOldest === undefined) {
+      // Decide only once a record is visible (the producer sets its flags before publishing); until then report
+      // empty, so no record is ever read before the release mode is known.
+      if (this.view.loadWrite() === this.read) return false;
+      this.dropOldest = this.producerDropsOldest();
+    }
     for (let retries = 0; ; retries++) {
-      if (this.dropOldest === undefined && this.view.loadWrite() !== this.read) this.dropOldest = this.producerDropsOldest();
       if (this.dropOldest) this.read = this.view.loadRead();
       const found = this.tryPosition();
       if (found !== undefined) return found;

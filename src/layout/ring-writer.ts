@@ -129,6 +129,11 @@ export class RingWriter {
     this.claimedOffset = -1;
   }
 
+  /** True between tryClaim and commit/abort: nothing else may be written meanwhile. */
+  get claiming(): boolean {
+    return this.claimedOffset >= 0;
+  }
+
   /** Copies `payload` into one record; false when the ring is full (never under drop-oldest). */
   tryWrite(payload: Uint8Array, type = RECORD_TYPE_MESSAGE, flags = 0): boolean {
     const at = this.tryClaim(payload.length);
