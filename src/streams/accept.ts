@@ -13,26 +13,48 @@ import {
   type Hello,
 } from './handshake.js';
 
-/** How long a connected socket may take to say hello. */
-const HELLO_TIMEOUT_MS = 2000;
+/** How long a client that connected to a named channel's doorbell may take to say hello. */
+export const HELLO_TIMEOUT_MS = 2000;
 
-/** Reads the hello from `socket`; calls back with it, or refuses and destroys the socket. */
-export function readHello(socket: Socket, token: bigint, onHello: (hello: Hello) => void): void {
+/**
+ * Reads the hello from `socket`; calls back with it, or refuses and destroys the socket. `onGone` hears of a
+ * socket that closed, timed out or was refused before a valid hello.
+ */
+export function readHello(socket: Socket, token: bigint, onHello: (hello: Hello) => void, timeoutMs = HELLO_TIMEOUT_MS, onGone?: (why: string) => void): void {
   let received = Buffer.alloc(0);
-  const timer = setTimeout(() => socket.destroy(), HELLO_TIMEOUT_MS);
+  let settled = false;
+  const gone = (why: string): void => {
+    if (settled) return;
+    settled = true;
+    onGone?.(why);
+  };
+  const timer = setTimeout(() => {
+    gone(`no hello within ${timeoutMs} ms`);
+    socket.destroy();
+  }, timeoutMs);
   const onData = (chunk: Buffer): void => {
     received = Buffer.concat([received, chunk]);
     if (received.length < HELLO_LENGTH) return;
     socket.off('data', onData);
     clearTimeout(timer);
     const hello = decodeHello(received.subarray(0, HELLO_LENGTH));
-    if (!hello) return refuse(socket, HANDSHAKE_BAD_HELLO);
-    if (hello.token !== token) return refuse(socket, HANDSHAKE_BAD_TOKEN);
+    if (!hello) {
+      gone('a malformed hello');
+      return refuse(socket, HANDSHAKE_BAD_HELLO);
+    }
+    if (hello.token !== token) {
+      gone('a hello with the wrong token');
+      return refuse(socket, HANDSHAKE_BAD_TOKEN);
+    }
+    settled = true;
     onHello(hello);
   };
   socket.on('data', onData);
   socket.on('error', () => undefined);
-  socket.on('close', () => clearTimeout(timer));
+  socket.on('close', () => {
+    clearTimeout(timer);
+    gone('the doorbell closed before the hello');
+  });
 }
 
 /** Answers `status` and closes. */

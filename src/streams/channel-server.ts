@@ -92,15 +92,17 @@ export class ChannelServer {
         generation,
       });
       this.current = connection;
-      connection.onEnd = () => {
+      // The slot frees when the client's doorbell closes, not when the connection ends: a client may still be
+      // reading the rings (a stalled event loop) after both Close frames, and the next client's accept resets them.
+      socket.once('close', () => {
         if (this.current !== connection) return;
         this.current = null;
-        if (!this.closing) {
+        if (!this.closing && !segment.closed) {
           const session = new ChannelSession(segment.buffer);
           session.clientPid = 0;
           session.serverState = SERVER_STATE_LISTENING;
         }
-      };
+      });
       this.onConnection(connection);
     });
   }

@@ -6,11 +6,12 @@
  */
 import { BehaviorSubject, Observable, Subject, Subscriber, Subscription, defer, distinctUntilChanged, interval, map, startWith, takeUntil } from 'rxjs';
 import { FrameKind } from '../codecs/index.js';
-import type { ChannelEngine, FrameSink } from './engine.js';
+import type { ChannelEngine, FrameSink, SendResult } from './engine.js';
 import { ConnectionClosedError, MessageTooLargeError, RingFullError } from './errors.js';
 import type { ConnectionStats } from './connection-stats.js';
 import { ControlRouter } from './control-router.js';
 import { request, type RequestOptions } from './request.js';
+import { DEFAULT_HIGH_WATER_MARK } from './options.js';
 
 /** Facts about a connection, fixed at the handshake. */
 export interface ConnectionInfo {
@@ -19,6 +20,8 @@ export interface ConnectionInfo {
   readonly generation: number;
   readonly peerPid: number;
   readonly maxMessage: number;
+  /** Bytes of Data kept for a subscriber that has not come yet (the channel's highWaterMark; default 1 MiB). */
+  readonly backlogLimit?: number;
 }
 
 /** A claimed slot of ring memory for a zero-copy send (see Connection.claim). */
@@ -65,6 +68,7 @@ export class Connection extends Subject<Uint8Array> {
     this.generation = info.generation;
     this.peerPid = info.peerPid;
     this.maxMessage = info.maxMessage;
+    this.backlogLimit = info.backlogLimit ?? DEFAULT_HIGH_WATER_MARK;
     this.errors$ = this.errorsSubject.asObservable();
     this.writable$ = this.writableSubject.pipe(distinctUntilChanged());
     this.stats$ = this.statsEvery(1000);
@@ -97,8 +101,9 @@ export class Connection extends Subject<Uint8Array> {
   protected _subscribe(subscriber: Subscriber<Uint8Array>): Subscription {
     this.demand++;
     const subscription = this.incoming.subscribe(subscriber);
-    this.engine.resume();
     subscription.add(() => this.demand--);
+    this.flushBacklog();
+    this.engine.resume();
     return subscription;
   }
 
@@ -182,12 +187,16 @@ export class Connection extends Subject<Uint8Array> {
   /** @internal The sink the engine delivers to. */
   sink(): FrameSink {
     return {
-      acceptsData: () => this.demand > 0,
-      data: (payload) => this.incoming.next(payload),
+      dataMode: () => (this.demand > 0 && this.backlog.length === 0 ? 'deliver' : this.backlogBytes < this.backlogLimit ? 'keep' : 'hold'),
+      data: (payload) => {
+        if (this.demand > 0 && this.backlog.length === 0) return this.deliver(payload);
+        this.backlog.push(payload);
+        this.backlogBytes += payload.length;
+      },
       control: (kind, status, correlation, method, payload) => this.control.dispatch(kind, status, correlation, method, payload),
       closed: () => {
         this.control.closedByPeer();
-        this.incoming.complete();
+        this.endReceive(null);
       },
       failed: (error) => this.finish(error),
       ended: () => this.finish(null),
@@ -201,10 +210,10 @@ export class Connection extends Subject<Uint8Array> {
   }
 
   /** @internal Sends a control frame (no size check beyond maxMessage). */
-  sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): boolean {
-    if (this.engine.sendClosed && kind !== FrameKind.Close) return false;
+  sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): SendResult | 'closed' {
+    if (this.engine.sendClosed && kind !== FrameKind.Close) return 'closed';
     if (payload.length > this.maxMessage) throw new MessageTooLargeError(payload.length, this.maxMessage);
-    return this.engine.send(kind, status, correlation, method, payload) !== 'rejected';
+    return this.engine.send(kind, status, correlation, method, payload);
   }
 
   /** @internal Tears the connection down from the owner (unsubscribe of listen/connect). */
@@ -239,13 +248,47 @@ export class Connection extends Subject<Uint8Array> {
     this.finish(reason);
   }
 
+  /**
+   * Data nobody subscribed to yet, copied out of the ring so control frames behind it keep flowing and nothing is
+   * lost when the peer leaves; bounded by `highWaterMark` bytes (then Data waits in the ring: backpressure).
+   */
+  private readonly backlog: Uint8Array[] = [];
+  private backlogBytes = 0;
+  private readonly backlogLimit: number;
+  /** How the receive side ends once the backlog is delivered (undefined: not yet). */
+  private receiveEnd: Error | null | undefined = undefined;
+
+  /** Delivers the backlog to the subscribers there are now, then a pending end. */
+  private flushBacklog(): void {
+    while (this.backlog.length > 0 && this.demand > 0) {
+      const payload = this.backlog.shift()!;
+      this.backlogBytes -= payload.length;
+      this.deliver(payload);
+    }
+    if (this.backlog.length === 0 && this.receiveEnd !== undefined && !this.incoming.isStopped) {
+      if (this.receiveEnd) this.incoming.error(this.receiveEnd);
+      else this.incoming.complete();
+    }
+  }
+
+  /** Hands one message to the subscribers; `stats.received` counts exactly these. */
+  private deliver(payload: Uint8Array): void {
+    const stats = this.engine.stats;
+    stats.received++;
+    stats.bytesReceived += payload.length;
+    this.incoming.next(payload);
+  }
+
+  /** Ends the receive side after the backlog (at once when it is empty). */
+  private endReceive(error: Error | null): void {
+    if (this.receiveEnd === undefined) this.receiveEnd = error;
+    this.flushBacklog();
+  }
+
   private finish(error: Error | null): void {
     if (this.finished) return;
     this.finished = true;
-    if (!this.incoming.isStopped) {
-      if (error) this.incoming.error(error);
-      else this.incoming.complete();
-    }
+    this.endReceive(error);
     this.control.fail(error ?? new ConnectionClosedError(this.channel));
     this.writableSubject.complete();
     this.errorsSubject.complete();
@@ -280,8 +323,9 @@ class RingClaim implements Claim {
   commit(length = this.bytes.length): void {
     if (!this.pending) throw new Error('Claim.commit: this claim was already committed or aborted');
     this.pending = false;
-    this.engine.commit(Math.min(Math.max(0, length), this.bytes.length));
+    const n = Math.min(Math.max(0, length), this.bytes.length);
     this.bytes = EMPTY;
+    if (!this.engine.commit(n)) throw new ConnectionClosedError(this.engine.channel, 'ended before the claim was committed; nothing was sent');
   }
 
   abort(): void {

@@ -11,7 +11,7 @@ export type ControlHandler = (kind: number, status: number, correlation: number,
 
 /** The few methods of Connection the router needs (kept narrow to avoid an import cycle). */
 export interface ControlSender {
-  sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): boolean;
+  sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): unknown;
 }
 
 /** Most requests kept while nobody serves. */
@@ -44,17 +44,31 @@ export class ControlRouter {
     return () => set.delete(handler);
   }
 
-  /** Registers a callback for the end of the connection (clean or not); returns the unregister function. */
+  /**
+   * Registers a callback for the end of the connection (clean or not); returns the unregister function.
+   * Registered after the end, it is called at once: a late `serve` or `liveness` must not wait forever.
+   */
   onFail(callback: (error: Error) => void): () => void {
+    if (this.ended) {
+      callback(this.ended);
+      return () => undefined;
+    }
     this.failures.add(callback);
     return () => this.failures.delete(callback);
   }
 
-  /** Registers a callback for the peer's Close; returns the unregister function. */
+  /** Registers a callback for the peer's Close (called at once if it already came); returns the unregister function. */
   onPeerClose(callback: () => void): () => void {
+    if (this.peerClosed) {
+      callback();
+      return () => undefined;
+    }
     this.peerCloses.add(callback);
     return () => this.peerCloses.delete(callback);
   }
+
+  /** How the connection ended, once it has. */
+  private ended: Error | null = null;
 
   /** Whether anyone listens for `kind`. */
   has(kind: number): boolean {
@@ -92,6 +106,7 @@ export class ControlRouter {
 
   /** The connection ended: tell everyone waiting, once. */
   fail(error: Error): void {
+    this.ended ??= error;
     const callbacks = [...this.failures];
     this.failures.clear();
     this.waiting = [];

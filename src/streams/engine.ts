@@ -16,7 +16,7 @@ import type { RingReader, RingWriter } from '../layout/index.js';
 import { FrameKind } from '../codecs/index.js';
 import { BELL } from './handshake.js';
 import { EngineStats } from './engine-stats.js';
-import type { FrameSink, SendResult } from './frame-sink.js';
+import type { DataMode, FrameSink, SendResult } from './frame-sink.js';
 import type { ResolvedOptions } from './options.js';
 import { Receiver } from './receiver.js';
 import { Sender } from './sender.js';
@@ -60,7 +60,7 @@ export class ChannelEngine {
     private readonly marks: CloseMarks,
   ) {
     const ring = (): void => this.ring();
-    this.receiver = new Receiver(channel, rx, options.receive === 'borrow', this.stats, sink, ring);
+    this.receiver = new Receiver(channel, rx, options.receive === 'borrow', sink, ring);
     this.sender = new Sender(tx, options, this.stats, {
       ring,
       activity: () => this.wake(),
@@ -101,8 +101,14 @@ export class ChannelEngine {
     return this.sender.claim(length);
   }
 
-  commit(length: number): void {
+  /** Publishes the claimed Data frame; ConnectionClosedError-like failure (thrown by the caller) once disposed. */
+  commit(length: number): boolean {
+    if (this.disposed) {
+      this.sender.abortClaim(); // the connection ended under the claim: nothing to publish into
+      return false;
+    }
     this.sender.commit(length);
+    return true;
   }
 
   abortClaim(): void {
@@ -131,7 +137,7 @@ export class ChannelEngine {
       if (then) this.runAfterDispose(then);
       return;
     }
-    if (!abrupt && !this.closeSent && !this.peerGone && this.sender.queued === 0) {
+    if (!abrupt && !this.closeSent && !this.peerGone && this.sender.queued === 0 && !this.sender.claimOpen) {
       this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
     }
     if (!abrupt) this.sender.publish(); // everything written so far becomes visible before the socket closes
@@ -140,13 +146,21 @@ export class ChannelEngine {
     this.receiver.disposed = true;
     this.parked = false;
     this.sender.clear(error);
-    this.socket.destroy();
+    if (abrupt) this.socket.destroy();
+    else {
+      // A graceful end: the peer sees EOF, and our 'close' comes only once the peer closed too, which tells a
+      // server that the old client has stopped touching the rings. unref: a slow peer never holds this process.
+      this.socket.end();
+      this.socket.unref();
+    }
     if (then) this.runAfterDispose(then);
   }
 
+  /** Runs `then` (unmapping) once no delivery is on the stack and no user claim still points into the ring. */
   private runAfterDispose(then: () => void): void {
-    if (this.inPump) this.afterDispose = then;
-    else then();
+    const afterClaims = (): void => this.sender.whenNoClaim(then);
+    if (this.inPump) this.afterDispose = afterClaims;
+    else afterClaims();
   }
 
   private schedule(): void {
@@ -170,7 +184,7 @@ export class ChannelEngine {
 
   private ring(): void {
     this.stats.bells++;
-    if (!this.socket.destroyed) this.socket.write(BELL);
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(BELL);
   }
 
   private onBell(): void {
@@ -254,8 +268,10 @@ export class ChannelEngine {
   }
 
   private finishPeerGone(): void {
-    while (!this.disposed && !this.receiver.held && this.receiver.drain()) {
-      // deliver everything the peer committed before it went away
+    // Everything the peer committed before it went away is delivered, or copied out for a later subscriber.
+    this.receiver.keepAll = true;
+    while (!this.disposed && this.receiver.drain()) {
+      // drain to the end
     }
     if (this.disposed) return;
     if (this.receiver.closeReceived || this.marks.peerMarked()) {
@@ -283,4 +299,4 @@ export class ChannelEngine {
   }
 }
 
-export type { FrameSink, SendResult };
+export type { DataMode, FrameSink, SendResult };

@@ -1,7 +1,11 @@
 /** Where a channel engine delivers what it reads and reports what happens to it (implemented by Connection). */
 export interface FrameSink {
-  /** Whether a Data frame can be delivered now; false holds it in the ring (backpressure to the peer). */
-  acceptsData(): boolean;
+  /**
+   * What to do with the next Data frame: `deliver` it now (a borrowed view is fine), `keep` a copy for later (nobody
+   * subscribes yet, the local backlog has room), or `hold` it in the ring (backpressure to the peer).
+   */
+  dataMode(): DataMode;
+  /** A Data payload: delivered at once in `deliver` mode, kept (always a copy) in `keep` mode. */
   data(payload: Uint8Array): void;
   /** Every frame other than Data and Close, with a copy of its payload. */
   control(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): void;
@@ -13,6 +17,9 @@ export interface FrameSink {
   ended(): void;
   writableChanged(writable: boolean): void;
 }
+
+/** See FrameSink.dataMode. */
+export type DataMode = 'deliver' | 'keep' | 'hold';
 
 /** Outcome of a send. */
 export type SendResult = 'written' | 'queued' | 'rejected';

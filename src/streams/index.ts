@@ -1,7 +1,7 @@
 /** The public face of rxshm: factories, Connection, operators and the errors they raise. */
 export { listen } from './listen.js';
 export { connect } from './connect.js';
-export { spawnConnected, PARENT_CHANNEL_ENV, DEFAULT_EXIT_GRACE_MS, type SpawnConnectedOptions } from './spawn-connected.js';
+export { spawnConnected, PARENT_CHANNEL_ENV, DEFAULT_EXIT_GRACE_MS, DEFAULT_SPAWN_TIMEOUT_MS, type SpawnConnectedOptions } from './spawn-connected.js';
 export { connectParent } from './connect-parent.js';
 export { Connection, type Claim, type ConnectionInfo } from './connection.js';
 export type { ConnectionStats } from './connection-stats.js';

@@ -9,7 +9,6 @@
  */
 import type { RingReader } from '../layout/index.js';
 import { FRAME_HEADER_LENGTH, FrameKind, readFrameCorrelation, readFrameKind, readFrameMethod, readFrameStatus } from '../codecs/index.js';
-import type { EngineStats } from './engine-stats.js';
 import { MalformedFrameError } from './errors.js';
 import type { FrameSink } from './frame-sink.js';
 
@@ -24,12 +23,13 @@ export class Receiver {
   closeReceived = false;
   /** Set by the engine when it is disposed: stop touching the ring at once. */
   disposed = false;
+  /** Set when the peer is gone: every Data frame left is copied out before the ring is unmapped. */
+  keepAll = false;
 
   constructor(
     private readonly channel: string,
     private readonly rx: RingReader,
     private readonly borrow: boolean,
-    private readonly stats: EngineStats,
     private readonly sink: FrameSink,
     private readonly ring: () => void,
   ) {
@@ -55,12 +55,14 @@ export class Receiver {
         );
       }
       if (kind === FrameKind.Data) {
-        if (!sink.acceptsData()) {
+        let mode = sink.dataMode();
+        if (mode === 'hold' && this.keepAll) mode = 'keep';
+        if (mode === 'hold') {
           this.held = true;
           break;
         }
         count++;
-        this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH);
+        this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH, mode === 'deliver');
         continue;
       }
       const status = readFrameStatus(frame, at);
@@ -92,21 +94,14 @@ export class Receiver {
     this.rx.unpark();
   }
 
-  private deliverData(at: number, length: number): void {
+  private deliverData(at: number, length: number, now: boolean): void {
     const { rx } = this;
-    this.stats.received++;
-    this.stats.bytesReceived += length;
-    if (this.borrow && !rx.producerDropsOldest()) {
+    if (now && this.borrow && !rx.producerDropsOldest()) {
       this.sink.data(rx.bytes.subarray(at, at + length));
       if (!this.disposed) rx.release(true);
       return;
     }
     const copy = rx.bytes.slice(at, at + length);
-    if (rx.release(true)) this.sink.data(copy);
-    else {
-      // dropped by the producer while we copied it: it may be torn
-      this.stats.received--;
-      this.stats.bytesReceived -= length;
-    }
+    if (rx.release(true)) this.sink.data(copy); // else dropped by the producer while we copied it: it may be torn
   }
 }

@@ -70,10 +70,11 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
         subscriber.error(error);
       },
     });
-    if (!connection.sendFrame(FrameKind.Request, 0, id, method, payload)) {
+    const sent = connection.sendFrame(FrameKind.Request, 0, id, method, payload);
+    if (sent === 'closed' || sent === 'rejected') {
       table.delete(id);
       answered = true;
-      subscriber.error(connection.ended ? new ConnectionClosedError(connection.channel) : new RingFullError(connection.channel, payload.length));
+      subscriber.error(sent === 'closed' ? new ConnectionClosedError(connection.channel) : new RingFullError(connection.channel, payload.length));
       return;
     }
     const timer =

@@ -23,6 +23,10 @@ export interface SenderHooks {
   writableChanged(writable: boolean): void;
 }
 
+/** Senders with a mapped ring: at process exit their deferred commits are published, so nothing sent is lost. */
+const live = new Set<Sender>();
+let exitHook = false;
+
 export class Sender {
   private readonly queue = new SendQueue();
   private readonly frame: DataView;
@@ -42,10 +46,22 @@ export class Sender {
     private readonly hooks: SenderHooks,
   ) {
     this.frame = new DataView(tx.bytes.buffer, tx.bytes.byteOffset, tx.bytes.byteLength);
+    live.add(this);
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', () => {
+        for (const sender of live) sender.publish();
+      });
+    }
   }
 
   get writable(): boolean {
     return this.writableNow;
+  }
+
+  /** True while the user holds a zero-copy claim. */
+  get claimOpen(): boolean {
+    return this.tx.claiming;
   }
 
   /** Frames waiting in the local queue. */
@@ -62,12 +78,14 @@ export class Sender {
   send(kind: number, status: number, correlation: number, method: number, payload: Uint8Array, done?: (e?: Error) => void): SendResult {
     // Room freed since the last pump goes to the queue first (order), and then to this frame without a copy.
     if (this.queue.length > 0) this.flush();
-    if (this.queue.length === 0 && this.writeFrame(kind, status, correlation, method, payload)) {
+    if (this.queue.length === 0 && !this.tx.claiming && this.writeFrame(kind, status, correlation, method, payload)) {
       this.noteSent(kind, payload.length);
       done?.();
       return 'written';
     }
-    if (this.options.overflow === 'reject') return 'rejected';
+    // `reject` refuses the application's own messages; frames the protocol owes the peer (Close, Response, Error,
+    // Alive, Cancel) always wait their turn, or a full ring would silently break the conversation.
+    if (this.options.overflow === 'reject' && (kind === FrameKind.Data || kind === FrameKind.Request) && !this.tx.claiming) return 'rejected';
     this.queue.push({ kind, status, correlation, method, payload: payload.slice(), done });
     this.stats.queuedPeak = Math.max(this.stats.queuedPeak, this.queue.length);
     this.updateWritable();
@@ -77,6 +95,7 @@ export class Sender {
 
   /** Writes as much of the local queue as fits. True if anything moved. */
   flush(): boolean {
+    if (this.tx.claiming) return false; // the user's zero-copy claim comes first
     let moved = false;
     for (let frame = this.queue.peek(); frame; frame = this.queue.peek()) {
       if (!this.writeFrame(frame.kind, frame.status, frame.correlation, frame.method, frame.payload)) break;
@@ -107,6 +126,24 @@ export class Sender {
     this.tx.commit(FRAME_HEADER_LENGTH + length, undefined, undefined, true);
     this.afterWrite();
     this.noteSent(FrameKind.Data, length);
+    this.claimEnded();
+  }
+
+  abortClaim(): void {
+    this.tx.abort();
+    this.claimEnded();
+  }
+
+  /** Runs `then` once no user claim is open (the ring memory under a claim must stay mapped). */
+  whenNoClaim(then: () => void): void {
+    if (this.tx.claiming) this.afterClaim.push(then);
+    else then();
+  }
+
+  private readonly afterClaim: (() => void)[] = [];
+
+  private claimEnded(): void {
+    for (const then of this.afterClaim.splice(0)) then();
   }
 
   /**
@@ -118,13 +155,11 @@ export class Sender {
     if (this.tx.publishPending()) this.wakeConsumer();
   }
 
-  abortClaim(): void {
-    this.tx.abort();
-  }
-
   /** Empties the queue, failing every waiting send with `error`. */
   clear(error: Error): void {
+    this.publish();
     this.disposed = true;
+    live.delete(this);
     this.queue.clear(error);
   }
 
@@ -141,6 +176,14 @@ export class Sender {
     }
     writeFrameHeader(this.frame, at, kind, 0, status, correlation, method);
     this.tx.bytes.set(payload, at + FRAME_HEADER_LENGTH);
+    if (kind === FrameKind.Close) {
+      // Close publishes at once, with everything before it: the close mark that follows must never announce
+      // records the peer cannot see (a process may exit right after complete()).
+      this.tx.commit(FRAME_HEADER_LENGTH + payload.length);
+      this.wakeConsumer();
+      this.hooks.activity();
+      return true;
+    }
     // Deferred: one WRITE_POSITION store and one parked-flag check per synchronous burst, not per message.
     this.tx.commit(FRAME_HEADER_LENGTH + payload.length, undefined, undefined, true);
     this.afterWrite();

@@ -16,13 +16,15 @@ import { accept, readHello } from './accept.js';
 import type { Connection } from './connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { wireConnection } from './wire.js';
-import { ChannelOptionsError, PeerExitedError } from './errors.js';
+import { ChannelOptionsError, ConnectError, PeerExitedError } from './errors.js';
 
 /** The environment variable telling a child which fds carry its parent channel: "segmentFd,doorbellFd". */
 export const PARENT_CHANNEL_ENV = 'RXSHM_PARENT';
 /** The fds the child receives. */
 const CHILD_SEGMENT_FD = 3;
 const CHILD_DOORBELL_FD = 4;
+/** How long a spawned child may take to call connectParent (ms), unless `options.timeout` says otherwise. */
+export const DEFAULT_SPAWN_TIMEOUT_MS = 30_000;
 /** How long the child may take to exit by itself after the connection ends, before SIGTERM. */
 export const DEFAULT_EXIT_GRACE_MS = 2000;
 
@@ -55,6 +57,8 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
   const resolved = resolveOptions(options);
   const native = options.native ?? defaultNative;
   const grace = options.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS;
+  // A child needs time to start (a runtime, a loader) before it calls connectParent: `timeout` bounds it.
+  const handshakeTimeout = options.timeout ?? DEFAULT_SPAWN_TIMEOUT_MS;
   return new Observable<Connection>((subscriber) => {
     const segment = native.segments.createAnonymous(channelSegmentLength(resolved.ringCapacity));
     const layout = initChannelSegment(segment.buffer, {
@@ -86,12 +90,25 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
     };
     child.once('exit', onEarlyExit);
     child.once('error', (error) => subscriber.error(error));
-    readHello(socket, layout.token, (hello) => {
-      const generation = accept(socket, segment.buffer, layout, hello);
-      connection = wireConnection({ channel: `spawn:${child.pid}`, side: 'server', buffer: segment.buffer, layout, socket, options: resolved, peerPid: child.pid ?? hello.pid, generation });
-      connection.onEnd = () => subscriber.complete();
-      subscriber.next(connection);
-    });
+    readHello(
+      socket,
+      layout.token,
+      (hello) => {
+        const generation = accept(socket, segment.buffer, layout, hello);
+        connection = wireConnection({ channel: `spawn:${child.pid}`, side: 'server', buffer: segment.buffer, layout, socket, options: resolved, peerPid: child.pid ?? hello.pid, generation });
+        connection.onEnd = () => subscriber.complete();
+        subscriber.next(connection);
+      },
+      handshakeTimeout,
+      (why) => {
+        // A child that died closes its doorbell just before its exit is reported: give the exit (PeerExitedError)
+        // a moment to win, then report the failed handshake.
+        const failed = (): void => subscriber.error(new ConnectError('HandshakeFailed', `spawn:${child.pid}`, `the child did not connect: ${why}`));
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const timer = setTimeout(failed, 250);
+        child.once('exit', () => clearTimeout(timer));
+      },
+    );
     return () => {
       child.off('exit', onEarlyExit);
       if (connection) connection.teardown(() => segment.close());

@@ -39,6 +39,7 @@ export function wireConnection(p: WireParams): Connection {
     generation: p.generation,
     peerPid: p.peerPid,
     maxMessage: p.layout.maxMessage - FRAME_HEADER_LENGTH,
+    backlogLimit: p.options.highWaterMark,
   });
   const engine = new ChannelEngine(
     p.channel,
