@@ -110,7 +110,7 @@ test("receive: 'borrow' delivers views into the ring, valid during the synchrono
   });
 });
 
-test('messages sent before anyone subscribes wait in the ring and all arrive when a subscriber comes', async () => {
+test('messages sent before anyone subscribes wait (local backlog, then the ring) and all arrive when a subscriber comes', async () => {
   await scoped(30_000, async (scope) => {
     const name = uniqueName();
     const server = new Opened(listen(name));

@@ -127,7 +127,8 @@ engine('reject: a full ring reports RingFullError (errors$ and send()), counts t
     const seed = 99;
     const sizes: SizeSpec = [8, 2000];
     const extra = 5;
-    const server = new Opened(listen(name, { ringCapacity: 16384 }));
+    // highWaterMark 0: no local backlog on the reader, so unread messages stay in the ring and fill it.
+    const server = new Opened(listen(name, { ringCapacity: 16384, highWaterMark: 0 }));
     scope.defer(() => server.close());
     const writer = scope.peer({ role: 'client', name, options: { overflow: 'reject' }, script: 'reject', seed, sizes, extra, stdin: true });
     const connection = await server.connection();
