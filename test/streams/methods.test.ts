@@ -6,10 +6,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { firstValueFrom, type Observable } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 import { bytes, call, DecodeError, defineMethod, EncodeError, f64, RemoteError, spawnConnected, Status, struct, type Connection } from '../../src/index.js';
 import { requestTable } from '../../src/streams/request.js';
-import { kept, root, shmLeft, watched, type Watch } from '../fixtures/rpc-helpers.js';
+import { kept, root, shmLeft, watched, type Watch, failure } from '../fixtures/rpc-helpers.js';
 import { Add, Broken, Greet, Method } from '../fixtures/rpc-methods.js';
 
 const test = suite('methods');
@@ -33,12 +33,6 @@ async function spawned(watch: Watch): Promise<{ connection: Connection; events: 
     child?.kill('SIGKILL');
   });
   return { connection: await opened.connection, events };
-}
-
-function failure(source: Observable<unknown>): Promise<unknown> {
-  return new Promise((resolve, reject) =>
-    source.subscribe({ next: (v) => reject(new Error(`expected an error, got ${JSON.stringify(v)}`)), error: resolve, complete: () => reject(new Error('expected an error, got complete')) }),
-  );
 }
 
 test('struct and json methods round trip', () =>

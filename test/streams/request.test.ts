@@ -4,31 +4,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NEVER, lastValueFrom, firstValueFrom, mergeMap, range, map, reduce, type Observable } from 'rxjs';
+import { NEVER, lastValueFrom, firstValueFrom, mergeMap, range, map, reduce } from 'rxjs';
 import { connect, ConnectionClosedError, listen, serve, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
 import { requestTable } from '../../src/streams/request.js';
-import { channelName, kept, shmLeft, sleep, u32Bytes, until, watched, type Child, type Watch } from '../fixtures/rpc-helpers.js';
+import { channelName, kept, shmLeft, sleep, u32Bytes, until, watched, type Watch, failure, served } from '../fixtures/rpc-helpers.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
 
 const test = suite('request');
-
-/** Listens on a fresh channel and starts rpc-server.ts as its client; resolves once it serves. */
-async function served(watch: Watch, options: Record<string, unknown> = {}): Promise<{ connection: Connection; child: Child }> {
-  const name = channelName();
-  const listening = kept(listen(name));
-  watch.defer(() => listening.subscription.unsubscribe());
-  const child = watch.child(['test/fixtures/rpc-server.ts', 'connect', name, JSON.stringify(options)]);
-  const connection = await listening.connection;
-  await child.next('ready');
-  return { connection, child };
-}
-
-/** The error `source` fails with (it must not emit). */
-function failure(source: Observable<unknown>): Promise<unknown> {
-  return new Promise((resolve, reject) =>
-    source.subscribe({ next: (v) => reject(new Error(`expected an error, got ${String(v)}`)), error: resolve, complete: () => reject(new Error('expected an error, got complete')) }),
-  );
-}
 
 /** A request payload: its sequence number (u32 LE) then 0..28 bytes derived from it. */
 function payloadOf(seq: number): Uint8Array {

@@ -4,29 +4,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { firstValueFrom, lastValueFrom, mergeMap, of, range, toArray, type Observable } from 'rxjs';
+import { firstValueFrom, lastValueFrom, mergeMap, of, range, toArray } from 'rxjs';
 import { connect, listen, RemoteError, RequestTimeoutError, serve, Status, type Connection, type Served } from '../../src/index.js';
-import { channelName, kept, shmLeft, sleep, u32At, u32Bytes, until, watched, type Child, type Watch } from '../fixtures/rpc-helpers.js';
+import { channelName, kept, shmLeft, sleep, u32At, u32Bytes, until, watched, type Watch, failure, served } from '../fixtures/rpc-helpers.js';
 import { Method } from '../fixtures/rpc-methods.js';
 
 const test = suite('serve');
 const text = new TextEncoder();
-
-async function served(watch: Watch, options: Record<string, unknown> = {}): Promise<{ connection: Connection; child: Child }> {
-  const name = channelName();
-  const listening = kept(listen(name));
-  watch.defer(() => listening.subscription.unsubscribe());
-  const child = watch.child(['test/fixtures/rpc-server.ts', 'connect', name, JSON.stringify(options)]);
-  const connection = await listening.connection;
-  await child.next('ready');
-  return { connection, child };
-}
-
-function failure(source: Observable<unknown>): Promise<unknown> {
-  return new Promise((resolve, reject) =>
-    source.subscribe({ next: (v) => reject(new Error(`expected an error, got ${String(v)}`)), error: resolve, complete: () => reject(new Error('expected an error, got complete')) }),
-  );
-}
 
 test('unknown method: RemoteError with Status.NoSuchMethod', () =>
   watched(20_000, async (watch) => {
