@@ -2,7 +2,8 @@
  * Connection: a duplex Subject over one connected channel, in the manner of RxJS's `webSocket()` subject.
  * Subscribe to receive `Uint8Array` messages; `next(bytes)` sends; `complete()` sends Close. The peer's Close
  * completes the receive side; the peer's death errors it with PeerExitedError; a malformed frame errors it with
- * MalformedFrameError. Messages wait in the ring while nobody subscribes (backpressure, nothing lost).
+ * MalformedFrameError. Messages nobody subscribes to yet wait in a bounded backlog, then in the ring (backpressure,
+ * nothing lost).
  */
 import { BehaviorSubject, Observable, Subject, Subscriber, Subscription, defer, distinctUntilChanged, interval, map, startWith, takeUntil } from 'rxjs';
 import { FrameKind } from '../codecs/index.js';
@@ -12,6 +13,10 @@ import type { ConnectionStats } from './connection-stats.js';
 import { ControlRouter } from './control-router.js';
 import { request, type RequestOptions } from './request.js';
 import { DEFAULT_HIGH_WATER_MARK } from './options.js';
+import { RingClaim, type Claim } from './claim.js';
+import { ReceiveBacklog } from './receive-backlog.js';
+
+export type { Claim };
 
 /** Facts about a connection, fixed at the handshake. */
 export interface ConnectionInfo {
@@ -22,15 +27,6 @@ export interface ConnectionInfo {
   readonly maxMessage: number;
   /** Bytes of Data kept for a subscriber that has not come yet (the channel's highWaterMark; default 1 MiB). */
   readonly backlogLimit?: number;
-}
-
-/** A claimed slot of ring memory for a zero-copy send (see Connection.claim). */
-export interface Claim {
-  /** Write the message here; valid only until commit() or abort(). */
-  readonly bytes: Uint8Array;
-  /** Publishes the first `length` bytes (default: all) as one message. */
-  commit(length?: number): void;
-  abort(): void;
 }
 
 export class Connection extends Subject<Uint8Array> {
@@ -68,7 +64,11 @@ export class Connection extends Subject<Uint8Array> {
     this.generation = info.generation;
     this.peerPid = info.peerPid;
     this.maxMessage = info.maxMessage;
-    this.backlogLimit = info.backlogLimit ?? DEFAULT_HIGH_WATER_MARK;
+    this.backlog = new ReceiveBacklog(info.backlogLimit ?? DEFAULT_HIGH_WATER_MARK, {
+      demand: () => this.demand,
+      deliver: (payload) => this.deliver(payload),
+      end: (error) => (error ? this.incoming.error(error) : this.incoming.complete()),
+    });
     this.errors$ = this.errorsSubject.asObservable();
     this.writable$ = this.writableSubject.pipe(distinctUntilChanged());
     this.stats$ = this.statsEvery(1000);
@@ -102,7 +102,7 @@ export class Connection extends Subject<Uint8Array> {
     this.demand++;
     const subscription = this.incoming.subscribe(subscriber);
     subscription.add(() => this.demand--);
-    this.flushBacklog();
+    this.backlog.flush();
     this.engine.resume();
     return subscription;
   }
@@ -187,16 +187,12 @@ export class Connection extends Subject<Uint8Array> {
   /** @internal The sink the engine delivers to. */
   sink(): FrameSink {
     return {
-      dataMode: () => (this.demand > 0 && this.backlog.length === 0 ? 'deliver' : this.backlogBytes < this.backlogLimit ? 'keep' : 'hold'),
-      data: (payload) => {
-        if (this.demand > 0 && this.backlog.length === 0) return this.deliver(payload);
-        this.backlog.push(payload);
-        this.backlogBytes += payload.length;
-      },
+      dataMode: () => this.backlog.mode(),
+      data: (payload) => this.backlog.accept(payload),
       control: (kind, status, correlation, method, payload) => this.control.dispatch(kind, status, correlation, method, payload),
       closed: () => {
         this.control.closedByPeer();
-        this.endReceive(null);
+        this.backlog.end(null);
       },
       failed: (error) => this.finish(error),
       ended: () => this.finish(null),
@@ -248,28 +244,8 @@ export class Connection extends Subject<Uint8Array> {
     this.finish(reason);
   }
 
-  /**
-   * Data nobody subscribed to yet, copied out of the ring so control frames behind it keep flowing and nothing is
-   * lost when the peer leaves; bounded by `highWaterMark` bytes (then Data waits in the ring: backpressure).
-   */
-  private readonly backlog: Uint8Array[] = [];
-  private backlogBytes = 0;
-  private readonly backlogLimit: number;
-  /** How the receive side ends once the backlog is delivered (undefined: not yet). */
-  private receiveEnd: Error | null | undefined = undefined;
-
-  /** Delivers the backlog to the subscribers there are now, then a pending end. */
-  private flushBacklog(): void {
-    while (this.backlog.length > 0 && this.demand > 0) {
-      const payload = this.backlog.shift()!;
-      this.backlogBytes -= payload.length;
-      this.deliver(payload);
-    }
-    if (this.backlog.length === 0 && this.receiveEnd !== undefined && !this.incoming.isStopped) {
-      if (this.receiveEnd) this.incoming.error(this.receiveEnd);
-      else this.incoming.complete();
-    }
-  }
+  /** Data nobody subscribed to yet (see ReceiveBacklog). */
+  private readonly backlog: ReceiveBacklog;
 
   /** Hands one message to the subscribers; `stats.received` counts exactly these. */
   private deliver(payload: Uint8Array): void {
@@ -279,16 +255,10 @@ export class Connection extends Subject<Uint8Array> {
     this.incoming.next(payload);
   }
 
-  /** Ends the receive side after the backlog (at once when it is empty). */
-  private endReceive(error: Error | null): void {
-    if (this.receiveEnd === undefined) this.receiveEnd = error;
-    this.flushBacklog();
-  }
-
   private finish(error: Error | null): void {
     if (this.finished) return;
     this.finished = true;
-    this.endReceive(error);
+    this.backlog.end(error);
     this.control.fail(error ?? new ConnectionClosedError(this.channel));
     this.writableSubject.complete();
     this.errorsSubject.complete();
@@ -306,32 +276,3 @@ export class Connection extends Subject<Uint8Array> {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** The reusable Claim behind Connection.claim. */
-class RingClaim implements Claim {
-  bytes: Uint8Array = EMPTY;
-  private pending = false;
-
-  constructor(private readonly engine: ChannelEngine) {}
-
-  open(bytes: Uint8Array): this {
-    this.bytes = bytes;
-    this.pending = true;
-    return this;
-  }
-
-  commit(length = this.bytes.length): void {
-    if (!this.pending) throw new Error('Claim.commit: this claim was already committed or aborted');
-    this.pending = false;
-    const n = Math.min(Math.max(0, length), this.bytes.length);
-    this.bytes = EMPTY;
-    if (!this.engine.commit(n)) throw new ConnectionClosedError(this.engine.channel, 'ended before the claim was committed; nothing was sent');
-  }
-
-  abort(): void {
-    if (!this.pending) return;
-    this.pending = false;
-    this.engine.abortClaim();
-    this.bytes = EMPTY;
-  }
-}
