@@ -76,10 +76,6 @@ export class ChannelEngine {
     this.schedule();
   }
 
-  get isWritable(): boolean {
-    return this.sender.writable;
-  }
-
   /** True once Close was queued or the engine is gone: further sends fail. */
   get sendClosed(): boolean {
     return this.closeQueued || this.disposed;
