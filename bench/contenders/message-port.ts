@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Contender, Session } from '../lib/contender.js';
 import { measureIdle } from '../lib/idle.js';
 import { isPayload } from '../lib/payload.js';
-import { summarizeNs } from '../lib/stats.js';
+import { awaitedRoundTrips } from '../lib/stats.js';
 
 /** The worker acknowledges every ACK_EVERY messages in counting mode. */
 const ACK_EVERY = 256;
@@ -40,18 +40,12 @@ export const contenders: Contender[] = [{
     worker.on('message', (m) => onMessage(m));
     const next = () => new Promise<unknown>((resolve) => { onMessage = resolve; });
     return {
-      async roundTrip(payload, iterations) {
-        const samples = new Float64Array(iterations);
-        for (let i = 0; i < iterations; i++) {
-          const t0 = process.hrtime.bigint();
+      roundTrip: (payload, iterations) =>
+        awaitedRoundTrips('message-port', iterations, async () => {
           const reply = next();
           worker.postMessage(payload);
-          const echoed = (await reply) as Uint8Array;
-          samples[i] = Number(process.hrtime.bigint() - t0);
-          if (i === 0 && !isPayload(echoed)) throw new Error('message-port: echoed payload differs');
-        }
-        return { iterations, ...summarizeNs(samples) };
-      },
+          return (await reply) as Uint8Array;
+        }, isPayload),
       async throughput(payload, messages) {
         const window = Math.max(ACK_EVERY * 2, Math.floor(WINDOW_BYTES / payload.byteLength));
         let acked = 0;

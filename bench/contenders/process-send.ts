@@ -7,7 +7,7 @@ import type { Contender, Session } from '../lib/contender.js';
 import { measureIdle } from '../lib/idle.js';
 import { isPayload } from '../lib/payload.js';
 import { startNodePeer } from '../lib/peer.js';
-import { summarizeNs } from '../lib/stats.js';
+import { awaitedRoundTrips } from '../lib/stats.js';
 
 const PEER = new URL('../peers/process-send-peer.ts', import.meta.url).pathname;
 type Mode = 'json' | 'advanced';
@@ -33,18 +33,12 @@ function processSend(mode: Mode, order: number): Contender {
       child.on('message', (m) => onMessage(m));
       const next = () => new Promise<unknown>((resolve) => { onMessage = resolve; });
       return {
-        async roundTrip(payload, iterations) {
-          const samples = new Float64Array(iterations);
-          for (let i = 0; i < iterations; i++) {
-            const t0 = process.hrtime.bigint();
+        roundTrip: (payload, iterations) =>
+          awaitedRoundTrips(`process-send-${mode}`, iterations, async () => {
             const reply = next();
             child.send(encode(mode, payload));
-            const echoed = decode(await reply);
-            samples[i] = Number(process.hrtime.bigint() - t0);
-            if (i === 0 && !isPayload(echoed)) throw new Error(`process-send-${mode}: echoed payload differs`);
-          }
-          return { iterations, ...summarizeNs(samples) };
-        },
+            return decode(await reply);
+          }, isPayload),
         async throughput(payload, messages) {
           await peer.request({ cmd: 'expect', count: messages });
           let written = 0;

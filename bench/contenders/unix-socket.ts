@@ -11,7 +11,7 @@ import { encodeFrame, FrameReader } from '../lib/frames.js';
 import { measureIdle } from '../lib/idle.js';
 import { isPayload } from '../lib/payload.js';
 import { startNodePeer } from '../lib/peer.js';
-import { summarizeNs } from '../lib/stats.js';
+import { awaitedRoundTrips } from '../lib/stats.js';
 
 const PEER = new URL('../peers/unix-socket-peer.ts', import.meta.url).pathname;
 
@@ -36,18 +36,12 @@ export const contenders: Contender[] = [{
     const nextFrame = () => new Promise<Buffer>((resolve) => { onFrame = resolve; });
 
     return {
-      async roundTrip(payload, iterations) {
-        const samples = new Float64Array(iterations);
-        for (let i = 0; i < iterations; i++) {
-          const t0 = process.hrtime.bigint();
+      roundTrip: (payload, iterations) =>
+        awaitedRoundTrips('unix-socket', iterations, async () => {
           const reply = nextFrame();
           socket.write(encodeFrame(payload));
-          const echoed = await reply;
-          samples[i] = Number(process.hrtime.bigint() - t0);
-          if (i === 0 && !isPayload(echoed)) throw new Error('unix-socket: echoed payload differs');
-        }
-        return { iterations, ...summarizeNs(samples) };
-      },
+          return reply;
+        }, isPayload),
       async throughput(payload, messages) {
         await peer.request({ cmd: 'expect', count: messages });
         const t0 = process.hrtime.bigint();

@@ -22,3 +22,23 @@ export function clampCount(n: number, min: number, max: number): number {
   if (!Number.isFinite(n)) return min;
   return Math.round(Math.min(max, Math.max(min, n)));
 }
+
+/**
+ * One repetition of awaited round trips, the way the Node baselines are measured: `exchange` sends the payload and
+ * resolves with the echo; each sample is one hrtime interval; the first echo is checked against the payload.
+ */
+export async function awaitedRoundTrips(
+  name: string,
+  iterations: number,
+  exchange: () => Promise<Uint8Array>,
+  isPayload: (bytes: Uint8Array) => boolean,
+): Promise<{ iterations: number; medianNs: number; p99Ns: number }> {
+  const samples = new Float64Array(iterations);
+  for (let i = 0; i < iterations; i++) {
+    const t0 = process.hrtime.bigint();
+    const echoed = await exchange();
+    samples[i] = Number(process.hrtime.bigint() - t0);
+    if (i === 0 && !isPayload(echoed)) throw new Error(`${name}: echoed payload differs`);
+  }
+  return { iterations, ...summarizeNs(samples) };
+}
