@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { concat, concatMap, defer, filter, first, ignoreElements, mergeMap, of, range, switchMap, tap } from 'rxjs';
-import { connect, listen, liveness, serve, utf8 } from '../src/index.js';
+import { connect, listen, liveness, serve, utf8 } from 'rxshm';
 
 /** The seed's command vocabulary: Data is method 1; LivenessCheck/Alive are frame kinds every connection answers. */
 const DATA_COMMAND = 1;

@@ -10,7 +10,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { catchError, from, map, mergeMap, of, switchMap, take, throwError } from 'rxjs';
-import { call, connectParent, defineMethod, f64, implement, RemoteError, serve, spawnConnected, StatusError, struct, USER_STATUS_MIN } from '../src/index.js';
+import { call, connectParent, defineMethod, f64, implement, RemoteError, serve, spawnConnected, StatusError, struct, USER_STATUS_MIN } from 'rxshm';
 
 const Operands = struct({ a: f64, b: f64 });
 const Result = struct({ value: f64 });

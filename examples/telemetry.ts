@@ -11,7 +11,7 @@
 import { hostname, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { bufferTime, filter, finalize, interval, map, reduce, switchMap, take, tap } from 'rxjs';
-import { connectParent, f32, f64, fixedUtf8, spawnConnected, struct, typed, u32, u64 } from '../src/index.js';
+import { connectParent, f32, f64, fixedUtf8, spawnConnected, struct, typed, u32, u64 } from 'rxshm';
 
 /** 36 bytes on the wire, little-endian, no padding. */
 const Sample = struct({ seq: u32, timestamp: f64, cpu: f32, mem: u64, host: fixedUtf8(16) });

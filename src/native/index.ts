@@ -1,12 +1,16 @@
 /**
  * The native layer's public face: `native` (this OS's backend), the fake, the errors and the contract types.
  *
- * The backend is picked by `process.platform` with a top-level dynamic import, so another OS's module (and koffi's
- * binary, on an OS without a backend) is never loaded. An unsupported OS imports fine and throws
- * `UnsupportedPlatformError` at first use, so the fake keeps working there.
+ * The backend is picked by `process.platform` at first use of `native`, synchronously: no top-level await, so the
+ * module graph stays synchronous and `require('rxshm')` works (Node >= 20.19 loads ESM through require() only
+ * then). The Linux backend module is imported statically but is plain JavaScript until used: it requires koffi
+ * (and koffi's binary) at its first call, so another OS never loads koffi. An unsupported OS, or a CPU without a
+ * koffi prebuild, imports fine and throws `UnsupportedPlatformError` at first use, so the fake keeps working there.
  */
 import type { NativeApi } from './contract.js';
 import { UnsupportedPlatformError } from './errors.js';
+import { linuxNative } from './linux/index.js';
+import { koffi } from './linux/libc.js';
 
 export * from './contract.js';
 export {
@@ -31,21 +35,32 @@ function unsupported(platform: string, cause?: unknown): NativeApi {
   };
 }
 
-async function load(): Promise<NativeApi> {
+/** This OS's backend; loads koffi on Linux (the one place a missing prebuild shows). */
+function load(): NativeApi {
   if (process.platform !== 'linux') return unsupported(process.platform);
   try {
-    return (await import('./linux/index.js')).linuxNative;
+    koffi();
+    return linuxNative;
   } catch (cause) {
     // e.g. no koffi prebuild for this CPU: keep the import working and report at first use.
     return unsupported(`${process.platform}-${process.arch}`, cause);
   }
 }
 
+let backend: NativeApi | null = null;
+const current = (): NativeApi => (backend ??= load());
+
 /**
- * This OS's native backend.
+ * This OS's native backend, chosen (and koffi loaded) at the first use of any member.
  * @example
  * import { native } from './native/index.js';
  * const seg = native.segments.create('rxshm.demo', 4096);
  * try { Atomics.add(new Int32Array(seg.buffer), 0, 1); } finally { seg.close(); native.segments.unlink('rxshm.demo'); }
  */
-export const native: NativeApi = await load();
+export const native: NativeApi = {
+  get platform() { return current().platform; },
+  get segments() { return current().segments; },
+  get processes() { return current().processes; },
+  get futex() { return current().futex; },
+  doorbellPath: (name: string) => current().doorbellPath(name),
+};

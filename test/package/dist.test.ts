@@ -14,6 +14,7 @@ dist('package.json exports point at the built files, with types', () => {
   assert.is(pkg.type, 'module');
   assert.is(pkg.exports['.'].import, './dist/index.js');
   assert.is(pkg.exports['.'].types, './dist/index.d.ts');
+  assert.is(pkg.exports['.'].require, './dist/index.js', 'CommonJS: see cjs.test.ts');
   assert.ok(existsSync('dist/index.js'), 'run `npm run build` first (npm test does)');
   assert.ok(existsSync('dist/index.d.ts'));
 });

@@ -2,7 +2,9 @@
  * The Linux backend: POSIX shm and memfd segments, /proc liveness, futex wake-ups, abstract-socket doorbells.
  *
  * Cross-process invariants: see `../contract.ts`; each module here states the kernel behaviour it relies on.
- * Only `../index.ts` imports this module, and only on Linux, so koffi's binary never loads elsewhere.
+ * Only `../index.ts` imports this module. It loads on every OS (a static import keeps rxshm's module graph
+ * synchronous for `require()`), but it is plain JavaScript until used: `./libc.ts` requires koffi at its first call,
+ * and `../index.ts` uses this backend only on Linux, so koffi's binary never loads elsewhere.
  */
 import type { NativeApi } from '../contract.js';
 import { linuxDoorbellPath } from '../doorbell.js';

@@ -1,11 +1,28 @@
 /**
  * koffi bindings to glibc's libc.so.6, loaded on first use so importing rxshm costs no dlopen.
  *
+ * koffi itself is required on first use too (`createRequire`), not imported: a static `import` would load its
+ * binary wherever rxshm is imported (on any OS, or where no prebuild fits this CPU), and a top-level `await import()`
+ * would make the module graph async, which `require('rxshm')` (Node's require(esm)) refuses.
+ *
  * Cross-process invariants relied on: `MAP_SHARED` mappings of one shm/memfd file are the same physical pages in
  * every process; futex words in them are keyed by (inode, offset), so FUTEX_WAIT/WAKE without FUTEX_PRIVATE_FLAG
  * work across processes. errno is read with `koffi.errno()` right after the failing call and never later.
  */
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import type * as Koffi from 'koffi';
+
+let koffiModule: typeof Koffi | null = null;
+
+/**
+ * The koffi module, required on first call. Throws where koffi cannot load (e.g. no prebuild for this CPU).
+ * @example
+ * const pointerSize = koffi().sizeof('void *');
+ */
+export function koffi(): typeof Koffi {
+  koffiModule ??= createRequire(import.meta.url)('koffi') as typeof Koffi;
+  return koffiModule;
+}
 
 export const O_RDWR = 0o2;
 export const O_CREAT = 0o100;
@@ -21,8 +38,13 @@ export const FUTEX_WAKE = 1;
 /** syscall number of futex: it differs per architecture; null where this backend does not know it. */
 export const SYS_FUTEX: number | null = process.arch === 'x64' ? 202 : process.arch === 'arm64' ? 98 : null;
 
+let mapFailed: bigint | null = null;
+
 /** `mmap`'s failure value ((void *)-1) as an address: all ones at the pointer width. */
-export const MAP_FAILED = (1n << BigInt(8 * koffi.sizeof('void *'))) - 1n;
+export function mapFailedAddress(): bigint {
+  mapFailed ??= (1n << BigInt(8 * koffi().sizeof('void *'))) - 1n;
+  return mapFailed;
+}
 
 /** `struct timespec` on LP64 Linux (x86_64, arm64): two 64-bit fields. */
 export interface Timespec { tv_sec: number; tv_nsec: number }
@@ -50,8 +72,9 @@ let loaded: Libc | null = null;
 /** The bindings, loaded on first call. */
 export function libc(): Libc {
   if (loaded !== null) return loaded;
-  const lib = koffi.load('libc.so.6');
-  const timespec = koffi.struct('rxshm_timespec', { tv_sec: 'int64_t', tv_nsec: 'int64_t' });
+  const ffi = koffi();
+  const lib = ffi.load('libc.so.6');
+  const timespec = ffi.struct('rxshm_timespec', { tv_sec: 'int64_t', tv_nsec: 'int64_t' });
   loaded = {
     shm_open: lib.func('int shm_open(const char *name, int oflag, uint32_t mode)'),
     shm_unlink: lib.func('int shm_unlink(const char *name)'),
@@ -62,23 +85,23 @@ export function libc(): Libc {
     munmap: lib.func('int munmap(void *addr, size_t length)'),
     close: lib.func('int close(int fd)'),
     kill: lib.func('int kill(int pid, int sig)'),
-    futex: lib.func('syscall', 'long', ['long', 'void *', 'int', 'int', koffi.pointer(timespec), 'void *', 'int']),
+    futex: lib.func('syscall', 'long', ['long', 'void *', 'int', 'int', ffi.pointer(timespec), 'void *', 'int']),
   } as Libc;
   return loaded;
 }
 
 /** errno of the call that just failed on this thread. */
 export function lastErrno(): number {
-  return koffi.errno();
+  return koffi().errno();
 }
 
 /** The address a `void *` result denotes (koffi 3 returns a bigint; older versions an external). */
 export function addressOf(pointer: unknown): bigint {
   if (pointer === null) return 0n;
-  return typeof pointer === 'bigint' ? pointer : koffi.address(pointer);
+  return typeof pointer === 'bigint' ? pointer : koffi().address(pointer);
 }
 
 /** An ArrayBuffer over `length` bytes at `address`; it does not own the memory. */
 export function viewOf(address: bigint, length: number): ArrayBuffer {
-  return koffi.view(address, length);
+  return koffi().view(address, length);
 }

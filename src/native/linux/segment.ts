@@ -7,7 +7,7 @@
  */
 import type { Segment } from '../contract.js';
 import { SegmentClosedError, segmentErrorFromErrno, type SegmentOperation } from '../errors.js';
-import { addressOf, lastErrno, libc, MAP_FAILED, MAP_SHARED, PROT_READ, PROT_WRITE, viewOf } from './libc.js';
+import { addressOf, lastErrno, libc, MAP_SHARED, mapFailedAddress, PROT_READ, PROT_WRITE, viewOf } from './libc.js';
 
 /** A Linux segment handle; see {@link Segment} for the obligations. */
 export class LinuxSegment implements Segment {
@@ -56,7 +56,7 @@ export interface MapContext {
  */
 export function mapFd(fd: number, size: number, context: MapContext): LinuxSegment {
   const address = addressOf(libc().mmap(null, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
-  if (address === MAP_FAILED || address === 0n) {
+  if (address === mapFailedAddress() || address === 0n) {
     throw segmentErrorFromErrno(context.operation, lastErrno(), 'size', { ...context, detail: `size=${size}`, syscall: 'mmap' });
   }
   return new LinuxSegment(context.segment, size, fd, address);
