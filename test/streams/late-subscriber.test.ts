@@ -1,0 +1,100 @@
+/**
+ * A receiver that subscribes late, across real processes (issue 9, point 5): the peer sends everything first, the
+ * messages wait in the receive backlog, the ring and the sender's queue, and a subscriber that comes later gets
+ * every one of them, byte for byte and in order, then the completion. The test process serves (listen); a child
+ * (test/fixtures/streams-peer.ts) connects and writes. Every test runs under a watchdog; none checks a time.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { take } from 'rxjs';
+import { listen, type Connection } from '../../src/index.js';
+import { verify, type SizeSpec } from '../fixtures/streams-payload.js';
+import { Opened, leftovers, receive, scoped, sleep, uniqueName, until, type PeerEvent } from './_helpers.js';
+
+const late = suite('late subscriber across processes');
+
+/** Checks each message against the pattern in arrival order; keeps the first few problems. */
+class Checker {
+  seq = 0;
+  readonly problems: string[] = [];
+  constructor(
+    private readonly seed: number,
+    private readonly sizes: SizeSpec,
+  ) {}
+
+  readonly onMessage = (m: Uint8Array): void => {
+    const p = verify(m, this.seed, this.seq++, this.sizes);
+    if (p && this.problems.length < 5) this.problems.push(p);
+  };
+}
+
+/**
+ * Waits until the peer has sent everything (written into the ring or queued behind it, Close last), then lets the
+ * receiver fill its backlog; nothing is delivered yet. Returns the frames the peer still queued (Close included).
+ */
+async function sentAndWaiting(connection: Connection, done: Promise<PeerEvent>): Promise<number> {
+  const report = await done;
+  await sleep(500);
+  assert.is(connection.stats.received, 0, 'nothing delivered without a subscriber');
+  return report.stats.queued;
+}
+
+late('200,000 messages of 8 B sent before anyone subscribes all arrive, verified in order, then complete', async () => {
+  await scoped(90_000, async (scope) => {
+    const name = uniqueName();
+    const [seed, count, sizes] = [0x1a7e, 200_000, [8, 8] as const];
+    const server = new Opened(listen(name));
+    scope.defer(() => server.close());
+    const child = scope.peer({ role: 'client', name, script: 'writer', count, seed, sizes, backpressure: 'none' });
+    const connection = await server.connection();
+    await sentAndWaiting(connection, child.next('done'));
+    const check = new Checker(seed, sizes);
+    const { ended } = receive(connection, check.onMessage);
+    const ending = await Promise.race([ended, scope.aborted]);
+    assert.is(ending.how, 'complete', String(ending.error));
+    assert.equal(check.problems, []);
+    assert.is(check.seq, count);
+    assert.is(connection.stats.received, count);
+    connection.complete();
+    const exit = await child.exited;
+    assert.equal([exit.code, exit.signal], [0, null], child.stderr);
+  });
+});
+
+late('a late subscriber that leaves midway and a second one later: together they get every message once, in order', async () => {
+  await scoped(90_000, async (scope) => {
+    const name = uniqueName();
+    const [seed, count, sizes] = [0x1a7f, 20_000, [1, 2000] as const];
+    // A small backlog and ring, so the messages wait in all three places: backlog, ring, and the sender's queue.
+    const server = new Opened(listen(name, { highWaterMark: 64 * 1024, ringCapacity: 64 * 1024 }));
+    scope.defer(() => server.close());
+    const child = scope.peer({ role: 'client', name, script: 'writer', count, seed, sizes, backpressure: 'none' });
+    const connection = await server.connection();
+    const queued = await sentAndWaiting(connection, child.next('done'));
+    assert.ok(queued > 1, `precondition: the sender still queues Data the ring had no room for (queued=${queued}, Close included)`);
+
+    const check = new Checker(seed, sizes);
+    const first = 7_000;
+    let firstDone = false;
+    connection.pipe(take(first)).subscribe({ next: check.onMessage, complete: () => (firstDone = true) });
+    await until(() => firstDone, `the first subscriber's ${first} messages (got ${check.seq})`);
+    await sleep(300); // the receiver keeps reading into the backlog, up to its limit, with nobody subscribed
+    assert.is(check.seq, first, 'nothing delivered between the subscribers');
+    assert.is(connection.stats.received, first);
+
+    const { ended } = receive(connection, check.onMessage);
+    const ending = await Promise.race([ended, scope.aborted]);
+    assert.is(ending.how, 'complete', String(ending.error));
+    assert.equal(check.problems, []);
+    assert.is(check.seq, count);
+    connection.complete();
+    const exit = await child.exited;
+    assert.equal([exit.code, exit.signal], [0, null], child.stderr);
+  });
+});
+
+late('leaves no rxshm.* segment of this process in /dev/shm', () => {
+  assert.equal(leftovers(), []);
+});
+
+late.run();
