@@ -4,6 +4,14 @@
 import * as t from 'io-ts';
 import { fieldType, INVALID, type FieldC } from './FieldC.js';
 
+/** The type of `array(field, n)`: its element codec and length stay readable (EncodeError walks them). */
+export interface ArrayC<A> extends FieldC<A[]> {
+  /** The codec of each element. */
+  readonly element: FieldC<A>;
+  /** The number of elements. */
+  readonly length: number;
+}
+
 /**
  * An array of exactly `n` elements of `field`; size `n * field.size`.
  *
@@ -12,10 +20,10 @@ import { fieldType, INVALID, type FieldC } from './FieldC.js';
  * const Levels = struct({ bids: array(f64, 5), asks: array(f64, 5) });
  * ```
  */
-export function array<A>(field: FieldC<A>, n: number): FieldC<A[]> {
+export function array<A>(field: FieldC<A>, n: number): ArrayC<A> {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`array: length must be a positive integer, n=${n}`);
   const step = field.size;
-  return fieldType<A[]>({
+  const base = fieldType<A[]>({
     name: `${field.name}[${n}]`,
     size: step * n,
     is: (u): u is A[] => {
@@ -44,4 +52,5 @@ export function array<A>(field: FieldC<A>, n: number): FieldC<A[]> {
       return errors;
     },
   });
+  return Object.assign(base, { element: field, length: n });
 }

@@ -31,6 +31,6 @@ export { INVALID, fieldType, type FieldC, type FieldSpec } from './FieldC.js';
 export { u8, u16, u32, i8, i16, i32, f32, f64, u64, i64, bool } from './fields.js';
 export { fixedUtf8 } from './fixedUtf8.js';
 export { fixedBytes } from './fixedBytes.js';
-export { array } from './array.js';
+export { array, type ArrayC } from './array.js';
 export { optional, type OptionalC } from './optional.js';
 export { struct, type StructC, type StructOf, type Props } from './struct.js';

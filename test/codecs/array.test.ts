@@ -9,6 +9,8 @@ const three = array(u16, 3);
 test('round trip, size, name, layout', () => {
   assert.is(three.size, 6);
   assert.is(three.name, 'u16[3]');
+  assert.is(three.element, u16);
+  assert.is(three.length, 3);
   const bytes = three.encode([1, 0xffff, 0]);
   assert.equal(Array.from(bytes), [1, 0, 255, 255, 0, 0]);
   assert.equal(right(three.decode(offsetView(bytes))), [1, 0xffff, 0]);
