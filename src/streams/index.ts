@@ -35,4 +35,4 @@ export { RemoteError, RequestTimeoutError, StatusError } from './request-errors.
 export { liveness, peerStates, type LivenessOptions, type LivenessProbe, type PeerState } from './liveness.js';
 export { decode, type DecodeOptions } from './decode.js';
 export { encode } from './encode.js';
-export { typed, TypedConnection, type TypedOptions } from './typed.js';
+export { typed, typedConnection, TypedConnection, type TypedOptions } from './typed.js';

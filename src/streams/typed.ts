@@ -1,5 +1,7 @@
 /**
- * `typed(codec)`: turn a Connection of bytes into a Subject of values, encoding on `next` and decoding on receive.
+ * `typed(codec)` and `typedConnection(connection, codec)`: a Connection of bytes seen as a Subject of values,
+ * encoding on `next` and decoding on receive. `typed` maps a stream of connections (`connect(...).pipe(typed(C))`);
+ * `typedConnection` wraps one connection already held.
  */
 import { Subject, map, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 import type * as t from 'io-ts';
@@ -14,7 +16,10 @@ export interface TypedOptions {
   readonly onError?: 'error' | 'skip';
 }
 
-/** A Connection seen through a codec: subscribe to receive A values, `next(a)` to send one. */
+/**
+ * A Connection seen through a codec: subscribe to receive A values, `next(a)` to send one. Create one with
+ * `typedConnection(connection, codec)` or the `typed(codec)` operator.
+ */
 export class TypedConnection<A> extends Subject<A> {
   constructor(
     /** The underlying connection (stats, errors$, request, ...). */
@@ -25,9 +30,9 @@ export class TypedConnection<A> extends Subject<A> {
     super();
   }
 
-  /** Encodes and sends `value`; throws EncodeError (nothing sent) when `codec.is(value)` fails. */
+  /** Encodes and sends `value`; throws EncodeError naming the failing field (nothing sent) when `codec.is(value)` fails. */
   override next(value: A): void {
-    if (!this.codec.is(value)) throw new EncodeError(this.codec.name, value);
+    if (!this.codec.is(value)) throw new EncodeError(this.codec, value);
     this.connection.next(this.codec.encode(value));
   }
 
@@ -58,6 +63,22 @@ export class TypedConnection<A> extends Subject<A> {
 }
 
 /**
+ * Wraps a connection you already hold. (`connection.pipe(typed(C))` does not type-check: a Connection is a stream
+ * of messages, and `typed` maps a stream of connections.) The typed view shares the connection: completing it
+ * closes the connection, and `stats` and `errors$` stay the connection's (`typed.connection.stats`).
+ * @example
+ * ```ts
+ * listen('orders').pipe(mergeMap((raw) => {
+ *   const orders = typedConnection(raw, Order);
+ *   return orders.pipe(tap((order) => orders.next({ ...order, filled: true })));
+ * })).subscribe();
+ * ```
+ */
+export function typedConnection<A>(connection: Connection, codec: t.Type<A, Uint8Array, Uint8Array>, options: TypedOptions = {}): TypedConnection<A> {
+  return new TypedConnection(connection, codec, options);
+}
+
+/**
  * An operator from connections to typed connections.
  * @example
  * ```ts
@@ -66,5 +87,5 @@ export class TypedConnection<A> extends Subject<A> {
  * ```
  */
 export function typed<A>(codec: t.Type<A, Uint8Array, Uint8Array>, options: TypedOptions = {}): OperatorFunction<Connection, TypedConnection<A>> {
-  return map((connection) => new TypedConnection(connection, codec, options));
+  return map((connection) => typedConnection(connection, codec, options));
 }
