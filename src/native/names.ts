@@ -7,10 +7,12 @@
 import { segmentError, type SegmentOperation } from './errors.js';
 
 /**
- * Longest accepted name, in UTF-8 bytes. Linux's NAME_MAX is 255 bytes for the file under /dev/shm; 200 leaves
- * room for the prefixes and suffixes the layers above add (`rxshm.`, per-channel parts) without ever hitting it.
+ * Longest accepted name, in UTF-8 bytes: what every glibc accepts. shm_open strips the leading `/`; older glibc
+ * refuses a name whose length plus its NUL reaches NAME_MAX (255) with EINVAL, newer ones (2.36 measured) and the
+ * file system allow 255, so 253 works everywhere. Longer names are refused here, before the call, as `NameTooLong`.
+ * The layers above keep their own shorter limits (streams: 200-byte channel names plus the 6-byte `rxshm.` prefix).
  */
-export const MAX_NAME_BYTES = 200;
+export const MAX_NAME_BYTES = 253;
 
 // C0/C1 control characters, DEL, and lone UTF-16 surrogates (no UTF-8 encoding, so no file name). With the `u`
 // flag a well-formed surrogate pair is one code point above U+FFFF, so the surrogate range matches lone halves only.

@@ -19,7 +19,11 @@ export interface WaitStrategy {
 export interface ChannelOptions {
   /** Data bytes of each ring (power of two, 1 KiB to 1 GiB). Default 2 MiB. The server's choice wins. */
   readonly ringCapacity?: number;
-  /** Largest message in bytes. Default 64 KiB. Larger sends throw MessageTooLargeError and send nothing. */
+  /**
+   * Largest message in bytes, from 1 to `ringCapacity - 24` (a record header of 8 and a frame header of 16 share
+   * the ring with it). Default 64 KiB, or `ringCapacity - 24` for rings of 64 KiB and less. Larger sends throw
+   * MessageTooLargeError and send nothing. The server's choice wins.
+   */
   readonly maxMessage?: number;
   /** What a send does when the ring is full. Default `block`. */
   readonly overflow?: OverflowPolicy;
@@ -57,18 +61,41 @@ export interface ResolvedOptions {
 }
 
 const fail = (key: string, value: unknown, why: string): never => {
-  throw new ChannelOptionsError(`invalid option ${key}=${String(value)}: ${why}`);
+  throw new ChannelOptionsError(`invalid option ${key}=${show(value)}: ${why}`);
 };
 
 const nonNegative = (key: string, value: number): number =>
-  Number.isFinite(value) && value >= 0 ? value : fail(key, value, 'must be a finite number >= 0');
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fail(key, value, 'must be a finite number >= 0');
 
-/** Applies defaults and checks every value; throws ChannelOptionsError on the first bad one. */
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Largest message a ring of `ringCapacity` bytes carries: one record (8-byte header) holding one frame (16-byte
+ * header) and the message, so `ringCapacity - 24`.
+ * @example
+ * maxMessageFor(1024); // 1000
+ */
+export function maxMessageFor(ringCapacity: number): number {
+  return maxPayloadFor(ringCapacity) - FRAME_HEADER_LENGTH;
+}
+
+/**
+ * Applies defaults and checks every value; throws ChannelOptionsError on the first bad one.
+ * @example
+ * resolveOptions({ ringCapacity: 1024 }).maxMessage; // 1000: the 64 KiB default, clamped to what the ring holds
+ */
 export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
+  // `null` skips the parameter default: without this check it would be a TypeError, not a ChannelOptionsError.
+  if (!isObject(options)) fail('options', options, 'must be an object or undefined');
+  if (options.wait !== undefined && !isObject(options.wait)) fail('wait', options.wait, 'must be an object or undefined');
+  const { native } = options;
+  if (native !== undefined && (!isObject(native) || !isObject(native.segments) || typeof native.doorbellPath !== 'function')) {
+    fail('native', native, 'must be a NativeApi (segments, processes, futex, doorbellPath)');
+  }
   const ringCapacity = options.ringCapacity ?? DEFAULT_RING_CAPACITY;
   if (!isValidCapacity(ringCapacity)) fail('ringCapacity', ringCapacity, 'must be a power of two from 1024 to 2^30');
-  const maxMessage = options.maxMessage ?? Math.min(DEFAULT_MAX_MESSAGE, maxPayloadFor(ringCapacity) - FRAME_HEADER_LENGTH);
-  const limit = maxPayloadFor(ringCapacity) - FRAME_HEADER_LENGTH;
+  const limit = maxMessageFor(ringCapacity);
+  const maxMessage = options.maxMessage ?? Math.min(DEFAULT_MAX_MESSAGE, limit);
   if (!Number.isInteger(maxMessage) || maxMessage < 1 || maxMessage > limit) {
     fail('maxMessage', maxMessage, `must be an integer from 1 to ${limit} for ringCapacity=${ringCapacity}`);
   }
@@ -88,4 +115,12 @@ export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
     highWaterMark: nonNegative('highWaterMark', options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK),
     timeout: nonNegative('timeout', options.timeout ?? DEFAULT_CONNECT_TIMEOUT),
   };
+}
+
+/** A value for a message: primitives as they are (strings cut), objects by kind (never their possibly throwing toString). */
+function show(value: unknown): string {
+  if (typeof value === 'string') return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+  if (typeof value === 'function') return 'function';
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Array.isArray(value) ? 'array' : 'object';
 }

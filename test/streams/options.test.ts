@@ -1,6 +1,7 @@
 /**
- * Options and names: every bad value throws ChannelOptionsError at creation, before anything is subscribed or
- * mapped, from listen, connect, spawnConnected and connectParent alike; good values create nothing until subscribe.
+ * Options: every bad value throws ChannelOptionsError at creation, before anything is subscribed or mapped, from
+ * listen, connect, spawnConnected and connectParent alike; good values create nothing until subscribe. maxMessage
+ * is exactly what the option table says, on both sides of a real listen + connect pair. (Names: channel-name.test.ts.)
  */
 import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
@@ -11,12 +12,16 @@ import {
   connectParent,
   DEFAULT_MAX_MESSAGE,
   DEFAULT_RING_CAPACITY,
+  FRAME_HEADER_LENGTH,
   listen,
-  MAX_CHANNEL_NAME_BYTES,
+  MessageTooLargeError,
+  RECORD_HEADER_LENGTH,
   spawnConnected,
   type ChannelOptions,
+  type Connection,
 } from '../../src/index.js';
-import { leftovers, uniqueName } from './_helpers.js';
+import { maxMessageFor, resolveOptions } from '../../src/streams/options.js';
+import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
 
 const test = suite('channel options');
 
@@ -37,6 +42,19 @@ const bad: [string, ChannelOptions][] = [
   ['wait.pollMicros NaN', { wait: { pollMicros: Number.NaN } }],
   ['timeout negative', { timeout: -1 }],
   ['highWaterMark negative', { highWaterMark: -1 }],
+  ['maxMessage one above ringCapacity - 24', { ringCapacity: 1024, maxMessage: 1001 }],
+  ['ringCapacity a string', { ringCapacity: '1024' as never }],
+  ['maxMessage a string', { maxMessage: '100' as never }],
+  ['timeout a string', { timeout: '5' as never }],
+  ['highWaterMark Infinity', { highWaterMark: Number.POSITIVE_INFINITY }],
+  ['options null', null as never],
+  ['options a number', 5 as never],
+  ['options a string', 'fast' as never],
+  ['options an array', [] as never],
+  ['wait null', { wait: null as never }],
+  ['wait a number', { wait: 5 as never }],
+  ['native null', { native: null as never }],
+  ['native not a backend', { native: {} as never }],
 ];
 
 for (const [what, options] of bad) {
@@ -64,27 +82,6 @@ test('the message names the option and the value', () => {
   }
 });
 
-const badNames: [string, string][] = [
-  ['empty', ''],
-  ["with '/'", 'a/b'],
-  ['300 characters', 'x'.repeat(300)],
-  [`${MAX_CHANNEL_NAME_BYTES + 1} UTF-8 bytes`, 'é'.repeat(MAX_CHANNEL_NAME_BYTES / 2) + 'x'],
-  ['with NUL', 'a\u0000b'],
-  ['with a control character', 'a\nb'],
-];
-
-for (const [what, name] of badNames) {
-  test(`ChannelOptionsError at creation for a bad name: ${what}`, () => {
-    assert.throws(() => listen(name), (e: unknown) => e instanceof ChannelOptionsError);
-    assert.throws(() => connect(name), (e: unknown) => e instanceof ChannelOptionsError);
-  });
-}
-
-test(`a name of exactly ${MAX_CHANNEL_NAME_BYTES} bytes is fine`, () => {
-  listen('n'.repeat(MAX_CHANNEL_NAME_BYTES));
-  connect('n'.repeat(MAX_CHANNEL_NAME_BYTES));
-});
-
 test('spawnConnected: an empty command throws ChannelOptionsError', () => {
   assert.throws(() => spawnConnected(''), (e: unknown) => e instanceof ChannelOptionsError);
 });
@@ -97,6 +94,87 @@ test('good options create nothing until subscribe (cold)', () => {
   assert.is(DEFAULT_RING_CAPACITY, 2 * 1024 * 1024);
   assert.is(DEFAULT_MAX_MESSAGE, 64 * 1024);
 });
+
+test('maxMessage: 64 KiB by default, clamped to ringCapacity - 24 (record header 8 + frame header 16)', () => {
+  assert.is(RECORD_HEADER_LENGTH + FRAME_HEADER_LENGTH, 24);
+  assert.is(resolveOptions().maxMessage, 65536);
+  assert.is(resolveOptions(undefined).maxMessage, DEFAULT_MAX_MESSAGE);
+  for (let ringCapacity = 1024; ringCapacity <= 2 ** 30; ringCapacity *= 2) {
+    assert.is(maxMessageFor(ringCapacity), ringCapacity - 24);
+    assert.is(resolveOptions({ ringCapacity }).maxMessage, Math.min(65536, ringCapacity - 24), `ringCapacity=${ringCapacity}`);
+    assert.is(resolveOptions({ ringCapacity, maxMessage: ringCapacity - 24 }).maxMessage, ringCapacity - 24);
+  }
+  assert.is(resolveOptions({ ringCapacity: 65536 }).maxMessage, 65512);
+  assert.is(resolveOptions({ ringCapacity: 131072 }).maxMessage, 65536);
+  assert.is(resolveOptions({ ringCapacity: 2 ** 20, maxMessage: 1_000_000 }).maxMessage, 1_000_000);
+});
+
+test('the messages name the option and the value', () => {
+  const message = (options: unknown): string => {
+    try {
+      resolveOptions(options as ChannelOptions);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  assert.is(message(null), 'invalid option options=null: must be an object or undefined');
+  assert.is(message({ wait: 5 }), 'invalid option wait=5: must be an object or undefined');
+  assert.is(message({ ringCapacity: 1024, maxMessage: 1001 }), 'invalid option maxMessage=1001: must be an integer from 1 to 1000 for ringCapacity=1024');
+  assert.is(message({ native: {} }), 'invalid option native=object: must be a NativeApi (segments, processes, futex, doorbellPath)');
+});
+
+/** A real listen + connect pair in this process, the server with `options`, the client with `clientOptions`. */
+async function pair(options: ChannelOptions, body: (server: Connection, client: Connection) => Promise<void>, clientOptions: ChannelOptions = {}): Promise<void> {
+  await scoped(20_000, async (scope) => {
+    const name = uniqueName();
+    const listening = new Opened(listen(name, options));
+    scope.defer(() => listening.close());
+    const connecting = new Opened(connect(name, clientOptions));
+    scope.defer(() => connecting.close());
+    const [server, client] = await Promise.all([listening.connection(), connecting.connection()]);
+    await body(server, client);
+  });
+}
+
+/** Sends `sizes` client -> server, each a message filled with its index, and waits for them all. */
+async function roundTrip(server: Connection, client: Connection, sizes: number[]): Promise<void> {
+  const got: Uint8Array[] = [];
+  const { subscription } = receive(server, (m) => got.push(m));
+  sizes.forEach((size, i) => client.next(new Uint8Array(size).fill(i + 1)));
+  await until(() => got.length === sizes.length, `${sizes.length} messages`);
+  subscription.unsubscribe();
+  assert.equal(got.map((m) => m.length), sizes);
+  got.forEach((m, i) => assert.ok(m.every((b) => b === i + 1), `message ${i} arrived intact`));
+}
+
+test('a default connection carries exactly DEFAULT_MAX_MESSAGE (64 KiB) on both sides', () =>
+  pair({}, async (server, client) => {
+    assert.is(server.maxMessage, 65536);
+    assert.is(client.maxMessage, 65536);
+    await roundTrip(server, client, [65536, 1, 65536]);
+    assert.throws(() => client.next(new Uint8Array(65537)), (e: unknown) => e instanceof MessageTooLargeError && e.maxMessage === 65536);
+    assert.throws(() => server.next(new Uint8Array(65537)), (e: unknown) => e instanceof MessageTooLargeError);
+  }),
+);
+
+test('ringCapacity 1 KiB: the default is clamped to 1000, and 1000-byte messages fill the ring one at a time', () =>
+  pair({ ringCapacity: 1024 }, async (server, client) => {
+    assert.is(server.maxMessage, 1000);
+    assert.is(client.maxMessage, 1000);
+    // Small messages between the full-ring ones move the write position, so each full record needs padding first.
+    await roundTrip(server, client, [1000, 3, 1000, 1000, 17, 1000, 1]);
+    assert.throws(() => client.next(new Uint8Array(1001)), (e: unknown) => e instanceof MessageTooLargeError);
+  }),
+);
+
+test("the server's maxMessage wins, also when the client asks for a different one", () =>
+  pair({ ringCapacity: 4096, maxMessage: 4072 }, async (server, client) => {
+    assert.is(server.maxMessage, 4072);
+    assert.is(client.maxMessage, 4072);
+    await roundTrip(server, client, [4072, 4072]);
+  }, { ringCapacity: 1024, maxMessage: 100 }),
+);
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
   assert.equal(leftovers(), []);
