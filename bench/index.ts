@@ -2,15 +2,16 @@
  * rxshm benchmark harness (issue 6): `node --import tsx bench/index.ts [--quick] [--only a,b] [--out DIR]`.
  *
  * Discovers the contenders in bench/contenders/, runs each through every section it implements (round trip,
- * throughput, request/response, idle CPU), prints a Markdown report on stdout with progress on stderr, and
- * writes latest.json, latest.md and latest.svg. Every child process is tracked and killed before exit; a
- * contender that fails becomes a note and the run goes on.
+ * throughput, request/response, idle CPU), then rxshm's late-subscriber drain and the codecs; prints a Markdown
+ * report on stdout with progress on stderr, and writes latest.json, latest.md and latest.svg. Every child process
+ * is tracked and killed before exit; a contender (or section) that fails becomes a note and the run goes on.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCodecBench } from './codecs.js';
+import { runLateSubscriberBench } from './late-subscriber.js';
 import { parseArgs } from './lib/args.js';
 import type { BenchContext } from './lib/contender.js';
 import { discover } from './lib/discover.js';
@@ -20,11 +21,13 @@ import { runContender, stepsPerContender } from './lib/measure.js';
 import { killAllChildren } from './lib/peer.js';
 import { FULL_PLAN, QUICK_PLAN } from './lib/plan.js';
 import { Progress } from './lib/progress.js';
-import type { Results } from './lib/results.js';
+import type { LateDrainRow, Results } from './lib/results.js';
 import { toSvg } from './lib/svg.js';
 import { computeTargets } from './lib/targets.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+/** Sections that are not contenders, selectable with --only like one. */
+const SECTIONS = ['late-subscriber', 'codecs'];
 const cleanups: (() => void)[] = [];
 
 /** Synchronous and idempotent, so it can run from `finally` and again from the 'exit' handler. */
@@ -39,16 +42,18 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), join(BENCH_DIR, 'results'));
   const plan = args.quick ? QUICK_PLAN : FULL_PLAN;
   const found = await discover(join(BENCH_DIR, 'contenders'));
-  const unknown = (args.only ?? []).filter((n) => n !== 'codecs' && !found.contenders.some((c) => c.name === n));
-  if (unknown.length > 0) throw new Error(`unknown contender: names=${unknown.join(',')}; known=${found.contenders.map((c) => c.name).join(',')}`);
+  const unknown = (args.only ?? []).filter((n) => !SECTIONS.includes(n) && !found.contenders.some((c) => c.name === n));
+  if (unknown.length > 0) throw new Error(`unknown contender: names=${unknown.join(',')}; known=${[...found.contenders.map((c) => c.name), ...SECTIONS].join(',')}`);
   const selected = found.contenders.filter((c) => !args.only || args.only.includes(c.name));
+  const runs = (section: string): boolean => !args.only || args.only.includes(section);
 
+  const lateSubscriber: LateDrainRow[] = [];
   const results: Results = {
-    machine: machine(), plan, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], codecs: [], targets: [],
+    machine: machine(), plan, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], codecs: [], lateSubscriber, targets: [],
     notes: [...found.failures],
   };
   if (args.only) results.notes.push(`Run limited to: ${args.only.join(', ')} (--only).`);
-  const progress = new Progress(selected.length * stepsPerContender({ plan }));
+  const progress = new Progress(selected.length * stepsPerContender({ plan }) + (runs('late-subscriber') ? plan.repetitions : 0));
   for (const f of found.failures) progress.log(`note: ${f}`);
   const root = mkdtempSync(join(tmpdir(), 'rxshm-bench-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
@@ -61,8 +66,21 @@ async function main(): Promise<number> {
       };
       await runContender(contender, ctx, progress, results);
     }
+    if (runs('late-subscriber')) {
+      await runLateSubscriberBench({
+        repetitions: plan.repetitions, timeoutMs: plan.callTimeoutMs,
+        onRepetition: (r) => progress.step(`late subscriber round ${r}/${plan.repetitions}`),
+      }).then(
+        (row) => lateSubscriber.push(row),
+        (e: unknown) => {
+          const text = `late-subscriber failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+          results.notes.push(text);
+          progress.log(`note: ${text}`);
+        },
+      );
+    }
     // Codecs run in-process, after the transports, so they do not compete with a peer for the cores.
-    if (!args.only || args.only.includes('codecs')) results.codecs.push(...(await runCodecBench({ quick: args.quick })));
+    if (runs('codecs')) results.codecs.push(...(await runCodecBench({ quick: args.quick })));
   } finally {
     progress.end();
     cleanUp();

@@ -70,6 +70,15 @@ export function toMarkdown(r: Results): string {
     }),
   ));
 
+  const late = r.lateSubscriber ?? [];
+  if (late.length > 0) {
+    out.push('', `## Late subscriber drain (rxshm default, messages/s, median of ${late[0]!.repetitions} repetitions)`, '');
+    out.push(table(
+      ['burst', 'live subscriber', 'late subscriber', 'late / live'],
+      late.map((x) => [`${x.messages.toLocaleString('en-US')} × ${sizeLabel(x.size)}`, fmtRate(x.liveMessagesPerSecond), fmtRate(x.lateMessagesPerSecond), `${x.ratio.toFixed(2)}x`]),
+    ));
+  }
+
   if (r.codecs.length > 0) {
     out.push('', '## Codecs (in-process, operations/s)', '');
     out.push(table(['codec', 'ops/s'], r.codecs.map((c) => [c.name, fmtRate(c.opsPerSec)])));

@@ -6,10 +6,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { take } from 'rxjs';
 import { listen, type Connection } from '../../src/index.js';
 import { verify, type SizeSpec } from '../fixtures/streams-payload.js';
-import { Opened, leftovers, receive, scoped, sleep, uniqueName, until, type PeerEvent } from './_helpers.js';
+import { Opened, leftovers, receive, scoped, sleep, uniqueName, type PeerEvent } from './_helpers.js';
 
 const late = suite('late subscriber across processes');
 
@@ -61,7 +60,7 @@ late('200,000 messages of 8 B sent before anyone subscribes all arrive, verified
   });
 });
 
-late('a late subscriber that leaves midway and a second one later: together they get every message once, in order', async () => {
+late('with a small backlog and ring, 20,000 messages of 1..2000 B that waited in the backlog, the ring and the sender queue all arrive in order', async () => {
   await scoped(90_000, async (scope) => {
     const name = uniqueName();
     const [seed, count, sizes] = [0x1a7f, 20_000, [1, 2000] as const];
@@ -72,16 +71,7 @@ late('a late subscriber that leaves midway and a second one later: together they
     const connection = await server.connection();
     const queued = await sentAndWaiting(connection, child.next('done'));
     assert.ok(queued > 1, `precondition: the sender still queues Data the ring had no room for (queued=${queued}, Close included)`);
-
     const check = new Checker(seed, sizes);
-    const first = 7_000;
-    let firstDone = false;
-    connection.pipe(take(first)).subscribe({ next: check.onMessage, complete: () => (firstDone = true) });
-    await until(() => firstDone, `the first subscriber's ${first} messages (got ${check.seq})`);
-    await sleep(300); // the receiver keeps reading into the backlog, up to its limit, with nobody subscribed
-    assert.is(check.seq, first, 'nothing delivered between the subscribers');
-    assert.is(connection.stats.received, first);
-
     const { ended } = receive(connection, check.onMessage);
     const ending = await Promise.race([ended, scope.aborted]);
     assert.is(ending.how, 'complete', String(ending.error));
