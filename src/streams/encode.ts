@@ -25,14 +25,14 @@ export function encode<A>(codec: EncoderOf<A>): OperatorFunction<A, Uint8Array> 
       source.subscribe({
         next: (value) => {
           if (!codec.is(value)) {
-            subscriber.error(new EncodeError(codec.name, value));
+            subscriber.error(new EncodeError(codec, value));
             return;
           }
           let bytes: Uint8Array;
           try {
             bytes = codec.encode(value);
           } catch (e) {
-            subscriber.error(new EncodeError(codec.name, value, e));
+            subscriber.error(new EncodeError(codec, value, e));
             return;
           }
           subscriber.next(bytes);

@@ -67,7 +67,7 @@ export function implement<A, B>(contract: MethodContract<A, B>, fn: (value: A, c
  */
 export function call<A, B>(connection: Connection, contract: MethodContract<A, B>, value: A, options: Omit<RequestOptions, 'method'> = {}): Observable<B> {
   return new Observable<Uint8Array>((subscriber) => {
-    if (!contract.request.is(value)) return subscriber.error(new EncodeError(contract.request.name, value));
+    if (!contract.request.is(value)) return subscriber.error(new EncodeError(contract.request, value));
     return request(connection, contract.request.encode(value), { ...options, method: contract.id }).subscribe(subscriber);
   }).pipe(
     mergeMap((bytes) => {

@@ -101,7 +101,7 @@ export function conformance(label: string, api: () => NativeApi): void {
       throwsCode(() => n.segments.unlink(bad), 'UnlinkSegmentError', 'InvalidName', `unlink ${JSON.stringify(bad)}`);
     }
     throwsCode(() => n.segments.create('x'.repeat(300), 64), 'CreateSegmentError', 'NameTooLong', '300 chars');
-    throwsCode(() => n.segments.open('é'.repeat(101)), 'OpenSegmentError', 'NameTooLong', '202 UTF-8 bytes');
+    throwsCode(() => n.segments.open('é'.repeat(127)), 'OpenSegmentError', 'NameTooLong', '254 UTF-8 bytes');
   });
 
   test('InvalidSize and TooLarge', () => {

@@ -18,7 +18,7 @@ test('refuses empty, slash, NUL, control characters, lone surrogates, dot entrie
 
 test('NameTooLong counts UTF-8 bytes, not characters', () => {
   assert.is(nameProblem('a'.repeat(MAX_NAME_BYTES + 1))?.code, 'NameTooLong');
-  assert.is(nameProblem('é'.repeat(101))?.code, 'NameTooLong'); // 101 chars, 202 bytes
+  assert.is(nameProblem('é'.repeat(127))?.code, 'NameTooLong'); // 127 chars, 254 bytes
 });
 
 test('validateName throws the operation class with the facts', () => {
