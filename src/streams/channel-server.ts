@@ -33,6 +33,7 @@ export class ChannelServer {
     private readonly native: NativeApi,
     private readonly onConnection: (connection: Connection) => void,
     private readonly onError: (error: Error) => void,
+    private readonly clientFailure: 'complete' | 'error' = 'complete',
   ) {}
 
   start(): void {
@@ -54,24 +55,25 @@ export class ChannelServer {
     this.server.listen(this.native.doorbellPath(this.channel));
   }
 
-  /** Closes the current connection (Close is sent), stops listening, unlinks and unmaps. Idempotent. */
+  /**
+   * Stops listening and unlinks the name at once; the current connection closes after delivering what it queued
+   * (or, when this runs while it is being emitted, e.g. `firstValueFrom(listen(name))`, stays with the caller until
+   * it ends); the segment is unmapped after that. Idempotent.
+   */
   close(): void {
     if (this.closing) return;
     this.closing = true;
     this.server?.close();
     const segment = this.segment;
-    const unmap = (): void => {
-      if (!segment) return;
-      if (!segment.closed) new ChannelSession(segment.buffer).serverState = SERVER_STATE_CLOSED;
-      try {
-        this.native.segments.unlink(segmentName(this.channel));
-      } catch {
-        // already gone (e.g. unlinked by hand): nothing to clean up
-      }
-      segment.close();
-    };
-    if (this.current) this.current.teardown(unmap);
-    else unmap();
+    if (!segment) return;
+    if (!segment.closed) new ChannelSession(segment.buffer).serverState = SERVER_STATE_CLOSED;
+    try {
+      this.native.segments.unlink(segmentName(this.channel));
+    } catch {
+      // already gone (e.g. unlinked by hand): nothing to clean up
+    }
+    if (this.current) this.current.release(() => segment.close());
+    else segment.close();
   }
 
   private onSocket(socket: Socket): void {
@@ -90,6 +92,7 @@ export class ChannelServer {
         options: this.options,
         peerPid: hello.pid,
         generation,
+        peerFailure: this.clientFailure,
       });
       this.current = connection;
       // The slot frees when the client's doorbell closes, not when the connection ends: a client may still be
@@ -103,7 +106,7 @@ export class ChannelServer {
           session.serverState = SERVER_STATE_LISTENING;
         }
       });
-      this.onConnection(connection);
+      connection.emitTo({ next: this.onConnection });
     });
   }
 

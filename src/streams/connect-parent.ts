@@ -59,15 +59,12 @@ export function connectParent(options: ChannelOptions = {}): Observable<Connecti
       }
       const session = new ChannelSession(seg.buffer);
       connection = wireConnection({ channel, side: 'client', buffer: seg.buffer, layout: lay, socket, options: resolved, peerPid: process.ppid, generation: session.generation });
-      connection.onEnd = () => {
-        connection?.teardown(() => seg.close());
-        subscriber.complete();
-      };
-      subscriber.next(connection);
+      connection.onEnd = () => subscriber.complete(); // the teardown below then unmaps
+      connection.emitTo(subscriber);
     });
     return () => {
       stop();
-      if (connection) connection.teardown(() => seg.close());
+      if (connection) connection.release(() => seg.close());
       else {
         socket.destroy();
         seg.close();

@@ -21,9 +21,12 @@ const RETRY_MS = 25;
 /**
  * A cold observable that, on subscribe, opens the channel's segment, completes the handshake and emits one
  * Connection; it completes when that connection ends (its own receive side tells how). Until `options.timeout`
- * (default 5000 ms) it retries while the server is absent, then errors with ConnectError `ServerAbsent`; it errors
- * at once with `Busy` (another client is connected) or `IncompatibleSegment` (wrong magic, version or layout).
- * Unsubscribe sends Close and unmaps.
+ * (default 5000 ms) it retries while the server is absent or busy with another client, then errors with ConnectError
+ * `ServerAbsent` or `Busy`; it errors at once with `IncompatibleSegment` (wrong magic, version or layout).
+ * It completes once this side is done: it closed (complete(), or its last receive subscription, serve or request
+ * ended) and everything it sent is in the ring, or the connection ended. Taking the connection with
+ * `firstValueFrom` hands it to the caller: it stays open until completed, errored or its peer ends. Unsubscribing
+ * later closes this side after everything queued is delivered, then unmaps.
  *
  * @example
  * ```ts
@@ -77,9 +80,9 @@ class ConnectAttempt {
       this.stopHandshake = clientHandshake(socket, layout.token, (outcome) => {
         this.stopHandshake = null;
         if ('closed' in outcome) return this.retry(outcome.error ?? new Error('doorbell closed during the handshake'));
+        if (outcome.status === HANDSHAKE_BUSY) return this.retry(new ConnectError('Busy', this.channel, handshakeStatusText(outcome.status)));
         if (outcome.status !== HANDSHAKE_ACCEPTED) {
-          const code = outcome.status === HANDSHAKE_BUSY ? 'Busy' : 'Refused';
-          return this.fail(new ConnectError(code, this.channel, handshakeStatusText(outcome.status)));
+          return this.fail(new ConnectError('Refused', this.channel, handshakeStatusText(outcome.status)));
         }
         this.connected(socket, layout);
       });
@@ -94,7 +97,7 @@ class ConnectAttempt {
     if (this.timer) clearTimeout(this.timer);
     this.stopHandshake?.();
     const segment = this.segment;
-    if (this.connection) this.connection.teardown(() => segment?.close());
+    if (this.connection) this.connection.release(() => segment?.close());
     else {
       this.socket?.destroy();
       segment?.close();
@@ -115,11 +118,8 @@ class ConnectAttempt {
       generation: session.generation,
     });
     this.connection = connection;
-    connection.onEnd = () => {
-      connection.teardown(() => segment.close());
-      this.subscriber.complete();
-    };
-    this.subscriber.next(connection);
+    connection.onEnd = () => this.subscriber.complete(); // its teardown (cancel) then unmaps
+    connection.emitTo(this.subscriber);
   }
 
   /** A zero magic means the server has created the segment but not initialised it yet (it writes MAGIC last). */
@@ -135,6 +135,10 @@ class ConnectAttempt {
     this.segment = null;
     if (this.cancelled) return;
     if (Date.now() >= this.deadline) {
+      // A server busy with another client until the deadline is Busy; one never reached is ServerAbsent.
+      if (cause instanceof ConnectError && cause.code === 'Busy') {
+        return this.fail(new ConnectError('Busy', this.channel, `another client was connected for ${this.options.timeout} ms`));
+      }
       return this.fail(new ConnectError('ServerAbsent', this.channel, `no server within ${this.options.timeout} ms`, cause));
     }
     this.timer = setTimeout(() => this.tryOnce(), RETRY_MS);

@@ -5,7 +5,7 @@
  * MalformedFrameError. Messages nobody subscribes to yet wait in a bounded backlog, then in the ring (backpressure,
  * nothing lost).
  */
-import { BehaviorSubject, Observable, Subject, Subscriber, Subscription, defer, distinctUntilChanged, interval, map, startWith, takeUntil } from 'rxjs';
+import { BehaviorSubject, Observable, ReplaySubject, Subject, Subscriber, Subscription, defer, distinctUntilChanged, interval, map, startWith, takeUntil } from 'rxjs';
 import { FrameKind } from '../codecs/index.js';
 import type { ChannelEngine, FrameSink, SendResult } from './engine.js';
 import { ConnectionClosedError, MessageTooLargeError, RingFullError } from './errors.js';
@@ -27,6 +27,18 @@ export interface ConnectionInfo {
   readonly maxMessage: number;
   /** Bytes of Data kept for a subscriber that has not come yet (the channel's highWaterMark; default 1 MiB). */
   readonly backlogLimit?: number;
+  /** When the peer fails (dies, aborts, corrupts the channel): error the receive side (default) or complete it. */
+  readonly peerFailure?: 'error' | 'complete';
+}
+
+/** How a connection ended, as `end$` tells it. */
+export interface ConnectionEnd {
+  /** True when nothing was lost: both sides closed, or this side closed and everything it sent was delivered. */
+  readonly clean: boolean;
+  /** Why it ended, when not clean: PeerExitedError, ConnectionAbortedError, MalformedFrameError, ... */
+  readonly error: Error | null;
+  /** Who ended it: `both` (Close both ways), `self` (this side closed or let go), `peer` (the peer died or failed). */
+  readonly by: 'both' | 'self' | 'peer';
 }
 
 export class Connection extends Subject<Uint8Array> {
@@ -44,6 +56,8 @@ export class Connection extends Subject<Uint8Array> {
   readonly stats$: Observable<ConnectionStats>;
   /** Emits the correlation id of each LivenessCheck this connection answered (it answers by itself). */
   readonly livenessChecks$: Observable<number>;
+  /** Emits once how the connection ended (see ConnectionEnd), then completes; replays it to late subscribers. */
+  readonly end$: Observable<ConnectionEnd>;
   /** @internal Request/response and liveness plumbing. */
   readonly control: ControlRouter;
 
@@ -51,7 +65,22 @@ export class Connection extends Subject<Uint8Array> {
   private readonly errorsSubject = new Subject<Error>();
   private readonly writableSubject = new BehaviorSubject<boolean>(true);
   private readonly endedSubject = new Subject<void>();
+  private readonly endSubject = new ReplaySubject<ConnectionEnd>(1);
+  private readonly peerFailure: 'error' | 'complete';
   private demand = 0;
+  /** Receive subscriptions, serves and pending requests: while any is there, this side stays open. */
+  private users = 0;
+  /** The last receive subscription ended: once nothing else uses it, a scoped connection closes its side. */
+  private receiversGone = false;
+  private idleCheckQueued = false;
+  /** `scoped`: its listen/connect subscription owns it; `handed`: that subscription let go while emitting it
+   * (firstValueFrom, take(1)), so the caller owns it until it ends; `gone`: the owner unsubscribed to stop it. */
+  private owner: 'scoped' | 'handed' | 'gone' = 'scoped';
+  private emitting = false;
+  /** Why sends are refused, once this side closed (for ConnectionClosedError's message). */
+  private closedReason: string | null = null;
+  /** Unmaps the segment once the connection ended and its owner let go. */
+  private unmap: (() => void) | null = null;
   private engine!: ChannelEngine;
   /** @internal counters kept here rather than in the engine */
   readonly counters = { lateResponses: 0, decodeErrors: 0 };
@@ -64,6 +93,8 @@ export class Connection extends Subject<Uint8Array> {
     this.generation = info.generation;
     this.peerPid = info.peerPid;
     this.maxMessage = info.maxMessage;
+    this.peerFailure = info.peerFailure ?? 'error';
+    this.end$ = this.endSubject.asObservable();
     this.backlog = new ReceiveBacklog(info.backlogLimit ?? DEFAULT_HIGH_WATER_MARK, {
       demand: () => this.demand,
       deliver: (payload) => this.deliver(payload),
@@ -78,19 +109,38 @@ export class Connection extends Subject<Uint8Array> {
     );
   }
 
-  /** Sends `bytes` (copied into the ring, or queued under `block` when it is full). Throws MessageTooLargeError. */
+  /**
+   * Sends `bytes` (copied into the ring, or queued under `block` when it is full). Throws MessageTooLargeError, and
+   * ConnectionClosedError (saying why) once this side is closed: nothing is ever dropped silently.
+   */
   override next(bytes: Uint8Array): void {
     this.sendData(bytes);
   }
 
-  /** Sends Close after everything already sent: the peer's receive side completes. */
+  /**
+   * Sends Close after everything already sent: the peer's receive side completes. This side stays open for
+   * receiving while something uses it (a receive subscription, serve, a pending request), then ends.
+   */
   override complete(): void {
+    if (this.finished || this.engine.sendClosed) return;
+    this.closedReason ??= 'was closed by this side (complete() was called)';
     this.engine.close();
+    if (this.users === 0) this.queueIdleCheck();
   }
 
-  /** Closes at once (Close is sent if there is room, queued messages are discarded) and errors the receive side. */
+  /**
+   * Closes at once and errors the local receive side with `error`. If nothing queued is lost the peer sees a clean
+   * Close; otherwise it gets ConnectionAbortedError (queued messages are discarded, never silently).
+   */
   override error(error: unknown): void {
+    if (this.finished) return;
+    this.closedReason ??= 'was closed by this side (error() was called)';
     this.abort(error);
+  }
+
+  /** Receives with `for await (const bytes of connection)`; leaving the loop unsubscribes. */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return iterate(this);
   }
 
   /**
@@ -100,11 +150,83 @@ export class Connection extends Subject<Uint8Array> {
    */
   protected _subscribe(subscriber: Subscriber<Uint8Array>): Subscription {
     this.demand++;
+    this.receiversGone = false;
+    const release = this.retain();
     const subscription = this.incoming.subscribe(subscriber);
-    subscription.add(() => this.demand--);
+    subscription.add(() => {
+      if (--this.demand === 0) this.receiversGone = true;
+      release();
+    });
     this.backlog.flush();
     this.engine.resume();
     return subscription;
+  }
+
+  /**
+   * @internal One user of this side (a receive subscription, serve, a pending request) until the returned function
+   * runs. Users keep the process alive; without them a connection does not (its exit hook still closes it cleanly).
+   * When the last receive subscription has ended and no user is left (checked a turn later, so a re-subscription
+   * carries over), a connection its listen/connect subscription still owns closes its side: the pipe style ends by
+   * itself.
+   */
+  retain(): () => void {
+    if (this.users++ === 0) this.engine.setInUse(true);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.users > 0) return;
+      this.engine.setInUse(false);
+      this.queueIdleCheck();
+    };
+  }
+
+  private queueIdleCheck(): void {
+    if (this.idleCheckQueued || this.finished) return;
+    this.idleCheckQueued = true;
+    setImmediate(() => {
+      this.idleCheckQueued = false;
+      if (this.finished || this.users > 0) return;
+      if (this.engine.sendClosed) return this.engine.leave(); // complete() was called: done once Close is out
+      if (this.owner !== 'scoped') return; // a handed-over connection closes when its holder says so
+      if (this.receiversGone || this.control.peerClosed) {
+        this.closedReason ??= this.receiversGone
+          ? 'was closed by this side (its last subscriber, serve or request ended)'
+          : 'was closed by this side (its peer closed and nothing here used it)';
+        this.engine.leave();
+      }
+    });
+  }
+
+  /** @internal Emits this connection to its owner's subscriber; an owner that lets go meanwhile hands it over. */
+  emitTo(subscriber: { next(connection: Connection): void }): void {
+    this.emitting = true;
+    try {
+      subscriber.next(this);
+    } finally {
+      this.emitting = false;
+    }
+  }
+
+  /**
+   * @internal The owning subscription ended; `unmap` runs once the connection has ended. Letting go while emitting
+   * (firstValueFrom, take(1)) hands the connection to the caller; later it means "stop": this side closes after
+   * everything queued is delivered.
+   */
+  release(unmap: () => void): void {
+    this.unmap = unmap;
+    if (this.finished) return this.engine.dispose(this.endError ?? new ConnectionClosedError(this.channel), unmap);
+    if (this.emitting) {
+      this.owner = 'handed';
+      return;
+    }
+    this.owner = 'gone';
+    this.closedReason ??= 'was closed by its owning subscription (unsubscribed)';
+    // "Stop": receiving and pending requests end now; what this side queued is still delivered before its Close.
+    const stopped = new ConnectionClosedError(this.channel, this.closedReason);
+    this.backlog.end(stopped);
+    this.control.fail(stopped);
+    this.engine.leave();
   }
 
   /**
@@ -125,7 +247,7 @@ export class Connection extends Subject<Uint8Array> {
     return this.writableSubject.value;
   }
 
-  /** True once the connection ended (closed both ways, failed, or torn down). */
+  /** True once the connection ended (closed both ways, this side closed and left, failed, or torn down). */
   get ended(): boolean {
     return this.finished;
   }
@@ -193,9 +315,10 @@ export class Connection extends Subject<Uint8Array> {
       closed: () => {
         this.control.closedByPeer();
         this.backlog.end(null);
+        if (this.users === 0) this.queueIdleCheck();
       },
-      failed: (error) => this.finish(error),
-      ended: () => this.finish(null),
+      failed: (error) => this.finish(error, 'peer'),
+      ended: () => this.finish(null, this.control.peerClosed ? 'both' : 'self'),
       writableChanged: (writable) => this.writableSubject.next(writable),
     };
   }
@@ -212,15 +335,8 @@ export class Connection extends Subject<Uint8Array> {
     return this.engine.send(kind, status, correlation, method, payload);
   }
 
-  /** @internal Tears the connection down from the owner (unsubscribe of listen/connect). */
-  teardown(then?: () => void): void {
-    this.engine.dispose(new ConnectionClosedError(this.channel), then);
-    this.finish(null);
-  }
-
   private sendData(bytes: Uint8Array): void {
     const error = this.checkSend(bytes);
-    if (error instanceof ConnectionClosedError) return this.report(error);
     if (error) throw error;
     if (this.engine.send(FrameKind.Data, 0, 0, 0, bytes) === 'rejected') this.report(this.rejected(bytes));
   }
@@ -231,17 +347,23 @@ export class Connection extends Subject<Uint8Array> {
   }
 
   private checkSend(bytes: Uint8Array, length = bytes?.length): Error | null {
-    if (this.engine.sendClosed) return new ConnectionClosedError(this.channel);
+    if (this.engine.sendClosed) return this.closedError();
     if (!(bytes instanceof Uint8Array)) return new TypeError('Connection.next expects a Uint8Array');
     if (!Number.isInteger(length) || length < 0) return new RangeError(`invalid message length=${length}`);
     if (length > this.maxMessage) return new MessageTooLargeError(length, this.maxMessage);
     return null;
   }
 
+  /** @internal The error a use of this closed side fails with, naming why it is closed. */
+  closedError(): ConnectionClosedError {
+    const why = this.closedReason ?? (this.endError ? `failed: ${this.endError.message}` : 'was closed by both sides');
+    return new ConnectionClosedError(this.channel, `${why}; nothing was sent`, this.endError ?? undefined);
+  }
+
   private abort(error: unknown): void {
     const reason = error instanceof Error ? error : new Error(String(error));
     this.engine.dispose(reason);
-    this.finish(reason);
+    this.finish(reason, 'self');
   }
 
   /** Data nobody subscribed to yet (see ReceiveBacklog). */
@@ -255,11 +377,24 @@ export class Connection extends Subject<Uint8Array> {
     this.incoming.next(payload);
   }
 
-  private finish(error: Error | null): void {
+  /**
+   * Ends the connection once. `error` null: closed both ways. A side that closed and left ends its receive side with
+   * ConnectionClosedError (completion only means the peer closed); a failed peer errors it, or completes it under
+   * `peerFailure: 'complete'` (the error then goes to errors$ and end$).
+   */
+  private finish(error: Error | null, by: ConnectionEnd['by']): void {
     if (this.finished) return;
     this.finished = true;
-    this.backlog.end(error);
-    this.control.fail(error ?? new ConnectionClosedError(this.channel));
+    const left = error === null && by === 'self';
+    this.endError = left ? new ConnectionClosedError(this.channel, this.closedReason ?? 'was closed by this side') : error;
+    this.closedReason ??= error ? `failed: ${error.message}` : null;
+    if (error && by === 'peer' && this.peerFailure === 'complete') {
+      this.report(error);
+      this.backlog.end(null);
+    } else this.backlog.end(this.endError);
+    this.control.fail(this.endError ?? new ConnectionClosedError(this.channel, 'was closed by both sides'));
+    this.endSubject.next({ clean: error === null, error, by });
+    this.endSubject.complete();
     this.writableSubject.complete();
     this.errorsSubject.complete();
     this.endedSubject.next();
@@ -267,12 +402,58 @@ export class Connection extends Subject<Uint8Array> {
     const onEnd = this.onEnd;
     this.onEnd = null;
     onEnd?.(error);
+    if (this.unmap) this.engine.dispose(this.endError ?? new ConnectionClosedError(this.channel), this.unmap);
   }
 
   private finished = false;
+  /** How it ended, once it has (null: closed both ways). */
+  private endError: Error | null = null;
 
   /** @internal The owner's hook: the connection ended (null: cleanly). */
   onEnd: ((error: Error | null) => void) | null = null;
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** An async iterator over a connection's messages: buffers what arrives between pulls; errors are thrown. */
+function iterate(connection: Connection): AsyncIterator<Uint8Array> {
+  const values: Uint8Array[] = [];
+  let head = 0;
+  let end: { error: unknown } | null = null;
+  let wake: (() => void) | null = null;
+  const subscription = connection.subscribe({
+    next: (value) => {
+      values.push(value);
+      wake?.();
+    },
+    error: (error) => {
+      end = { error };
+      wake?.();
+    },
+    complete: () => {
+      end = { error: undefined };
+      wake?.();
+    },
+  });
+  return {
+    async next(): Promise<IteratorResult<Uint8Array>> {
+      for (;;) {
+        if (head < values.length) {
+          const value = values[head++]!;
+          if (head === values.length) values.length = head = 0;
+          return { value, done: false };
+        }
+        if (end) {
+          if (end.error !== undefined) throw end.error;
+          return { value: undefined, done: true };
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    },
+    async return(): Promise<IteratorResult<Uint8Array>> {
+      subscription.unsubscribe();
+      return { value: undefined, done: true };
+    },
+  };
+}

@@ -25,18 +25,29 @@ import { Sender } from './sender.js';
 const MAX_SPIN_SLICE_MS = 2;
 const EMPTY = new Uint8Array(0);
 
+/** Most time (ms) a leaving side waits for the peer to take what it had queued before it aborts instead. */
+export const LINGER_MS = 10_000;
+
+/** Engines not yet disposed: a process that exits with them open closes each (see `closeAtExit`). */
+const open = new Set<ChannelEngine>();
+let exitHookInstalled = false;
+
 /** What the engine's owner tells it about the segment header's close bits. */
 export interface CloseMarks {
-  /** This side sent Close (or leaves): set its bit. */
+  /** This side sent Close (or leaves with everything delivered): set its closed bit. */
   mark(): void;
-  /** The peer's bit is set: it left after closing. */
-  peerMarked(): boolean;
+  /** This side leaves with messages undelivered: set its aborted bit, so the peer fails instead of completing. */
+  markAborted(): void;
+  /** How the peer left according to its bits: `closed` (cleanly), `aborted`, or null (no bit: it died). */
+  peerMark(): 'closed' | 'aborted' | null;
 }
 
 export class ChannelEngine {
   readonly stats = new EngineStats();
   /** Builds the PeerExitedError with the right pid (set by the owner). */
   peerExitedError: () => Error = () => new Error('peer exited');
+  /** Builds the ConnectionAbortedError for a peer that left with messages undelivered (set by the owner). */
+  peerAbortedError: () => Error = () => new Error('peer aborted');
   private readonly receiver: Receiver;
   private readonly sender: Sender;
   private scheduled = false;
@@ -47,6 +58,12 @@ export class ChannelEngine {
   private peerGone = false;
   private closeQueued = false;
   private closeSent = false;
+  /** This side is done: end as soon as Close is in the ring, without waiting for the peer's Close. */
+  private leaving = false;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  /** The owner uses this side (subscribers, serve, requests): the doorbell keeps the process alive. */
+  private inUse = false;
+  private socketRef = true;
   private disposed = false;
   private afterDispose: (() => void) | null = null;
 
@@ -73,7 +90,19 @@ export class ChannelEngine {
     socket.on('data', () => this.onBell());
     socket.on('close', () => this.onSocketClosed());
     socket.on('error', () => undefined); // 'close' follows; the peer's death is reported there
+    open.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('exit', (code) => {
+        for (const engine of open) engine.closeAtExit(code);
+      });
+    }
     this.schedule();
+  }
+
+  /** True once this side's Close is in the ring. */
+  get closeWritten(): boolean {
+    return this.closeSent;
   }
 
   /** True once Close was queued or the engine is gone: further sends fail. */
@@ -119,6 +148,60 @@ export class ChannelEngine {
     this.wake();
   }
 
+  /**
+   * This side is done with the connection: Close goes after everything queued, and the engine ends once it is in the
+   * ring (everything sent is then delivered) instead of waiting for the peer's Close. A peer that takes nothing for
+   * LINGER_MS makes it abort (the peer is told: aborted bit) rather than hold this process forever.
+   */
+  leave(): void {
+    if (this.disposed || this.leaving) return;
+    this.leaving = true;
+    // An open zero-copy claim was never sent: Close cannot go behind it, and nothing is lost without it.
+    if (this.sender.claimOpen && this.undelivered() === 0) return this.end();
+    this.close();
+    if (!this.closeSent) {
+      this.lingerTimer = setTimeout(() => this.fail(new Error('the peer took nothing for LINGER_MS')), LINGER_MS);
+      this.lingerTimer.unref(); // the socket keeps the process alive while there is something to deliver
+    }
+    this.wake();
+  }
+
+  /**
+   * The process exits with this connection open (an idle connection does not hold it): a clean exit (code 0) with
+   * nothing queued writes Close, so the peer completes; otherwise the aborted bit tells the peer something was lost.
+   */
+  private closeAtExit(code: number): void {
+    if (this.disposed) return;
+    const lossless = code === 0 && this.undelivered() === 0;
+    if (lossless && !this.closeSent && !this.sender.claimOpen) this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
+    this.sender.publish();
+    if (lossless) this.marks.mark();
+    else this.marks.markAborted();
+  }
+
+  /** Frames queued locally other than our own Close: what a close now would lose. */
+  private undelivered(): number {
+    return this.sender.queued - (this.closeQueued && !this.closeSent ? 1 : 0);
+  }
+
+  /** Whether something in this process waits on the connection; see `keepAlive`. */
+  setInUse(inUse: boolean): void {
+    this.inUse = inUse;
+    this.keepAlive();
+  }
+
+  /**
+   * The doorbell socket holds the process open only while something needs this connection: a user, messages still
+   * queued, or a close in progress. An idle connection lets the process exit; the exit hook then closes it.
+   */
+  private keepAlive(): void {
+    const want = !this.disposed && (this.inUse || this.sender.queued > 0 || this.leaving);
+    if (want === this.socketRef) return;
+    this.socketRef = want;
+    if (want) this.socket.ref();
+    else this.socket.unref();
+  }
+
   /** Demand for Data appeared again: resume a held drain. */
   resume(): void {
     if (this.receiver.held) this.schedule();
@@ -133,12 +216,17 @@ export class ChannelEngine {
       if (then) this.runAfterDispose(then);
       return;
     }
-    if (!abrupt && !this.closeSent && !this.peerGone && this.sender.queued === 0 && !this.sender.claimOpen) {
+    // A clean close only if nothing is lost: messages still queued (or an open claim) make it an abort the peer sees.
+    const lossless = this.undelivered() === 0;
+    if (!abrupt && lossless && !this.closeSent && !this.peerGone && !this.sender.claimOpen) {
       this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
     }
     if (!abrupt) this.sender.publish(); // everything written so far becomes visible before the socket closes
-    if (!abrupt) this.marks.mark();
+    if (!abrupt && (lossless || this.closeSent)) this.marks.mark();
+    else this.marks.markAborted();
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.disposed = true;
+    open.delete(this);
     this.receiver.disposed = true;
     this.parked = false;
     this.sender.clear(error);
@@ -215,6 +303,7 @@ export class ChannelEngine {
     const start = performance.now();
     if (this.step() || this.activity) this.lastActivity = start;
     this.activity = false;
+    this.keepAlive();
     const { spinMicros, pollMicros } = this.options;
     if (spinMicros > 0) {
       const sliceEnd = start + Math.max(MAX_SPIN_SLICE_MS, spinMicros / 1000);
@@ -228,7 +317,7 @@ export class ChannelEngine {
     }
     if (this.disposed) return;
     if (this.peerGone) return this.finishPeerGone();
-    if (this.closeSent && this.receiver.closeReceived) return this.end();
+    if (this.closeSent && (this.receiver.closeReceived || this.leaving)) return this.end();
     if (this.receiver.held && this.sender.queued === 0) return; // resume() restarts us
     if (performance.now() - this.lastActivity < pollMicros / 1000) return this.schedule();
     this.park();
@@ -270,7 +359,9 @@ export class ChannelEngine {
       // drain to the end
     }
     if (this.disposed) return;
-    if (this.receiver.closeReceived || this.marks.peerMarked()) {
+    const mark = this.marks.peerMark();
+    if (mark === 'aborted' && !this.receiver.closeReceived) return this.fail(this.peerAbortedError());
+    if (this.receiver.closeReceived || mark === 'closed') {
       if (!this.receiver.closeReceived) {
         this.receiver.closeReceived = true;
         this.sink.closed();

@@ -97,15 +97,35 @@ export class RingFullError extends Error {
   }
 }
 
-/** A send on a connection that is closed or closing, or a request its peer closed before answering. */
+/**
+ * A use of a connection that has ended or is closing: `next()` throws it, `send()`/`request()` error with it, a
+ * late subscriber gets it. The message says why (`reason`): closed by this side, by its peer, its peer died, its
+ * owning subscription ended, or error() was called.
+ */
 export class ConnectionClosedError extends Error {
   override readonly name = 'ConnectionClosedError';
   readonly code = 'ConnectionClosed';
   constructor(
     readonly channel: string,
-    /** Why, when it is not "this side closed": e.g. the peer closed before answering a request. */
+    /** Why, e.g. "was closed by this side (complete() was called); nothing was sent". */
     readonly reason = 'is closed; nothing was sent',
+    override readonly cause?: unknown,
   ) {
     super(`Connection on channel "${channel}" ${reason}`);
+  }
+}
+
+/**
+ * The peer left without delivering everything it had sent: it called `error()`, its owner gave up after the
+ * linger time, or it found the channel corrupt. Unlike a clean Close, this means messages may be missing.
+ */
+export class ConnectionAbortedError extends Error {
+  override readonly name = 'ConnectionAbortedError';
+  readonly code = 'ConnectionAborted';
+  constructor(
+    readonly channel: string,
+    readonly peerPid: number,
+  ) {
+    super(`The peer of channel "${channel}" (pid ${peerPid}) aborted the connection: messages it sent may be missing`);
   }
 }

@@ -1,9 +1,9 @@
 /** The public face of rxshm: factories, Connection, operators and the errors they raise. */
-export { listen } from './listen.js';
+export { listen, type ListenOptions } from './listen.js';
 export { connect } from './connect.js';
 export { spawnConnected, PARENT_CHANNEL_ENV, DEFAULT_EXIT_GRACE_MS, DEFAULT_SPAWN_TIMEOUT_MS, type SpawnConnectedOptions } from './spawn-connected.js';
 export { connectParent } from './connect-parent.js';
-export { Connection, type Claim, type ConnectionInfo } from './connection.js';
+export { Connection, type Claim, type ConnectionEnd, type ConnectionInfo } from './connection.js';
 export type { ConnectionStats } from './connection-stats.js';
 export {
   DEFAULT_CONNECT_TIMEOUT,
@@ -19,6 +19,7 @@ export {
 export {
   ChannelOptionsError,
   ConnectError,
+  ConnectionAbortedError,
   ConnectionClosedError,
   ListenError,
   MalformedFrameError,

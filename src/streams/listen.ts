@@ -7,6 +7,17 @@ import { validateChannelName } from './channel-name.js';
 import { ChannelServer } from './channel-server.js';
 import type { Connection } from './connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
+import { ChannelOptionsError } from './errors.js';
+
+/** Options of listen: the channel's options, and what a client's failure does to its connection. */
+export interface ListenOptions extends ChannelOptions {
+  /**
+   * A client that dies, aborts or corrupts its rings: `'complete'` (default) completes that connection's receive
+   * side and reports the typed error on its `errors$` and `end$`, so `listen(...).pipe(mergeMap(...))` keeps serving
+   * every other client without a catchError; `'error'` errors the receive side with it instead.
+   */
+  readonly clientFailure?: 'complete' | 'error';
+}
 
 /**
  * A cold observable that, on subscribe, creates the channel's segment (two rings) and its doorbell, and emits a
@@ -21,12 +32,16 @@ import { resolveOptions, type ChannelOptions } from './options.js';
  *   .subscribe();
  * ```
  */
-export function listen(name: string, options: ChannelOptions = {}): Observable<Connection> {
+export function listen(name: string, options: ListenOptions = {}): Observable<Connection> {
   validateChannelName(name);
   const resolved = resolveOptions(options);
   const native = options.native ?? defaultNative;
+  const clientFailure = options.clientFailure ?? 'complete';
+  if (clientFailure !== 'complete' && clientFailure !== 'error') {
+    throw new ChannelOptionsError(`invalid option clientFailure=${String(clientFailure)}: must be 'complete' or 'error'`);
+  }
   return new Observable<Connection>((subscriber) => {
-    const server = new ChannelServer(name, resolved, native, (c) => subscriber.next(c), (e) => subscriber.error(e));
+    const server = new ChannelServer(name, resolved, native, (c) => subscriber.next(c), (e) => subscriber.error(e), clientFailure);
     try {
       server.start();
     } catch (error) {

@@ -51,7 +51,7 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
   if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(`request: timeout must be >= 0 ms: timeout=${timeout}`);
   return new Observable<Uint8Array>((subscriber) => {
     if (payload.length > connection.maxMessage) return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
-    if (connection.ended) return subscriber.error(new ConnectionClosedError(connection.channel));
+    if (connection.ended) return subscriber.error(connection.closedError());
     if (connection.control.peerClosed) return subscriber.error(new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'));
     const table = requestTable(connection);
     let answered = false;
@@ -74,9 +74,10 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
     if (sent === 'closed' || sent === 'rejected') {
       table.delete(id);
       answered = true;
-      subscriber.error(sent === 'closed' ? new ConnectionClosedError(connection.channel) : new RingFullError(connection.channel, payload.length));
+      subscriber.error(sent === 'closed' ? connection.closedError() : new RingFullError(connection.channel, payload.length));
       return;
     }
+    const release = connection.retain(); // a pending request keeps this side open
     const timer =
       timeout === undefined
         ? null
@@ -88,6 +89,7 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
             subscriber.error(new RequestTimeoutError(id, method, timeout));
           }, timeout);
     return () => {
+      release();
       timer?.unsubscribe();
       if (!answered && table.delete(id)) connection.sendFrame(FrameKind.Cancel, 0, id, 0, new Uint8Array(0));
     };

@@ -4,7 +4,6 @@
 import { Observable, from, type ObservableInput, type Subscription } from 'rxjs';
 import { FrameKind, Status } from '../codecs/index.js';
 import type { Connection } from './connection.js';
-import { ConnectionClosedError } from './errors.js';
 import { StatusError } from './request-errors.js';
 
 /** What a handler knows of the request it answers. */
@@ -44,8 +43,9 @@ const encoder = new TextEncoder();
  * method id (one function for all methods, or an object keyed by method id) and emits a Served record per request.
  * A handler's first value becomes the Response; its error becomes an Error frame whose status is the error's
  * `status` (throw a StatusError) or Status.HandlerError; an unknown method id is answered with Status.NoSuchMethod.
- * The peer's Cancel unsubscribes the handler. Completes when the connection ends cleanly; errors with the
- * connection's error otherwise. Only one serve may be active per connection.
+ * The peer's Cancel unsubscribes the handler. Completes when the peer has closed and every request is answered, or
+ * when the connection ends however it ends (a client's death never errors a server's serve: `connection.end$` and
+ * `errors$` tell how). While subscribed it keeps this side open. Only one serve may be active per connection.
  *
  * @example
  * ```ts
@@ -62,6 +62,7 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       subscriber.error(new Error(`serve: channel "${connection.channel}" is already being served`));
       return;
     }
+    let afterAnswer = (): void => undefined;
     const running = new Map<number, { readonly method: number; readonly subscription: Subscription }>();
     const waiting: Incoming[] = [];
     const finish = (request: Incoming, status: number, kind: number, payload: Uint8Array): void => {
@@ -69,6 +70,7 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       connection.sendFrame(kind, kind === FrameKind.Error ? status : 0, request.correlation, 0, payload); // only Request frames carry a method id
       subscriber.next({ method: request.method, correlation: request.correlation, status });
       startWaiting();
+      afterAnswer();
     };
     const fail = (request: Incoming, error: unknown): void => {
       const status = error instanceof StatusError && error.status > 0 && error.status <= 0xffff ? error.status : Status.HandlerError;
@@ -118,17 +120,29 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       call.subscription.unsubscribe();
       subscriber.next({ method: call.method, correlation, status: Status.Cancelled });
       startWaiting();
+      afterAnswer();
     });
     // Requests that arrived before this serve subscribed waited in the router: answer them first, in order.
     for (const request of connection.control.takeWaitingRequests()) {
       if (running.size < concurrency) start(request);
       else waiting.push(request);
     }
-    const offFail = connection.control.onFail((error) => {
-      if (error instanceof ConnectionClosedError) subscriber.complete();
-      else subscriber.error(error);
+    // A server outlives its clients: however the connection ends, serve completes (connection.end$ tells how).
+    const offFail = connection.control.onFail(() => subscriber.complete());
+    // The peer closed: no request will come, so serve completes once what it runs is answered.
+    let peerClosed = false;
+    const completeIfIdle = (): void => {
+      if (peerClosed && running.size === 0 && waiting.length === 0) subscriber.complete();
+    };
+    const offPeerClose = connection.control.onPeerClose(() => {
+      peerClosed = true;
+      completeIfIdle();
     });
+    afterAnswer = completeIfIdle;
+    const release = connection.retain(); // serving keeps this side open
     return () => {
+      release();
+      offPeerClose();
       offRequest();
       offCancel();
       offFail();

@@ -97,7 +97,7 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
         const generation = accept(socket, segment.buffer, layout, hello);
         connection = wireConnection({ channel: `spawn:${child.pid}`, side: 'server', buffer: segment.buffer, layout, socket, options: resolved, peerPid: child.pid ?? hello.pid, generation });
         connection.onEnd = () => subscriber.complete();
-        subscriber.next(connection);
+        connection.emitTo(subscriber);
       },
       handshakeTimeout,
       (why) => {
@@ -111,16 +111,23 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
     );
     return () => {
       child.off('exit', onEarlyExit);
-      if (connection) connection.teardown(() => segment.close());
-      else {
-        socket?.destroy();
-        segment.close();
-      }
-      if (child.exitCode === null && child.signalCode === null) {
+      // A child still running `grace` ms after its connection ended gets SIGTERM: no process is left behind.
+      const stopChild = (): void => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
         const timer = setTimeout(() => child.kill('SIGTERM'), grace);
         timer.unref();
         child.once('exit', () => clearTimeout(timer));
+      };
+      if (connection) {
+        connection.release(() => {
+          segment.close();
+          stopChild();
+        });
+        return;
       }
+      socket?.destroy();
+      segment.close();
+      stopChild();
     };
   });
 }

@@ -7,12 +7,14 @@ import { ChannelSession, RingReader, RingWriter, type ChannelLayout } from '../l
 import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
 import { ChannelEngine } from './engine.js';
 import { Connection } from './connection.js';
-import { PeerExitedError } from './errors.js';
+import { ConnectionAbortedError, PeerExitedError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 
-/** CLOSE_FLAGS bits. */
+/** CLOSE_FLAGS bits (docs/LAYOUT.md): closed = left cleanly; aborted = left with messages undelivered. */
 const SERVER_CLOSED = 1;
 const CLIENT_CLOSED = 2;
+const SERVER_ABORTED = 4;
+const CLIENT_ABORTED = 8;
 
 export interface WireParams {
   readonly channel: string;
@@ -23,6 +25,8 @@ export interface WireParams {
   readonly options: ResolvedOptions;
   readonly peerPid: number;
   readonly generation: number;
+  /** What the receive side does when the peer fails (dies, aborts, corrupts): error (default) or complete. */
+  readonly peerFailure?: 'error' | 'complete';
 }
 
 /** A connected Connection; the caller owns the segment and unmaps it in `teardown`'s callback. */
@@ -40,6 +44,7 @@ export function wireConnection(p: WireParams): Connection {
     peerPid: p.peerPid,
     maxMessage: p.layout.maxMessage - FRAME_HEADER_LENGTH,
     backlogLimit: p.options.highWaterMark,
+    peerFailure: p.peerFailure ?? 'error',
   });
   const engine = new ChannelEngine(
     p.channel,
@@ -50,10 +55,16 @@ export function wireConnection(p: WireParams): Connection {
     connection.sink(),
     {
       mark: () => session.markClosed(server ? SERVER_CLOSED : CLIENT_CLOSED),
-      peerMarked: () => (session.closeFlags & (server ? CLIENT_CLOSED : SERVER_CLOSED)) !== 0,
+      markAborted: () => session.markClosed(server ? SERVER_ABORTED : CLIENT_ABORTED),
+      peerMark: () => {
+        const flags = session.closeFlags;
+        if ((flags & (server ? CLIENT_ABORTED : SERVER_ABORTED)) !== 0) return 'aborted';
+        return (flags & (server ? CLIENT_CLOSED : SERVER_CLOSED)) !== 0 ? 'closed' : null;
+      },
     },
   );
   engine.peerExitedError = () => new PeerExitedError(p.channel, p.peerPid);
+  engine.peerAbortedError = () => new ConnectionAbortedError(p.channel, p.peerPid);
   connection.attach(engine);
   return connection;
 }

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listen, type Connection } from '../../src/index.js';
 import { seqOf, verify, PatternWriter, type SizeSpec } from '../fixtures/streams-payload.js';
-import type { Subscription } from 'rxjs';
+import { firstValueFrom, type Subscription } from 'rxjs';
 import { Opened, leftovers, receive, scoped, sleep, uniqueName, until, type Ending } from './_helpers.js';
 
 const engine = suite('channel engine across processes');
@@ -26,10 +26,12 @@ engine(`block: ${COUNT} messages of log-uniform random sizes (1 B..64 KiB), a sl
   await scoped(110_000, async (scope) => {
     const name = uniqueName();
     const seed = 0x5eed0001;
-    const server = new Opened(listen(name));
-    scope.defer(() => server.close());
+    // Taken with firstValueFrom (the await style), the connection stays open while its reader pauses by
+    // unsubscribing; a connection its listen subscription owns would close its side when the last reader leaves.
+    const taken = firstValueFrom(listen(name));
     const writer = scope.peer({ role: 'client', name, script: 'writer', count: COUNT, seed, sizes: 'log', backpressure: 'writable' });
-    const connection = await server.connection();
+    const connection = await taken;
+    scope.defer(() => connection.error(new Error('test over')));
     let seq = 0;
     let bytes = 0;
     let problem: string | null = null;

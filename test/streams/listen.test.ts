@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { listen, ListenError, PeerExitedError } from '../../src/index.js';
+import { firstValueFrom } from 'rxjs';
+import { ConnectionClosedError, listen, ListenError, PeerExitedError } from '../../src/index.js';
 import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
 
 const test = suite('listen');
@@ -42,41 +43,56 @@ test('a client that leaves cleanly ends its connection; the next client gets gen
   });
 });
 
-test('SIGKILL of the client errors the server side with PeerExitedError within one second; the next client is served', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
-    const server = new Opened(listen(name));
-    scope.defer(() => server.close());
-    const victim = scope.peer({ role: 'client', name, script: 'echo' });
-    const one = await server.connection();
-    let echoes = 0;
-    const { ended } = receive(one, () => echoes++);
-    one.next(Uint8Array.of(1));
-    await until(() => echoes === 1, 'the echo');
-    const killedAt = performance.now();
-    victim.kill('SIGKILL');
-    const ending = await ended;
-    assert.is(ending.how, 'error');
-    assert.instance(ending.error, PeerExitedError);
-    assert.is((ending.error as PeerExitedError).peerPid, victim.pid);
-    const noticed = ending.at - killedAt;
-    assert.ok(noticed < 1000, `noticed ${noticed.toFixed(0)} ms after the kill`);
+for (const clientFailure of ['complete', 'error'] as const) {
+  const outcome = clientFailure === 'complete' ? 'completes the server side (PeerExitedError on errors$ and end$)' : 'errors the server side with PeerExitedError';
+  test(`SIGKILL of the client ${outcome} within one second (clientFailure '${clientFailure}'); the next client is served`, async () => {
+    await scoped(30_000, async (scope) => {
+      const name = uniqueName();
+      const server = new Opened(listen(name, { clientFailure }));
+      scope.defer(() => server.close());
+      const victim = scope.peer({ role: 'client', name, script: 'echo' });
+      const one = await server.connection();
+      const reported: Error[] = [];
+      one.errors$.subscribe((e) => reported.push(e));
+      let echoes = 0;
+      const { ended } = receive(one, () => echoes++);
+      one.next(Uint8Array.of(1));
+      await until(() => echoes === 1, 'the echo');
+      const killedAt = performance.now();
+      victim.kill('SIGKILL');
+      const ending = await ended;
+      const end = await firstValueFrom(one.end$);
+      assert.is(end.clean, false);
+      assert.is(end.by, 'peer');
+      assert.instance(end.error, PeerExitedError);
+      assert.is((end.error as PeerExitedError).peerPid, victim.pid);
+      if (clientFailure === 'error') {
+        assert.is(ending.how, 'error');
+        assert.is(ending.error, end.error);
+      } else {
+        assert.is(ending.how, 'complete');
+        assert.equal(reported, [end.error]);
+      }
+      const noticed = ending.at - killedAt;
+      assert.ok(noticed < 1000, `noticed ${noticed.toFixed(0)} ms after the kill`);
+      assert.throws(() => one.next(Uint8Array.of(2)), (e: unknown) => e instanceof ConnectionClosedError && /failed: .*exited/.test((e as Error).message));
 
-    const next = scope.peer({ role: 'client', name, script: 'echo' });
-    const two = await server.connection();
-    assert.is(two.generation, one.generation + 1);
-    assert.is(two.peerPid, next.pid);
-    const got: number[][] = [];
-    const second = receive(two, (m) => got.push([...m]));
-    two.next(Uint8Array.of(4, 5, 6));
-    await until(() => got.length === 1, 'the echo from the next client');
-    assert.equal(got, [[4, 5, 6]]);
-    two.complete();
-    assert.is((await second.ended).how, 'complete');
-    const exit = await next.exited;
-    assert.equal([exit.code, exit.signal], [0, null], next.stderr);
+      const next = scope.peer({ role: 'client', name, script: 'echo' });
+      const two = await server.connection();
+      assert.is(two.generation, one.generation + 1);
+      assert.is(two.peerPid, next.pid);
+      const got: number[][] = [];
+      const second = receive(two, (m) => got.push([...m]));
+      two.next(Uint8Array.of(4, 5, 6));
+      await until(() => got.length === 1, 'the echo from the next client');
+      assert.equal(got, [[4, 5, 6]]);
+      two.complete();
+      assert.is((await second.ended).how, 'complete');
+      const exit = await next.exited;
+      assert.equal([exit.code, exit.signal], [0, null], next.stderr);
+    });
   });
-});
+}
 
 test('AlreadyServing when a live process serves the name; its segment is left alone', async () => {
   await scoped(30_000, async (scope) => {
