@@ -66,7 +66,12 @@ export class Connection extends Subject<Uint8Array> {
   private readonly writableSubject = new BehaviorSubject<boolean>(true);
   private readonly endedSubject = new Subject<void>();
   private readonly endSubject = new ReplaySubject<ConnectionEnd>(1);
-  private readonly peerFailure: 'error' | 'complete';
+  /**
+   * What the peer's failure (death, abort, corrupt or malformed data, and in `typed` a message that does not
+   * decode) does to the receive side: `error` it (the default for clients) or `complete` it, reporting the error on
+   * `errors$` and `end$` (the default for listen's connections, so one client never takes a server down).
+   */
+  readonly peerFailure: 'error' | 'complete';
   private demand = 0;
   /** Receive subscriptions, serves and pending requests: while any is there, this side stays open. */
   private users = 0;
@@ -352,6 +357,17 @@ export class Connection extends Subject<Uint8Array> {
     if (!Number.isInteger(length) || length < 0) return new RangeError(`invalid message length=${length}`);
     if (length > this.maxMessage) return new MessageTooLargeError(length, this.maxMessage);
     return null;
+  }
+
+  /**
+   * @internal The peer misbehaved (it sent what does not decode): the connection ends as the peer's failure, and
+   * the peer is told (aborted close bit, doorbell closed) so it fails with ConnectionAbortedError.
+   */
+  rejectPeer(error: Error): void {
+    if (this.finished) return;
+    this.closedReason ??= `was closed because its peer misbehaved: ${error.message}`;
+    this.engine.dispose(error, undefined, true);
+    this.finish(error, 'peer');
   }
 
   /** @internal The error a use of this closed side fails with, naming why it is closed. */

@@ -5,7 +5,7 @@
  */
 import { Subject, map, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 import type * as t from 'io-ts';
-import { EncodeError } from '../codecs/index.js';
+import { DecodeError, EncodeError } from '../codecs/index.js';
 import type { Connection } from './connection.js';
 import { decode } from './decode.js';
 
@@ -45,20 +45,28 @@ export class TypedConnection<A> extends Subject<A> {
     this.connection.error(error);
   }
 
-  /** Subscribing receives decoded values (see Connection for why this method is overridden). @internal */
+  /**
+   * Subscribing receives decoded values (see Connection for why this method is overridden). A message that does not
+   * decode is the peer's failure: under `peerFailure: 'complete'` (listen's connections) it is reported on
+   * `errors$`, the connection is closed (the peer gets ConnectionAbortedError) and the receive side completes.
+   * @internal
+   */
   protected _subscribe(subscriber: Subscriber<A>): Subscription {
     const { connection } = this;
-    return connection
-      .pipe(
-        decode(this.codec, {
-          onError: this.options.onError ?? 'error',
-          report: (error) => {
-            connection.counters.decodeErrors++;
-            connection.report(error);
-          },
-        }),
-      )
-      .subscribe(subscriber);
+    const report = (error: DecodeError): void => {
+      connection.counters.decodeErrors++;
+      connection.report(error);
+    };
+    return connection.pipe(decode(this.codec, { onError: this.options.onError ?? 'error', report })).subscribe({
+      next: (value) => subscriber.next(value),
+      error: (error) => {
+        if (!(error instanceof DecodeError) || connection.peerFailure !== 'complete') return subscriber.error(error);
+        connection.counters.decodeErrors++;
+        subscriber.complete();
+        connection.rejectPeer(error); // reported on errors$ and end$ as the peer's failure
+      },
+      complete: () => subscriber.complete(),
+    });
   }
 }
 
