@@ -1,0 +1,78 @@
+/**
+ * How each ```ts snippet of README.md is run: its id (the `<!-- snippet: <id> -->` marker before the block) → its
+ * spec (see SnippetSpec in runner.ts). A prelude defines the snippet's free variables for real: over a real channel,
+ * against a real peer. Peers that are not README snippets are fixtures in test/readme/peers/ (.mts, so that uvu
+ * does not take them for tests). Channel names are the README's own.
+ */
+import type { SnippetSpec } from './runner.js';
+
+export const snippets: Record<string, SnippetSpec> = {
+  // The echo server (process A) and its client (process B), as two processes.
+  'quick-start': { split: '// process B', expect: ['hello'] },
+
+  'listen-jobs': {
+    prelude: `
+// A job is { id, size }; handle() does it and replies { id, ok }.
+const Job = struct({ id: u32, size: u32 });
+const Reply = struct({ id: u32, ok: bool });
+const handle = (bytes: Uint8Array): Uint8Array => Reply.encode({ id: decodeOrThrow(Job, bytes).id, ok: true });`,
+    serves: true,
+    probe: 'connect-jobs',
+  },
+
+  'connect-jobs': {
+    prelude: `
+const Job = struct({ id: u32, size: u32 });
+const job = { id: 7, size: 1024 };
+const encodeJob = (value: typeof job): Uint8Array => Job.encode(value);`,
+    peer: 'listen-jobs',
+    expect: ['Uint8Array(5) [ 7, 0, 0, 0, 1 ]'],
+  },
+
+  // The parent; its worker.js is the connect-parent snippet.
+  'spawn-connected': {
+    prelude: `const task = new TextEncoder().encode('resize 7');`,
+    files: { 'worker.js': 'connect-parent' },
+    expect: [`Uint8Array(8) [\n  82, 69, 83, 73,\n  90, 69, 32, 55\n]`.split('\n')].flat(),
+  },
+
+  // worker.js of spawn-connected: plain JavaScript, run by node without tsx.
+  'connect-parent': {
+    prelude: `const work = (bytes) => new TextEncoder().encode(new TextDecoder().decode(bytes).toUpperCase());`,
+    runBy: 'spawn-connected',
+  },
+
+  // The peer takes the tick, prints it and closes; the stats line is printed at once: 1 sent.
+  'connection-claim': { peer: 'peers/ticks.mts', expect: /^1 \d+$/m },
+
+  request: {
+    prelude: `
+// connection: a client of the 'ping' server (test/readme/peers/ping.mts), which answers method 7 with 'pong'.
+const connection = await firstValueFrom(connect('ping'));`,
+    peer: 'peers/ping.mts',
+    expect: ['pong'],
+  },
+
+  'serve-calc': { serves: true, probe: 'peers/calc-client.mts' },
+
+  'typed-methods': {
+    prelude: `
+// server and client: the two ends of one real channel, made in this process. server is the first client's
+// connection (listen stops accepting after it); client stays owned by its connect() subscription, as in the pipe
+// style, so it closes its side once its last use (here the call) ended, and then serve completes.
+const accepted = firstValueFrom(listen('math'));
+const client = await new Promise<Connection>((resolve, reject) => connect('math').subscribe({ next: resolve, error: reject }));
+const server = await accepted;`,
+    expect: ['3'],
+  },
+
+  liveness: {
+    prelude: `
+// connection: a client of the 'heartbeat' server (test/readme/peers/heartbeat.mts), which crashes after 1 s.
+const connection = await firstValueFrom(connect('heartbeat'));`,
+    peer: 'peers/heartbeat.mts',
+    expect: ['peer is alive', 'peer is exited'],
+  },
+
+  'typed-price': { peer: 'peers/prices.mts', expect: ['1.0841', '1.0842', '1.084'] },
+};
