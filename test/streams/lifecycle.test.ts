@@ -159,15 +159,16 @@ test('a client whose last receive subscription ended closes its side; connect() 
 test("the peer's death: next() throws ConnectionClosedError whose cause is PeerExitedError", async () => {
   await scoped(20_000, async (scope) => {
     const name = uniqueName();
-    const peer = scope.peer({ role: 'server', name, script: 'hold' });
-    await peer.next('subscribed');
-    const client = await firstValueFrom(connect(name));
-    const { ended } = receive(client);
+    const server = new Opened(listen(name, { clientFailure: 'error' }));
+    scope.defer(() => server.close());
+    const peer = scope.peer({ role: 'client', name, script: 'hold' });
+    const connection = await server.connection();
+    const { ended } = receive(connection);
     peer.kill('SIGKILL');
     const ending = await ended;
     assert.instance(ending.error, PeerExitedError);
     assert.throws(
-      () => client.next(bytes('x')),
+      () => connection.next(bytes('x')),
       (e: unknown) => e instanceof ConnectionClosedError && e.cause instanceof PeerExitedError && /failed: .*exited without closing/.test(e.message),
     );
   });

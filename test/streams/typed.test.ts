@@ -6,15 +6,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { of, firstValueFrom } from 'rxjs';
-import { connect, DecodeError, EncodeError, listen, typed, typedConnection, TypedConnection, type Connection } from '../../src/index.js';
+import { ConnectionAbortedError, connect, DecodeError, type ListenOptions, EncodeError, listen, typed, typedConnection, TypedConnection, type Connection } from '../../src/index.js';
 import { channelName, kept, shmLeft, until, watched, type Watch } from '../fixtures/rpc-helpers.js';
 import { Note, Sample } from '../fixtures/rpc-methods.js';
 
 const test = suite('typed');
 
-async function peer(watch: Watch, mode: string): Promise<Connection> {
+async function peer(watch: Watch, mode: string, options: ListenOptions = {}): Promise<Connection> {
   const name = channelName();
-  const listening = kept(listen(name));
+  const listening = kept(listen(name, options));
   watch.defer(() => listening.subscription.unsubscribe());
   const child = watch.child(['test/fixtures/rpc-server.ts', 'connect', name, JSON.stringify({ mode })]);
   const connection = await listening.connection;
@@ -77,9 +77,9 @@ test("onError 'skip': a bad message is dropped, counted in stats.decodeErrors an
   }),
 );
 
-test('default onError: a bad message errors the receive side with DecodeError', () =>
+test("default onError with clientFailure 'error': a bad message errors the receive side with DecodeError", () =>
   watched(20_000, async (watch) => {
-    const connection = await peer(watch, 'echo');
+    const connection = await peer(watch, 'echo', { clientFailure: 'error' });
     const samples = await firstValueFrom(of(connection).pipe(typed(Sample)));
     const received: number[] = [];
     let failed: unknown = null;
@@ -89,6 +89,32 @@ test('default onError: a bad message errors the receive side with DecodeError', 
     await until(() => failed !== null, 'the receive side to error');
     assert.instance(failed, DecodeError);
     assert.equal(received, [1]);
+  }),
+);
+
+test("default onError on a server connection: an undecodable message is the client's failure; the receive side completes", () =>
+  watched(20_000, async (watch) => {
+    const name = channelName();
+    const listening = kept(listen(name));
+    watch.defer(() => listening.subscription.unsubscribe());
+    const client = await firstValueFrom(connect(name));
+    const server = await listening.connection;
+    const samples = typedConnection(server, Sample);
+    const reported: Error[] = [];
+    server.errors$.subscribe((e) => reported.push(e));
+    let how = '';
+    samples.subscribe({ error: () => (how = 'error'), complete: () => (how = 'complete') });
+    let clientEnd: unknown = null;
+    client.subscribe({ error: (e) => (clientEnd = e) });
+    client.next(new Uint8Array([1, 2, 3]));
+    await until(() => how !== '' && clientEnd !== null, 'both ends');
+    assert.is(how, 'complete');
+    assert.is(reported.length, 1);
+    assert.instance(reported[0], DecodeError);
+    assert.is(server.stats.decodeErrors, 1);
+    const end = await firstValueFrom(server.end$);
+    assert.equal([end.by, end.clean, end.error], ['peer', false, reported[0]]);
+    assert.instance(clientEnd, ConnectionAbortedError);
   }),
 );
 
