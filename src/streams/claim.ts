@@ -9,7 +9,7 @@ import { ConnectionClosedError } from './errors.js';
 export interface Claim {
   /** Write the message here; valid only until commit() or abort(). */
   readonly bytes: Uint8Array;
-  /** Publishes the first `length` bytes (default: all) as one message. */
+  /** Publishes the first `length` bytes (default: all) as one message; RangeError (claim kept) for a bad length. */
   commit(length?: number): void;
   abort(): void;
 }
@@ -30,10 +30,13 @@ export class RingClaim implements Claim {
 
   commit(length = this.bytes.length): void {
     if (!this.pending) throw new Error('Claim.commit: this claim was already committed or aborted');
+    if (!Number.isInteger(length) || length < 0 || length > this.bytes.length) {
+      // Checked before anything changes: the claim stays open, to commit with a good length or abort.
+      throw new RangeError(`Claim.commit: length=${length} must be an integer from 0 to the claimed ${this.bytes.length}`);
+    }
     this.pending = false;
-    const n = Math.min(Math.max(0, length), this.bytes.length);
     this.bytes = EMPTY;
-    if (!this.engine.commit(n)) throw new ConnectionClosedError(this.engine.channel, 'ended before the claim was committed; nothing was sent');
+    if (!this.engine.commit(length)) throw new ConnectionClosedError(this.engine.channel, 'ended before the claim was committed; nothing was sent');
   }
 
   abort(): void {

@@ -292,6 +292,7 @@ export class Connection extends Subject<Uint8Array> {
       if (error) return subscriber.error(error);
       const result = this.engine.send(FrameKind.Data, 0, 0, 0, bytes, (e) => (e ? subscriber.error(e) : subscriber.complete()));
       if (result === 'rejected') subscriber.error(this.rejected(bytes));
+      if (result === 'failed') subscriber.error(this.closedError());
     });
   }
 
@@ -343,6 +344,7 @@ export class Connection extends Subject<Uint8Array> {
   private sendData(bytes: Uint8Array): void {
     const error = this.checkSend(bytes);
     if (error) throw error;
+    // 'failed': the ring is corrupt; the connection failed and its receive side, errors$ and end$ say so.
     if (this.engine.send(FrameKind.Data, 0, 0, 0, bytes) === 'rejected') this.report(this.rejected(bytes));
   }
 

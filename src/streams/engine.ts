@@ -14,6 +14,7 @@
 import type { Socket } from 'node:net';
 import type { RingReader, RingWriter } from '../layout/index.js';
 import { FrameKind } from '../codecs/index.js';
+import { RingCorruptError } from '../layout/index.js';
 import { BELL } from './handshake.js';
 import { EngineStats } from './engine-stats.js';
 import type { DataMode, FrameSink, SendResult } from './frame-sink.js';
@@ -24,6 +25,13 @@ import { Sender } from './sender.js';
 /** Longest synchronous spin slice (ms), so timers and I/O still run under a busy peer. */
 const MAX_SPIN_SLICE_MS = 2;
 const EMPTY = new Uint8Array(0);
+
+/**
+ * A parked side re-checks its rings after this long (ms), doubling up to PARK_RECHECK_MAX_MS while idle: the
+ * parked flag lives in shared memory, so a lost or forged wake-up must cost latency, never liveness.
+ */
+export const PARK_RECHECK_MIN_MS = 50;
+export const PARK_RECHECK_MAX_MS = 1000;
 
 /** Most time (ms) a leaving side waits for the peer to take what it had queued before it aborts instead. */
 export const LINGER_MS = 10_000;
@@ -64,6 +72,16 @@ export class ChannelEngine {
   /** The owner uses this side (subscribers, serve, requests): the doorbell keeps the process alive. */
   private inUse = false;
   private socketRef = true;
+  private recheckMs = PARK_RECHECK_MIN_MS;
+  private recheckTimer: NodeJS.Timeout | null = null;
+  private rechecking = false;
+  private readonly recheck = (): void => {
+    this.recheckTimer = null;
+    if (!this.parked || this.disposed) return;
+    this.rechecking = true; // a re-park after an empty look is the same park, not a new one (stats.parks)
+    this.unpark();
+    this.schedule(); // one look at the rings; with nothing there it parks again, re-checking later
+  };
   private disposed = false;
   private afterDispose: (() => void) | null = null;
 
@@ -119,11 +137,23 @@ export class ChannelEngine {
   }
 
   send(kind: number, status: number, correlation: number, method: number, payload: Uint8Array, done?: (e?: Error) => void): SendResult {
-    return this.sender.send(kind, status, correlation, method, payload, done);
+    try {
+      return this.sender.send(kind, status, correlation, method, payload, done);
+    } catch (error) {
+      if (!(error instanceof RingCorruptError)) throw error; // the caller's own mistake: nothing changed
+      this.fail(error);
+      return 'failed';
+    }
   }
 
   claim(length: number): Uint8Array | null {
-    return this.sender.claim(length);
+    try {
+      return this.sender.claim(length);
+    } catch (error) {
+      if (!(error instanceof RingCorruptError)) throw error;
+      this.fail(error);
+      return null;
+    }
   }
 
   /** Publishes the claimed Data frame; ConnectionClosedError-like failure (thrown by the caller) once disposed. */
@@ -144,7 +174,7 @@ export class ChannelEngine {
   close(): void {
     if (this.closeQueued || this.disposed) return;
     this.closeQueued = true;
-    this.sender.send(FrameKind.Close, 0, 0, 0, EMPTY);
+    this.send(FrameKind.Close, 0, 0, 0, EMPTY);
     this.wake();
   }
 
@@ -216,17 +246,22 @@ export class ChannelEngine {
       if (then) this.runAfterDispose(then);
       return;
     }
-    // A clean close only if nothing is lost: messages still queued (or an open claim) make it an abort the peer sees.
+    // A clean close only if nothing is lost: messages still queued make it an abort the peer sees.
     const lossless = this.undelivered() === 0;
-    if (!abrupt && lossless && !this.closeSent && !this.peerGone && !this.sender.claimOpen) {
-      this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
+    try {
+      if (!abrupt && lossless && !this.closeSent && !this.peerGone && !this.sender.claimOpen) {
+        this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
+      }
+      if (!abrupt) this.sender.publish(); // everything written so far becomes visible before the socket closes
+    } catch {
+      abrupt = true; // a corrupt ring: teardown still completes, and the peer is told it was not clean
     }
-    if (!abrupt) this.sender.publish(); // everything written so far becomes visible before the socket closes
     if (!abrupt && (lossless || this.closeSent)) this.marks.mark();
     else this.marks.markAborted();
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.disposed = true;
     open.delete(this);
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
     this.receiver.disposed = true;
     this.parked = false;
     this.sender.clear(error);
@@ -262,6 +297,8 @@ export class ChannelEngine {
 
   private unpark(): void {
     this.parked = false;
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.recheckTimer = null;
     this.receiver.unpark();
     this.sender.unpark();
   }
@@ -301,7 +338,12 @@ export class ChannelEngine {
 
   private run(): void {
     const start = performance.now();
-    if (this.step() || this.activity) this.lastActivity = start;
+    const moved = this.step();
+    if (moved || this.activity) {
+      this.recheckMs = PARK_RECHECK_MIN_MS;
+      this.rechecking = false;
+    }
+    if (moved || this.activity) this.lastActivity = start;
     this.activity = false;
     this.keepAlive();
     const { spinMicros, pollMicros } = this.options;
@@ -349,7 +391,10 @@ export class ChannelEngine {
       return;
     }
     this.parked = true;
-    this.stats.parks++;
+    if (!this.rechecking) this.stats.parks++;
+    this.recheckTimer = setTimeout(this.recheck, this.recheckMs);
+    this.recheckTimer.unref(); // the doorbell socket decides whether the process stays
+    this.recheckMs = Math.min(this.recheckMs * 2, PARK_RECHECK_MAX_MS);
   }
 
   private finishPeerGone(): void {

@@ -21,5 +21,5 @@ export interface FrameSink {
 /** See FrameSink.dataMode. */
 export type DataMode = 'deliver' | 'keep' | 'hold';
 
-/** Outcome of a send. */
-export type SendResult = 'written' | 'queued' | 'rejected';
+/** Outcome of a send; `failed`: the ring turned out corrupt, the connection failed (its receive side says so). */
+export type SendResult = 'written' | 'queued' | 'rejected' | 'failed';

@@ -8,11 +8,15 @@ import { ConnectionClosedError, MessageTooLargeError, RingFullError } from './er
 import { RemoteError, RequestTimeoutError } from './request-errors.js';
 import { RequestTable } from './request-table.js';
 
+/** A short description of a value that is not a payload, for the TypeError. */
+const describe = (value: unknown): string =>
+  value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+
 /** Options of a request. */
 export interface RequestOptions {
   /** Method id the server dispatches on (u32). Default 0. */
   readonly method?: number;
-  /** Milliseconds to wait for the response before RequestTimeoutError. Default: no timeout. */
+  /** Milliseconds to wait for the response before RequestTimeoutError. Default (or Infinity): no timeout. */
   readonly timeout?: number;
   /** Scheduler for the timeout (tests inject a virtual one). Default asyncScheduler. */
   readonly scheduler?: SchedulerLike;
@@ -45,10 +49,12 @@ export function requestTable(connection: Connection): RequestTable {
  * ```
  */
 export function request(connection: Connection, payload: Uint8Array, options: RequestOptions = {}): Observable<Uint8Array> {
+  if (!(payload instanceof Uint8Array)) throw new TypeError(`request: payload must be a Uint8Array, got ${describe(payload)}`);
   const method = options.method ?? 0;
   if (!Number.isInteger(method) || method < 0 || method > 0xffffffff) throw new RangeError(`request: method must be a u32: method=${method}`);
   const timeout = options.timeout;
   if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(`request: timeout must be >= 0 ms: timeout=${timeout}`);
+  const timed = timeout !== undefined && timeout !== Infinity; // Infinity: no timeout
   return new Observable<Uint8Array>((subscriber) => {
     if (payload.length > connection.maxMessage) return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
     if (connection.ended) return subscriber.error(connection.closedError());
@@ -71,15 +77,15 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
       },
     });
     const sent = connection.sendFrame(FrameKind.Request, 0, id, method, payload);
-    if (sent === 'closed' || sent === 'rejected') {
+    if (sent === 'closed' || sent === 'rejected' || sent === 'failed') {
       table.delete(id);
       answered = true;
-      subscriber.error(sent === 'closed' ? connection.closedError() : new RingFullError(connection.channel, payload.length));
+      subscriber.error(sent === 'rejected' ? new RingFullError(connection.channel, payload.length) : connection.closedError());
       return;
     }
     const release = connection.retain(); // a pending request keeps this side open
     const timer =
-      timeout === undefined
+      !timed
         ? null
         : (options.scheduler ?? asyncScheduler).schedule(() => {
             if (answered) return;

@@ -174,8 +174,13 @@ export class Sender {
       this.wakeConsumer();
       return false;
     }
+    try {
+      this.tx.bytes.set(payload, at + FRAME_HEADER_LENGTH); // throws for a detached buffer
+    } catch (error) {
+      this.tx.abort(); // a refused send leaves the ring exactly as it was
+      throw error;
+    }
     writeFrameHeader(this.frame, at, kind, 0, status, correlation, method);
-    this.tx.bytes.set(payload, at + FRAME_HEADER_LENGTH);
     if (kind === FrameKind.Close) {
       // Close publishes at once, with everything before it: the close mark that follows must never announce
       // records the peer cannot see (a process may exit right after complete()).
