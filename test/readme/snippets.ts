@@ -10,6 +10,9 @@ export const snippets: Record<string, SnippetSpec> = {
   // The echo server (process A) and its client (process B), as two processes.
   'quick-start': { split: '// process B', expect: ['hello'] },
 
+  // The await-style client of the same echo server (test/readme/peers/echo.mts is the quick start's process A).
+  'quick-start-await': { peer: 'peers/echo.mts', expect: ['hello'] },
+
   'listen-jobs': {
     prelude: `
 // A job is { id, size }; handle() does it and replies { id, ok }.
@@ -75,4 +78,6 @@ const connection = await firstValueFrom(connect('heartbeat'));`,
   },
 
   'typed-price': { peer: 'peers/prices.mts', expect: ['1.0841', '1.0842', '1.084'] },
+
+  'typed-connection': { serves: true, probe: 'peers/orders-client.mts' },
 };
