@@ -40,11 +40,31 @@ export interface SpawnConnectedOptions extends ChannelOptions {
   readonly onSpawn?: (child: ChildProcess) => void;
 }
 
+const STDIO = ['pipe', 'inherit', 'ignore'];
+
+/** Throws ChannelOptionsError for spawn arguments or options that spawn() would only refuse at subscribe. */
+function checkSpawnOptions(args: unknown, options: SpawnConnectedOptions): void {
+  const fail = (what: string, value: unknown): never => {
+    throw new ChannelOptionsError(`spawnConnected: invalid ${what}=${JSON.stringify(value) ?? String(value)}`);
+  };
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) fail('args (an array of strings)', args);
+  if (options === null || typeof options !== 'object') return; // resolveOptions reports it
+  const { exitGraceMs, stdio, env, cwd, onSpawn } = options;
+  if (exitGraceMs !== undefined && !(Number.isFinite(exitGraceMs) && exitGraceMs >= 0)) fail('exitGraceMs (a finite number >= 0)', exitGraceMs);
+  if (stdio !== undefined && !(Array.isArray(stdio) && stdio.length === 3 && stdio.every((s) => STDIO.includes(s)))) {
+    fail("stdio (three of 'pipe', 'inherit', 'ignore')", stdio);
+  }
+  if (env !== undefined && (env === null || typeof env !== 'object')) fail('env (an object)', env);
+  if (cwd !== undefined && typeof cwd !== 'string') fail('cwd (a string)', cwd);
+  if (onSpawn !== undefined && typeof onSpawn !== 'function') fail('onSpawn (a function)', onSpawn);
+}
+
 /**
  * A cold observable that, on subscribe, creates an anonymous segment, spawns `command args` with it, and emits the
  * parent's Connection once the child has called `connectParent()`. `connection.peerPid` is the child's pid. It
- * completes when the connection ends. Unsubscribe closes the connection (Close is sent); a child still running
- * `exitGraceMs` later gets SIGTERM, so no process is left behind. If the child exits before the handshake, the
+ * completes when the connection ends; the connection closes as a connect()'s does (when its use ends, or when the
+ * subscription is unsubscribed, after delivering what it queued). A child still running `exitGraceMs` after the
+ * connection ended gets SIGTERM, so no process is left behind. Bad arguments throw ChannelOptionsError at once. If the child exits before the handshake, the
  * observable errors with PeerExitedError.
  *
  * @example
@@ -54,6 +74,7 @@ export interface SpawnConnectedOptions extends ChannelOptions {
  */
 export function spawnConnected(command: string, args: readonly string[] = [], options: SpawnConnectedOptions = {}): Observable<Connection> {
   if (typeof command !== 'string' || command.length === 0) throw new ChannelOptionsError('spawnConnected: command must be a non-empty string');
+  checkSpawnOptions(args, options);
   const resolved = resolveOptions(options);
   const native = options.native ?? defaultNative;
   const grace = options.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS;

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connectParent, ConnectError, PeerExitedError, spawnConnected, type SpawnConnectedOptions } from '../../src/index.js';
+import { ChannelOptionsError, connectParent, ConnectError, PeerExitedError, spawnConnected, type SpawnConnectedOptions } from '../../src/index.js';
 import type { PeerSpec } from '../fixtures/streams-peer.js';
 import { Opened, Peer, leftovers, peerArgs, receive, root, scoped, until, type Scope } from './_helpers.js';
 
@@ -94,6 +94,24 @@ test('connectParent in a process not started by spawnConnected errors with Conne
   const error = await new Opened(connectParent()).failure();
   assert.instance(error, ConnectError);
   assert.is((error as ConnectError).code, 'ServerAbsent');
+});
+
+test('bad spawn arguments throw ChannelOptionsError at the call, before anything is spawned', () => {
+  const bad: [string, () => unknown][] = [
+    ['args null', () => spawnConnected(process.execPath, null as never)],
+    ['args a string', () => spawnConnected(process.execPath, 'x.js' as never)],
+    ['args with a number', () => spawnConnected(process.execPath, ['x.js', 1] as never)],
+    ['exitGraceMs -1', () => spawnConnected(process.execPath, [], { exitGraceMs: -1 })],
+    ['exitGraceMs NaN', () => spawnConnected(process.execPath, [], { exitGraceMs: NaN })],
+    ['stdio of two', () => spawnConnected(process.execPath, [], { stdio: ['pipe', 'pipe'] as never })],
+    ['stdio with a bad word', () => spawnConnected(process.execPath, [], { stdio: ['pipe', 'pipe', 'loud'] as never })],
+    ['env null', () => spawnConnected(process.execPath, [], { env: null as never })],
+    ['cwd a number', () => spawnConnected(process.execPath, [], { cwd: 7 as never })],
+    ['onSpawn a string', () => spawnConnected(process.execPath, [], { onSpawn: 'f' as never })],
+  ];
+  for (const [what, create] of bad) {
+    assert.throws(create, (e: unknown) => e instanceof ChannelOptionsError && e.code === 'InvalidOption', what);
+  }
 });
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
