@@ -5,7 +5,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import type { NativeApi, Segment } from '../native/contract.js';
 import { native as defaultNative } from '../native/index.js';
-import { ChannelSession, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
+import { ChannelSession, SEGMENT_HEADER_LENGTH, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
 import { validateChannelName } from './channel-name.js';
 import { segmentName } from './channel-server.js';
 import { clientHandshake, HANDSHAKE_ACCEPTED } from './client-handshake.js';
@@ -72,7 +72,7 @@ class ConnectAttempt {
       layout = readChannelSegment(this.segment.buffer);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'NotFound' || (error instanceof SegmentHeaderError && code === 'BadMagic' && this.magicIsZero())) return this.retry(error);
+      if (code === 'NotFound' || (error instanceof SegmentHeaderError && this.beingCreated(code))) return this.retry(error);
       return this.fail(new ConnectError(error instanceof SegmentHeaderError ? 'IncompatibleSegment' : 'HandshakeFailed', this.channel, (error as Error).message, error));
     }
     const socket = (this.socket = netConnect(this.native.doorbellPath(this.channel)));
@@ -122,10 +122,15 @@ class ConnectAttempt {
     connection.emitTo(this.subscriber);
   }
 
-  /** A zero magic means the server has created the segment but not initialised it yet (it writes MAGIC last). */
-  private magicIsZero(): boolean {
+  /**
+   * The server has created the segment but not sized or initialised it yet: still empty (shm_open comes before
+   * ftruncate), or a zero magic (it writes MAGIC last). Worth a retry, not an IncompatibleSegment.
+   */
+  private beingCreated(code: string | undefined): boolean {
     const segment = this.segment;
-    return segment !== null && segment.size >= 4 && Atomics.load(new Int32Array(segment.buffer, 0, 1), 0) === 0;
+    if (segment === null) return false;
+    if (code === 'SizeMismatch' && segment.size < SEGMENT_HEADER_LENGTH) return true;
+    return code === 'BadMagic' && segment.size >= 4 && Atomics.load(new Int32Array(segment.buffer, 0, 1), 0) === 0;
   }
 
   private retry(cause: unknown): void {
