@@ -72,8 +72,12 @@ function parent(): void {
   let exited = 0;
   for (const child of children) {
     child.on('exit', (code, signal) => {
-      if (code !== 0) failed = true;
-      if (code !== 0) console.error(`[Parent] Child ${child.pid} exited with code=${code} signal=${signal}`);
+      if (code !== 0) {
+        failed = true;
+        console.error(`[Parent] Child ${child.pid} exited with code=${code} signal=${signal}`);
+        // The other role would wait for its peer forever: stop it, so the demo never hangs.
+        for (const other of children) if (other !== child && other.exitCode === null) other.kill('SIGTERM');
+      }
       if (++exited === children.length) {
         console.log(failed ? '[Parent] A child failed.' : '[Parent] Both children exited. Done.');
         process.exitCode = failed ? 1 : 0;
