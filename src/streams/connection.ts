@@ -1,9 +1,16 @@
 /**
  * Connection: a duplex Subject over one connected channel, in the manner of RxJS's `webSocket()` subject.
- * Subscribe to receive `Uint8Array` messages; `next(bytes)` sends; `complete()` sends Close. The peer's Close
- * completes the receive side; the peer's death errors it with PeerExitedError; a malformed frame errors it with
- * MalformedFrameError. Messages nobody subscribes to yet wait in a bounded backlog, then in the ring (backpressure,
- * nothing lost).
+ * Subscribe to receive `Uint8Array` messages; `next(bytes)` sends; `complete()` sends Close. Messages nobody
+ * subscribes to yet wait in a bounded backlog, then in the ring (backpressure, nothing lost).
+ *
+ * Lifecycle (README "How a connection ends"): the peer's Close completes the receive side; the peer's failure errors
+ * it (or completes it, under `peerFailure: 'complete'`, reporting on errors$/end$). Its owner (listen/connect) either
+ * scopes it (it closes its side once its users — receive subscriptions, serve, pending requests — are gone) or hands
+ * it to the caller (an owner that lets go while emitting it: firstValueFrom). Once this side is closed every use fails
+ * with ConnectionClosedError naming why; the segment is unmapped only after the end and after the owner let go.
+ *
+ * Cross-process invariant relied on: a clean close (Close frame, closed bit) is only ever announced when nothing
+ * this side sent is lost; otherwise the engine sets the aborted bit (see engine.ts and docs/LAYOUT.md section 5).
  */
 import { BehaviorSubject, Observable, ReplaySubject, Subject, Subscriber, Subscription, defer, distinctUntilChanged, interval, map, startWith, takeUntil } from 'rxjs';
 import { FrameKind } from '../codecs/index.js';
@@ -41,6 +48,17 @@ export interface ConnectionEnd {
   readonly by: 'both' | 'self' | 'peer';
 }
 
+/**
+ * One end of a connected channel, as a duplex Subject; built by listen, connect, spawnConnected and connectParent.
+ * @example
+ * ```ts
+ * const connection = await firstValueFrom(connect('echo'));
+ * const answer = firstValueFrom(connection);
+ * connection.next(new TextEncoder().encode('hello'));
+ * console.log(await answer);
+ * connection.complete();
+ * ```
+ */
 export class Connection extends Subject<Uint8Array> {
   readonly channel: string;
   readonly side: 'server' | 'client';
