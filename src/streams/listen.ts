@@ -21,10 +21,12 @@ export interface ListenOptions extends ChannelOptions {
 
 /**
  * A cold observable that, on subscribe, creates the channel's segment (two rings) and its doorbell, and emits a
- * Connection each time a client completes the handshake: one client at a time; after it leaves, the next client
- * gets a new Connection with generation + 1 and clean rings. Unsubscribe closes every connection (Close is sent)
- * and unlinks the segment. Bad options throw ChannelOptionsError at once; failures to serve error the observable
- * with ListenError (`AlreadyServing` when a live process serves the name).
+ * Connection each time a client completes the handshake: one client at a time (the next one waits); after it
+ * leaves, the next client gets a new Connection with generation + 1 and clean rings. A client's failure ends only
+ * its own connection (see ListenOptions.clientFailure), so the stream keeps serving. Unsubscribe stops listening and
+ * unlinks the name; the current connection closes after delivering what it queued. Bad options throw
+ * ChannelOptionsError at once; failures to serve error the observable with ListenError (`AlreadyServing` when a
+ * live process serves the name).
  *
  * @example
  * ```ts
