@@ -6,7 +6,10 @@
  *   `Atomics` operations on an `Int32Array` over `Segment.buffer` are sequentially consistent across them.
  * - A segment's memory stays mapped until `close()` of the process's own handle, whatever the other side does
  *   (unlink only removes the name; the creator unlinks, everyone closes).
- * - A new segment is zero-filled.
+ * - A new segment is zero-filled, and its memory is reserved when it is created (Linux: `posix_fallocate`), so a
+ *   full shared-memory file system is a `NoSpace` error at creation, never a SIGBUS at first touch.
+ * - A segment's owner (`Segment.ownerUid`, `SegmentApi.ownerOf`) and a doorbell peer's credentials
+ *   (`IdentityApi.peerOf`) are what the kernel says, never what a header in shared memory claims.
  * - No backend leaves a koffi `.async` call pending without a timeout: a process can always exit.
  *
  * Errors: segment operations throw `CreateSegmentError` (create, createAnonymous), `OpenSegmentError` (open),
@@ -38,6 +41,11 @@ export interface Segment {
   readonly closed: boolean;
   /** The absolute address of byte 0 of the mapping, for native wake-ups (futex); 0n on the fake. */
   readonly address: bigint;
+  /**
+   * The uid that owns the file behind this handle, as the kernel reports it now (Linux: `fstat` of the fd), not as
+   * anything inside the segment claims. Throws `SegmentClosedError` once `close()` has run.
+   */
+  readonly ownerUid: number;
   /** Unmaps and closes the handle. Idempotent: a second call does nothing. Never unlinks the name. */
   close(): void;
 }
@@ -45,16 +53,28 @@ export interface Segment {
 /** Named and anonymous shared-memory segments. */
 export interface SegmentApi {
   /**
-   * Creates a new named segment exclusively (fails with `AlreadyExists` if the name is taken), sizes it and
-   * maps it read-write. The memory is zero-filled.
+   * Creates a new named segment exclusively (fails with `AlreadyExists` if the name is taken), sizes it, reserves
+   * its memory and maps it read-write. The memory is zero-filled. `NoSpace`: the shared-memory file system (Linux:
+   * /dev/shm) cannot hold `size` more bytes; nothing is left behind.
    */
   create(name: string, size: number, options?: CreateSegmentOptions): Segment;
   /** Opens and maps an existing named segment at the size the OS reports (`NotFound` if there is none). */
   open(name: string): Segment;
+  /**
+   * The uid that owns the named segment, read without opening it (Linux: `lstat` of `/dev/shm/<name>`), so it works
+   * for another user's segment this process may not open. Throws `OpenSegmentError` (`NotFound`, ...).
+   */
+  ownerOf(name: string): number;
+  /**
+   * Reads up to `length` bytes from the start of a named segment without mapping it, for a segment this process
+   * does not trust yet: a peer that truncates it meanwhile yields fewer bytes, never a SIGBUS. Throws
+   * `OpenSegmentError` (`NotFound`, `PermissionDenied`, `InvalidHandle` for something that is not a regular file).
+   */
+  peek(name: string, length: number): Uint8Array;
   /** Removes the name; mappings stay valid until closed. `NotFound` if there is no such name. */
   unlink(name: string): void;
   /**
-   * Creates an anonymous segment (Linux: memfd, close-on-exec) whose `fd` a child process can inherit through
+   * Creates an anonymous segment (Linux: memfd, close-on-exec, memory reserved like `create`) whose `fd` a child process can inherit through
    * `spawn(..., { stdio: ['ignore', 'inherit', 'inherit', seg.fd] })` (it appears as fd 3 in the child).
    */
   createAnonymous(size: number): Segment;
@@ -76,6 +96,29 @@ export interface ProcessApi {
    * Pids are reused: a pid read long after its process died may name another one.
    */
   state(pid: number): ProcessState;
+}
+
+/** Who a process is, as the kernel reports it (Linux: `struct ucred` of SO_PEERCRED). */
+export interface Credentials {
+  readonly pid: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * Who is who: the user this process runs as and the process at the other end of a local socket. A client checks
+ * them before it trusts a server (docs/LAYOUT.md, "Doorbell and handshake").
+ */
+export interface IdentityApi {
+  /** The effective uid of this process: the owner of the segments it creates, what a peer's SO_PEERCRED shows. */
+  uid(): number;
+  /**
+   * The credentials of the process at the other end of the connected local stream socket `fd` (Linux:
+   * `getsockopt(SO_PEERCRED)`): for a client's socket, the process that called `listen()` on the address, captured
+   * by the kernel then; for an accepted socket, the process that called `connect()`. Throws `PeerCredentialsError`
+   * (`InvalidHandle`) when `fd` is not a connected local socket.
+   */
+  peerOf(fd: number): Credentials;
 }
 
 /** Outcome of a futex wait. */
@@ -105,6 +148,7 @@ export interface NativeApi {
   readonly platform: 'linux' | 'win32' | 'darwin' | 'fake';
   readonly segments: SegmentApi;
   readonly processes: ProcessApi;
+  readonly identity: IdentityApi;
   /** Present where the OS has a futex-like primitive (Linux futex, Windows WaitOnAddress is process-local). */
   readonly futex: FutexApi | null;
   /**

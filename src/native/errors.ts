@@ -16,6 +16,7 @@ export type SegmentErrorCode =
   | 'NameTooLong'
   | 'InvalidSize'
   | 'TooLarge'
+  | 'NoSpace'
   | 'InvalidHandle'
   | 'TooManyHandles'
   | 'Unknown';
@@ -24,8 +25,9 @@ export type SegmentErrorCode =
 export type SegmentOperation = 'create' | 'open' | 'unlink' | 'map';
 
 /**
- * errno name -> code, for a call about a name (shm_open, shm_unlink, memfd_create) and for a call about the size or
- * the mapping (ftruncate, lseek, mmap): EINVAL means a bad name for the first and a bad size for the second.
+ * errno name -> code, for a call about a name (shm_open, shm_unlink, memfd_create, lstat, getsockopt) and for a call
+ * about the size or the mapping (ftruncate, posix_fallocate, lseek, mmap): EINVAL means a bad name for the first and
+ * a bad size for the second. ENOSPC is the shared-memory file system being full (posix_fallocate on /dev/shm).
  */
 export const ERRNO_TABLE: Readonly<Record<string, readonly [onName: SegmentErrorCode, onSize: SegmentErrorCode]>> = {
   EEXIST: ['AlreadyExists', 'AlreadyExists'],
@@ -36,13 +38,16 @@ export const ERRNO_TABLE: Readonly<Record<string, readonly [onName: SegmentError
   ENAMETOOLONG: ['NameTooLong', 'NameTooLong'],
   EFBIG: ['TooLarge', 'TooLarge'],
   ENOMEM: ['TooLarge', 'TooLarge'],
-  ENOSPC: ['TooLarge', 'TooLarge'],
+  ENOSPC: ['NoSpace', 'NoSpace'],
   EOVERFLOW: ['TooLarge', 'TooLarge'],
   EMFILE: ['TooManyHandles', 'TooManyHandles'],
   ENFILE: ['TooManyHandles', 'TooManyHandles'],
   EBADF: ['InvalidHandle', 'InvalidHandle'],
   ESPIPE: ['InvalidHandle', 'InvalidHandle'],
   ENODEV: ['InvalidHandle', 'InvalidHandle'],
+  ENOTSOCK: ['InvalidHandle', 'InvalidHandle'],
+  ENOTCONN: ['InvalidHandle', 'InvalidHandle'],
+  ENOPROTOOPT: ['InvalidHandle', 'InvalidHandle'],
 };
 
 const REASONS: Readonly<Record<SegmentErrorCode, string>> = {
@@ -53,6 +58,7 @@ const REASONS: Readonly<Record<SegmentErrorCode, string>> = {
   NameTooLong: 'the name is too long',
   InvalidSize: 'the size is invalid',
   TooLarge: 'the size is too large',
+  NoSpace: 'the shared-memory file system has not enough free space',
   InvalidHandle: 'the handle is not an open, mappable file descriptor',
   TooManyHandles: 'too many files are open',
   Unknown: 'of an unexpected error',
@@ -147,9 +153,31 @@ export function segmentErrorFromErrno(
   kind: 'name' | 'size',
   facts: Omit<SegmentErrorFacts, 'errno'>,
 ): SegmentError {
+  return segmentError(operation, codeOfErrno(errno, kind), { ...facts, errno });
+}
+
+/** The code an errno maps to in {@link ERRNO_TABLE}, or `Unknown`. */
+export function codeOfErrno(errno: number, kind: 'name' | 'size'): SegmentErrorCode {
   const row = ERRNO_TABLE[errnoName(errno)];
-  const code = row === undefined ? 'Unknown' : row[kind === 'name' ? 0 : 1];
-  return segmentError(operation, code, { ...facts, errno });
+  return row === undefined ? 'Unknown' : row[kind === 'name' ? 0 : 1];
+}
+
+/**
+ * `identity.peerOf(fd)` failed: `fd` is not a connected local socket (`InvalidHandle`), or the OS said something
+ * else (`Unknown`). Codes come from the same errno table as the segment errors.
+ * @example
+ * try { native.identity.peerOf(fd); } catch (e) { if (e instanceof PeerCredentialsError) refuse(e.message); }
+ */
+export class PeerCredentialsError extends Error {
+  readonly code: SegmentErrorCode;
+  constructor(readonly fd: number, readonly errno: number | undefined, detail?: string) {
+    const code = errno === undefined ? 'InvalidHandle' : codeOfErrno(errno, 'name');
+    const why = code === 'InvalidHandle' ? 'it is not a connected local socket' : REASONS[code];
+    const os = errno === undefined ? '' : ` (getsockopt: ${errnoName(errno)})`;
+    super(`Unable to read the peer credentials of socket fd ${String(fd)} since ${why}${detail === undefined ? '' : ` (${detail})`}${os}`);
+    this.name = 'PeerCredentialsError';
+    this.code = code;
+  }
 }
 
 /**

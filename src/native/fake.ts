@@ -3,14 +3,16 @@
  * Map by name, anonymous segments get fake fds, the futex is an in-process waiter list (see `fake-futex.ts`).
  *
  * Invariants kept from the real backends: the same validation and error codes (with the OS's errno numbers), zero
- * fill, one memory per name shared by every handle, per-handle close semantics, unlink removes only the name.
- * Not modelled: other processes (nothing crosses a process), root's permission bypass, zombies.
+ * fill, one memory per name shared by every handle, per-handle close semantics, unlink removes only the name, a
+ * bounded shared-memory file system (`NoSpace` at creation, `shmBytes`), owners of segments (the fake's `uid`).
+ * Not modelled: other processes (nothing crosses a process, so the peer of every socket is this process, running
+ * as the fake's uid), other users' segments, root's permission bypass, zombies.
  */
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CreateSegmentOptions, NativeApi, Segment, SegmentApi } from './contract.js';
+import type { CreateSegmentOptions, Credentials, NativeApi, Segment, SegmentApi } from './contract.js';
 import { linuxDoorbellPath } from './doorbell.js';
-import { SegmentClosedError, segmentError, type SegmentOperation } from './errors.js';
+import { PeerCredentialsError, SegmentClosedError, segmentError, type SegmentOperation } from './errors.js';
 import { createFakeFutex } from './fake-futex.js';
 import { validateName } from './names.js';
 import { validateMode, validatePid, validateSize } from './validate.js';
@@ -24,9 +26,19 @@ class FakeSegment implements Segment {
   /** The memory even after close, for the fake futex's bookkeeping only. */
   readonly memory: ArrayBuffer;
   readonly address = 0n;
-  constructor(readonly name: string | null, buffer: ArrayBuffer, readonly fd: number, private readonly onClose: () => void) {
+  constructor(
+    readonly name: string | null,
+    buffer: ArrayBuffer,
+    readonly fd: number,
+    private readonly owner: number,
+    private readonly onClose: () => void,
+  ) {
     this.#buffer = buffer;
     this.memory = buffer;
+  }
+  get ownerUid(): number {
+    if (this.#buffer === null) throw new SegmentClosedError(this.name);
+    return this.owner;
   }
   get size(): number { return this.memory.byteLength; }
   get buffer(): ArrayBuffer {
@@ -41,8 +53,22 @@ class FakeSegment implements Segment {
   }
 }
 
-function allocate(size: number, operation: SegmentOperation, segment: string | null): ArrayBuffer {
+/** Options of a fake backend. */
+export interface FakeNativeOptions {
+  /** The uid the fake runs as: owner of its segments, peer uid of its sockets. Default: this process's euid. */
+  readonly uid?: number;
+  /**
+   * Bytes its shared-memory file system holds (named and anonymous segments together, freed by unlink or, for an
+   * anonymous segment, when its last handle closes): creating beyond it fails with `NoSpace`. Default: unlimited.
+   */
+  readonly shmBytes?: number;
+}
+
+function allocate(size: number, operation: SegmentOperation, segment: string | null, free: number): ArrayBuffer {
   validateSize(size, operation, segment);
+  if (size > free) {
+    throw segmentError(operation, 'NoSpace', { segment, detail: `size=${size}, ${free} bytes free`, errno: constants.errno.ENOSPC, syscall: 'posix_fallocate' });
+  }
   try {
     return new ArrayBuffer(size); // zero-filled, like ftruncate
   } catch {
@@ -57,11 +83,24 @@ function allocate(size: number, operation: SegmentOperation, segment: string | n
  * const seg = native.segments.create('x', 64);
  * native.segments.open('x').buffer; // same memory as seg.buffer
  */
-export function createFakeNative(): NativeApi {
+export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
   const named = new Map<string, { buffer: ArrayBuffer; mode: number }>();
   const fds = new Map<number, ArrayBuffer>();
   let nextFd = FIRST_FAKE_FD;
   const instance = ++instances;
+  const uid = options.uid ?? process.geteuid?.() ?? 0;
+  const shmBytes = options.shmBytes ?? Infinity;
+  if (!Number.isSafeInteger(uid) || uid < 0) throw new RangeError(`invalid fake uid: uid=${String(uid)}`);
+  if (!(shmBytes >= 0)) throw new RangeError(`invalid fake shmBytes: shmBytes=${String(shmBytes)}`);
+  // Anonymous memory lives while a handle to it is open, like a memfd; named memory while its name exists.
+  const anonymous = new Set<ArrayBuffer>();
+  const used = (): number => {
+    let total = 0;
+    for (const entry of named.values()) total += entry.buffer.byteLength;
+    for (const buffer of anonymous) total += buffer.byteLength;
+    return total;
+  };
+  const free = (): number => Math.max(0, shmBytes - used());
 
   const segments: SegmentApi = {
     create(name: string, size: number, options: CreateSegmentOptions = {}) {
@@ -70,9 +109,9 @@ export function createFakeNative(): NativeApi {
       const mode = options.mode ?? 0o600;
       validateMode(mode);
       if (named.has(name)) throw segmentError('create', 'AlreadyExists', { segment: name, errno: constants.errno.EEXIST });
-      const buffer = allocate(size, 'create', name);
+      const buffer = allocate(size, 'create', name, free());
       named.set(name, { buffer, mode });
-      return new FakeSegment(name, buffer, -1, () => {});
+      return new FakeSegment(name, buffer, -1, uid, () => {});
     },
     open(name: string) {
       validateName(name, 'open');
@@ -80,26 +119,46 @@ export function createFakeNative(): NativeApi {
       if (entry === undefined) throw segmentError('open', 'NotFound', { segment: name, errno: constants.errno.ENOENT });
       // Behaves like a non-root user: the owner needs read and write permission.
       if ((entry.mode & 0o600) !== 0o600) throw segmentError('open', 'PermissionDenied', { segment: name, errno: constants.errno.EACCES });
-      return new FakeSegment(name, entry.buffer, -1, () => {});
+      return new FakeSegment(name, entry.buffer, -1, uid, () => {});
+    },
+    ownerOf(name: string) {
+      validateName(name, 'open');
+      if (!named.has(name)) throw segmentError('open', 'NotFound', { segment: name, errno: constants.errno.ENOENT, syscall: 'lstat' });
+      return uid;
+    },
+    peek(name: string, length: number) {
+      validateName(name, 'open');
+      if (!Number.isSafeInteger(length) || length < 0 || length > 64 * 1024) throw new RangeError(`invalid peek length: length=${String(length)}, expected 0..65536`);
+      const entry = named.get(name);
+      if (entry === undefined) throw segmentError('open', 'NotFound', { segment: name, errno: constants.errno.ENOENT });
+      return new Uint8Array(entry.buffer, 0, Math.min(length, entry.buffer.byteLength)).slice();
     },
     unlink(name: string) {
       validateName(name, 'unlink');
       if (!named.delete(name)) throw segmentError('unlink', 'NotFound', { segment: name, errno: constants.errno.ENOENT });
     },
     createAnonymous(size: number) {
-      const buffer = allocate(size, 'create', null);
+      const buffer = allocate(size, 'create', null, free());
       const fd = nextFd++;
       fds.set(fd, buffer);
-      return new FakeSegment(null, buffer, fd, () => fds.delete(fd));
+      anonymous.add(buffer);
+      return new FakeSegment(null, buffer, fd, uid, () => release(fd));
     },
     openInherited(fd: number) {
       const buffer = fds.get(fd);
       const subject = `inherited shared memory fd ${String(fd)}`;
       if (buffer === undefined) throw segmentError('map', 'InvalidHandle', { segment: null, subject, errno: constants.errno.EBADF });
       // The handle owns the fd like the real one: whichever handle closes first closes it.
-      return new FakeSegment(null, buffer, fd, () => fds.delete(fd));
+      return new FakeSegment(null, buffer, fd, uid, () => release(fd));
     },
   };
+
+  /** Closes a fake fd; its memory is freed once no fd names it (the fake does not count mappings). */
+  function release(fd: number): void {
+    const buffer = fds.get(fd);
+    fds.delete(fd);
+    if (buffer !== undefined && ![...fds.values()].includes(buffer)) anonymous.delete(buffer);
+  }
 
   return {
     platform: 'fake',
@@ -113,6 +172,13 @@ export function createFakeNative(): NativeApi {
         } catch (error) {
           return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'running' : 'exited';
         }
+      },
+    },
+    identity: {
+      uid: () => uid,
+      peerOf(fd: number): Credentials {
+        if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new PeerCredentialsError(fd, constants.errno.EBADF);
+        return { pid: process.pid, uid, gid: process.getegid?.() ?? 0 };
       },
     },
     futex: createFakeFutex(segment => {

@@ -14,10 +14,10 @@ import { koffi } from './linux/libc.js';
 
 export * from './contract.js';
 export {
-  CreateSegmentError, ERRNO_TABLE, errnoName, MapSegmentError, OpenSegmentError, SegmentClosedError, SegmentError,
-  UnlinkSegmentError, UnsupportedPlatformError, type SegmentErrorCode, type SegmentOperation,
+  CreateSegmentError, ERRNO_TABLE, errnoName, MapSegmentError, OpenSegmentError, PeerCredentialsError, SegmentClosedError,
+  SegmentError, UnlinkSegmentError, UnsupportedPlatformError, type SegmentErrorCode, type SegmentOperation,
 } from './errors.js';
-export { createFakeNative } from './fake.js';
+export { createFakeNative, type FakeNativeOptions } from './fake.js';
 export { MAX_NAME_BYTES } from './names.js';
 export { MAX_SEGMENT_SIZE } from './validate.js';
 
@@ -30,6 +30,7 @@ function unsupported(platform: string, cause?: unknown): NativeApi {
     get platform() { return fail(); },
     get segments() { return fail(); },
     get processes() { return fail(); },
+    get identity() { return fail(); },
     get futex() { return fail(); },
     doorbellPath: fail,
   };
@@ -61,6 +62,7 @@ export const native: NativeApi = {
   get platform() { return current().platform; },
   get segments() { return current().segments; },
   get processes() { return current().processes; },
+  get identity() { return current().identity; },
   get futex() { return current().futex; },
   doorbellPath: (name: string) => current().doorbellPath(name),
 };

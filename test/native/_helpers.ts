@@ -5,11 +5,19 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** A name no other test run uses. */
 export function uniqueName(tag = 'test'): string {
   return `rxshm-${tag}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The fd of a connected net.Socket (Node keeps it on the libuv handle). */
+export function socketFd(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('the socket has no fd');
+  return fd;
 }
 
 /** Absolute path of a fixture in test/fixtures. */

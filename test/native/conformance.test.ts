@@ -4,8 +4,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createFakeNative, native, SegmentClosedError, SegmentError, type NativeApi, type SegmentErrorCode } from '../../src/native/index.js';
-import { uniqueName } from './_helpers.js';
+import net from 'node:net';
+import {
+  createFakeNative, native, PeerCredentialsError, SegmentClosedError, SegmentError, type NativeApi, type SegmentErrorCode,
+} from '../../src/native/index.js';
+import { socketFd, uniqueName } from './_helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -202,6 +205,54 @@ export function conformance(label: string, api: () => NativeApi): void {
       assert.is(woken, 1, 'a wake landed within 200 tries');
     } finally {
       seg.close();
+    }
+  });
+
+  test('ownerUid, ownerOf and peek: the creating user owns a segment; NotFound without one; ownerUid after close throws', () => {
+    const x = name();
+    const uid = n.identity.uid();
+    assert.ok(Number.isSafeInteger(uid) && uid >= 0, `uid ${uid}`);
+    const seg = n.segments.create(x, 64);
+    const other = n.segments.open(x);
+    try {
+      assert.is(seg.ownerUid, uid);
+      assert.is(other.ownerUid, uid);
+      assert.is(n.segments.ownerOf(x), uid);
+      new Uint8Array(seg.buffer).set([9, 8, 7], 61);
+      assert.equal([...n.segments.peek(x, 64)].slice(60), [0, 9, 8, 7], 'peek reads the memory without mapping it');
+      assert.is(n.segments.peek(x, 1000).length, 64, 'never past the end');
+      assert.throws(() => n.segments.peek(x, -1), (e: unknown) => e instanceof RangeError);
+      const anonymous = n.segments.createAnonymous(64);
+      assert.is(anonymous.ownerUid, uid);
+      anonymous.close();
+      assert.throws(() => anonymous.ownerUid, (e: unknown) => e instanceof SegmentClosedError);
+    } finally {
+      seg.close();
+      other.close();
+      n.segments.unlink(x);
+    }
+    throwsCode(() => n.segments.ownerOf(x), 'OpenSegmentError', 'NotFound', 'ownerOf after unlink');
+    throwsCode(() => n.segments.peek(x, 8), 'OpenSegmentError', 'NotFound', 'peek after unlink');
+    throwsCode(() => n.segments.ownerOf('a/b'), 'OpenSegmentError', 'InvalidName', 'ownerOf a/b');
+  });
+
+  test('identity.peerOf: both ends of a doorbell connection see this process and this uid', async () => {
+    const path = n.doorbellPath(name());
+    const server = net.createServer();
+    const serverSide = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
+    const client = net.connect(path);
+    try {
+      await new Promise<void>((resolve, reject) => client.once('error', reject).once('connect', resolve));
+      const self = { pid: process.pid, uid: n.identity.uid(), gid: process.getegid!() };
+      assert.equal(n.identity.peerOf(socketFd(client)), self, 'the client sees the listening process');
+      assert.equal(n.identity.peerOf(socketFd(await serverSide)), self, 'the server sees the connecting process');
+    } finally {
+      client.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    for (const bad of [-1, 1.5, 2 ** 40]) {
+      assert.throws(() => n.identity.peerOf(bad), (e: unknown) => e instanceof PeerCredentialsError && e.code === 'InvalidHandle', `fd ${bad}`);
     }
   });
 

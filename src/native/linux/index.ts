@@ -1,5 +1,6 @@
 /**
- * The Linux backend: POSIX shm and memfd segments, /proc liveness, futex wake-ups, abstract-socket doorbells.
+ * The Linux backend: POSIX shm and memfd segments, /proc liveness, futex wake-ups, abstract-socket doorbells, and
+ * who is who (geteuid, SO_PEERCRED).
  *
  * Cross-process invariants: see `../contract.ts`; each module here states the kernel behaviour it relies on.
  * Only `../index.ts` imports this module. It loads on every OS (a static import keeps rxshm's module graph
@@ -9,6 +10,7 @@
 import type { NativeApi } from '../contract.js';
 import { linuxDoorbellPath } from '../doorbell.js';
 import { linuxFutex } from './futex.js';
+import { linuxIdentity } from './identity.js';
 import { SYS_FUTEX } from './libc.js';
 import { linuxProcesses } from './processes.js';
 import { linuxSegments } from './segments.js';
@@ -22,6 +24,7 @@ export const linuxNative: NativeApi = {
   platform: 'linux',
   segments: linuxSegments,
   processes: linuxProcesses,
+  identity: linuxIdentity,
   futex: SYS_FUTEX === null ? null : linuxFutex(SYS_FUTEX),
   doorbellPath: (name: string) => linuxDoorbellPath(name),
 };

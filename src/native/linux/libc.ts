@@ -32,6 +32,11 @@ export const PROT_WRITE = 2;
 export const MAP_SHARED = 1;
 export const SEEK_END = 2;
 export const MFD_CLOEXEC = 1;
+export const SOL_SOCKET = 1;
+/** SO_PEERCRED on x86_64 and arm64 (the asm-generic value; only powerpc and mips differ). */
+export const SO_PEERCRED = 17;
+/** sizeof(struct ucred): pid_t pid, uid_t uid, gid_t gid. */
+export const UCRED_LENGTH = 12;
 export const FUTEX_WAIT = 0;
 export const FUTEX_WAKE = 1;
 
@@ -46,6 +51,9 @@ export function mapFailedAddress(): bigint {
   return mapFailed;
 }
 
+/** `struct ucred` as SO_PEERCRED fills it. */
+export interface Ucred { pid: number; uid: number; gid: number }
+
 /** `struct timespec` on LP64 Linux (x86_64, arm64): two 64-bit fields. */
 export interface Timespec { tv_sec: number; tv_nsec: number }
 
@@ -54,6 +62,10 @@ export interface Libc {
   shm_unlink(name: string): number;
   memfd_create(name: string, flags: number): number;
   ftruncate(fd: number, length: number): number;
+  /** Returns 0 or an errno value (it does not set errno). */
+  posix_fallocate(fd: number, offset: number, length: number): number;
+  getsockopt(fd: number, level: number, name: number, value: Partial<Ucred>, length: [number]): number;
+  geteuid(): number;
   lseek(fd: number, offset: number, whence: number): number;
   mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): unknown;
   munmap(addr: bigint, length: number): number;
@@ -75,11 +87,15 @@ export function libc(): Libc {
   const ffi = koffi();
   const lib = ffi.load('libc.so.6');
   const timespec = ffi.struct('rxshm_timespec', { tv_sec: 'int64_t', tv_nsec: 'int64_t' });
+  ffi.struct('rxshm_ucred', { pid: 'int32_t', uid: 'uint32_t', gid: 'uint32_t' });
   loaded = {
     shm_open: lib.func('int shm_open(const char *name, int oflag, uint32_t mode)'),
     shm_unlink: lib.func('int shm_unlink(const char *name)'),
     memfd_create: lib.func('int memfd_create(const char *name, unsigned int flags)'),
     ftruncate: lib.func('int ftruncate(int fd, int64_t length)'),
+    posix_fallocate: lib.func('int posix_fallocate(int fd, int64_t offset, int64_t len)'),
+    getsockopt: lib.func('int getsockopt(int fd, int level, int optname, _Out_ rxshm_ucred *optval, _Inout_ uint32_t *optlen)'),
+    geteuid: lib.func('uint32_t geteuid()'),
     lseek: lib.func('int64_t lseek(int fd, int64_t offset, int whence)'),
     mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
     munmap: lib.func('int munmap(void *addr, size_t length)'),

@@ -5,6 +5,7 @@
  * unmapped only by `close()` of this handle. The ArrayBuffer does not own the memory, so this object holds the
  * address and never unmaps behind a caller's back (GC of views changes nothing).
  */
+import { fstatSync } from 'node:fs';
 import type { Segment } from '../contract.js';
 import { SegmentClosedError, segmentErrorFromErrno, type SegmentOperation } from '../errors.js';
 import { addressOf, lastErrno, libc, MAP_SHARED, mapFailedAddress, PROT_READ, PROT_WRITE, viewOf } from './libc.js';
@@ -30,6 +31,12 @@ export class LinuxSegment implements Segment {
   get fd(): number { return this.#fd; }
   get closed(): boolean { return this.#buffer === null; }
   get address(): bigint { return this.#address; }
+
+  /** fstat of the fd, each time: the file's owner is the kernel's word, whatever the header says. */
+  get ownerUid(): number {
+    if (this.#buffer === null) throw new SegmentClosedError(this.name);
+    return fstatSync(this.#fd).uid;
+  }
 
   close(): void {
     if (this.#buffer === null) return;

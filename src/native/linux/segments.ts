@@ -2,11 +2,13 @@
  * Named (POSIX shm, `/dev/shm/<name>`) and anonymous (memfd) segments on Linux.
  *
  * Cross-process invariants relied on: `shm_open(O_CREAT | O_EXCL)` makes exactly one creator win a name; a new file
- * is zero-filled by `ftruncate`; an fd inherited through `spawn`'s `stdio` names the same memfd in the child (Node
+ * is zero-filled by `ftruncate`, and `posix_fallocate` then reserves its pages, so no process touching the mapping
+ * later meets a full tmpfs as SIGBUS (ENOSPC is a `NoSpace` error at creation instead); an fd inherited through `spawn`'s `stdio` names the same memfd in the child (Node
  * dup2()s it, which clears CLOEXEC on the child's copy, so the parent's MFD_CLOEXEC only stops leaks to other children).
  */
-import type { CreateSegmentOptions, Segment, SegmentApi } from '../contract.js';
+import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { constants } from 'node:os';
+import type { CreateSegmentOptions, Segment, SegmentApi } from '../contract.js';
 import { segmentError, segmentErrorFromErrno, type SegmentError } from '../errors.js';
 import { validateName } from '../names.js';
 import { validateMode, validateSize } from '../validate.js';
@@ -18,12 +20,41 @@ export const DEFAULT_SEGMENT_MODE = 0o600;
 
 const posixName = (name: string): string => `/${name}`;
 
-/** Sizes and maps a fresh fd; on failure closes it (and lets the caller unlink) before rethrowing. */
+/** Where glibc's shm_open puts a name: the file whose owner `ownerOf` reports. */
+const SHM_DIRECTORY = '/dev/shm/';
+
+/** The most `peek` reads: a header, not a segment. */
+const PEEK_LIMIT = 64 * 1024;
+
+/** The OpenSegmentError for a failed `node:fs` call on a segment's file. */
+function fsError(error: unknown, name: string, syscall: string): SegmentError {
+  const errno = constants.errno[(error as NodeJS.ErrnoException).code as keyof typeof constants.errno] ?? constants.errno.EIO;
+  return segmentErrorFromErrno('open', errno, 'name', { segment: name, syscall });
+}
+
+/** A signal landing during a large tmpfs fallocate makes it fail with EINTR (the kernel undoes it): try again. */
+const FALLOCATE_ATTEMPTS = 100;
+
+/** Reserves `size` bytes of `fd` so touching the mapping can never hit a full file system; 0 or an errno. */
+function reserve(fd: number, size: number): number {
+  let result = 0;
+  for (let attempt = 0; attempt < FALLOCATE_ATTEMPTS; attempt++) {
+    result = libc().posix_fallocate(fd, 0, size);
+    if (result !== constants.errno.EINTR) return result;
+  }
+  return result;
+}
+
+/** Sizes, reserves and maps a fresh fd; on failure closes it (and lets the caller unlink) before rethrowing. */
 function sizeAndMap(fd: number, size: number, context: MapContext): Segment {
   const c = libc();
   try {
     if (c.ftruncate(fd, size) < 0) {
       throw segmentErrorFromErrno(context.operation, lastErrno(), 'size', { ...context, detail: `size=${size}`, syscall: 'ftruncate' });
+    }
+    const reserved = reserve(fd, size);
+    if (reserved !== 0) {
+      throw segmentErrorFromErrno(context.operation, reserved, 'size', { ...context, detail: `size=${size}`, syscall: 'posix_fallocate' });
     }
     return mapFd(fd, size, context);
   } catch (error) {
@@ -74,6 +105,39 @@ export const linuxSegments: SegmentApi = {
     const fd = libc().shm_open(posixName(name), O_RDWR, 0);
     if (fd < 0) throw segmentErrorFromErrno('open', lastErrno(), 'name', { segment: name });
     return mapExisting(fd, { operation: 'open', segment: name });
+  },
+
+  ownerOf(name: string): number {
+    validateName(name, 'open');
+    try {
+      // lstat, not stat: shm_open refuses symlinks (O_NOFOLLOW), so the owner of a link is not the owner of a segment.
+      return lstatSync(`${SHM_DIRECTORY}${name}`).uid;
+    } catch (error) {
+      throw fsError(error, name, 'lstat');
+    }
+  },
+
+  peek(name: string, length: number): Uint8Array {
+    validateName(name, 'open');
+    if (!Number.isSafeInteger(length) || length < 0 || length > PEEK_LIMIT) throw new RangeError(`invalid peek length: length=${String(length)}, expected 0..${PEEK_LIMIT}`);
+    let fd: number;
+    try {
+      // O_NONBLOCK: a FIFO planted under the name must not block this process in open() or read().
+      fd = openSync(`${SHM_DIRECTORY}${name}`, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    } catch (error) {
+      throw fsError(error, name, 'open');
+    }
+    try {
+      if (!fstatSync(fd).isFile()) throw segmentError('open', 'InvalidHandle', { segment: name, detail: 'not a regular file' });
+      const bytes = new Uint8Array(length);
+      let filled = 0;
+      for (let n = -1; filled < length && n !== 0; filled += n) n = readSync(fd, bytes, filled, length - filled, filled);
+      return bytes.subarray(0, filled);
+    } catch (error) {
+      throw (error as { operation?: unknown }).operation ? error : fsError(error, name, 'pread');
+    } finally {
+      closeSync(fd);
+    }
   },
 
   unlink(name: string): void {
