@@ -16,11 +16,14 @@ const describe = (value: unknown): string =>
 export interface RequestOptions {
   /** Method id the server dispatches on (u32). Default 0. */
   readonly method?: number;
-  /** Milliseconds to wait for the response before RequestTimeoutError. Default (or Infinity): no timeout. */
+  /** Milliseconds to wait for the response before RequestTimeoutError, at most 2^31 - 1. Default (or Infinity): no timeout. */
   readonly timeout?: number;
   /** Scheduler for the timeout (tests inject a virtual one). Default asyncScheduler. */
   readonly scheduler?: SchedulerLike;
 }
+
+/** The longest timeout a timer can hold (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const tables = new WeakMap<Connection, RequestTable>();
 const decoder = new TextDecoder();
@@ -54,6 +57,10 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
   if (!Number.isInteger(method) || method < 0 || method > 0xffffffff) throw new RangeError(`request: method must be a u32: method=${method}`);
   const timeout = options.timeout;
   if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(`request: timeout must be >= 0 ms: timeout=${timeout}`);
+  // A timer cannot hold more: Node would fire it after 1 ms, so such a request would time out at once.
+  if (timeout !== undefined && timeout !== Infinity && timeout > MAX_TIMEOUT_MS) {
+    throw new RangeError(`request: timeout must be at most ${MAX_TIMEOUT_MS} ms, or Infinity for none: timeout=${timeout}`);
+  }
   const timed = timeout !== undefined && timeout !== Infinity; // Infinity: no timeout
   return new Observable<Uint8Array>((subscriber) => {
     if (payload.length > connection.maxMessage) return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
@@ -76,7 +83,13 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
         subscriber.error(error);
       },
     });
-    const sent = connection.sendFrame(FrameKind.Request, 0, id, method, payload);
+    let sent: ReturnType<Connection['sendFrame']>;
+    try {
+      sent = connection.sendFrame(FrameKind.Request, 0, id, method, payload);
+    } catch (error) {
+      table.delete(id); // refused (e.g. a detached payload: TypeError), nothing sent: nothing stays pending
+      throw error;
+    }
     if (sent === 'closed' || sent === 'rejected' || sent === 'failed') {
       table.delete(id);
       answered = true;
