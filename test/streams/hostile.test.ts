@@ -1,0 +1,465 @@
+/**
+ * Hostile input (issue 10, points 2, 3 and 6), each test named by the behaviour it guards:
+ * - a corrupt ring fails the connection through its receive side (and pending sends and requests): next(), send(),
+ *   complete(), error() and unsubscribe never throw it; teardown completes, the segment is unmapped, the process
+ *   exits by itself, and the peer is told; a forged parked flag costs latency, never liveness;
+ * - a refused send (detached buffer, bad commit length, bad request payload or timeout) leaves the connection
+ *   exactly as it was;
+ * - a client whose predecessor closed cleanly gets in at once, never ConnectError('Busy').
+ * The test process writes into the segment through a mapping of its own (`native.segments.open`); every peer is a
+ * real process (test/fixtures/hostile-peer.ts, streams-peer.ts, rpc-server.ts) under the watchdog.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  ConnectionAbortedError,
+  ConnectionClosedError,
+  RequestTimeoutError,
+  RingCorruptError,
+  connect,
+  listen,
+  type Connection,
+  type ConnectionEnd,
+} from '../../src/index.js';
+import { readChannelSegment, type ChannelLayout } from '../../src/layout/index.js';
+import { native, type Segment } from '../../src/native/index.js';
+import { PARK_RECHECK_MAX_MS } from '../../src/streams/engine.js';
+import { requestTable } from '../../src/streams/request.js';
+import type { HostileSpec } from '../fixtures/hostile-peer.js';
+import { Method, mirror } from '../fixtures/rpc-methods.js';
+import { failure, served, u32Bytes, watched } from '../fixtures/rpc-helpers.js';
+import { Opened, receive, root, scoped, sleep, uniqueName, until, type Peer, type Scope } from './_helpers.js';
+
+const test = suite('hostile input');
+
+/** Small rings, so a few messages fill them. */
+const SMALL = { ringCapacity: 4096, maxMessage: 1024 } as const;
+
+/** Ring header words (docs/LAYOUT.md), as byte offsets from the ring's start; the first record follows the header. */
+const WRITE_POSITION = 0;
+const PRODUCER_PARKED = 4;
+const READ_POSITION = 64;
+const CONSUMER_PARKED = 68;
+const RING_HEADER = 128;
+
+/** The channel's segment mapped a second time in this process: the hostile writer's view of it. */
+class Forger {
+  readonly segment: Segment;
+  readonly layout: ChannelLayout;
+  private readonly words: Int32Array;
+
+  constructor(name: string) {
+    this.segment = native.segments.open(`rxshm.${name}`);
+    this.layout = readChannelSegment(this.segment.buffer);
+    this.words = new Int32Array(this.segment.buffer);
+  }
+
+  /** Byte offset of a ring: `s2c` (the client reads it) or `c2s` (the server reads it). */
+  ring(which: 's2c' | 'c2s'): number {
+    return which === 's2c' ? this.layout.serverToClient : this.layout.clientToServer;
+  }
+
+  load(at: number): number {
+    return Atomics.load(this.words, at >> 2) >>> 0;
+  }
+
+  store(at: number, value: number): void {
+    Atomics.store(this.words, at >> 2, value | 0);
+  }
+
+  close(): void {
+    this.segment.close();
+  }
+}
+
+/** How many mappings of the channel's segment this process holds (/proc/self/maps). */
+const mappings = (name: string): number =>
+  readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith(`/dev/shm/rxshm.${name}`) || line.endsWith(`/dev/shm/rxshm.${name} (deleted)`)).length;
+
+/** hostile-peer.ts with a piped stdin (`peer.send(line)`), tracked by the scope. */
+const hostile = (scope: Scope, spec: HostileSpec): Peer =>
+  scope.peer(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hostile-peer.ts', JSON.stringify(spec)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+
+/** A Uint8Array whose buffer was transferred away (detached): length 0, and copying from it throws TypeError. */
+function detached(length: number): Uint8Array {
+  const buffer = new ArrayBuffer(length);
+  const view = new Uint8Array(buffer);
+  structuredClone(buffer, { transfer: [buffer] });
+  return view;
+}
+
+const nameOf = (e: unknown): string => (e instanceof Error ? `${e.name}${(e as { code?: string }).code ? `:${(e as { code?: string }).code}` : ''}` : String(e));
+
+/** Calls `op`; fails the test if it throws anything that carries ring corruption. */
+function neverThrowsCorruption(what: string, op: () => void): void {
+  try {
+    op();
+  } catch (e) {
+    assert.not.instance(e, RingCorruptError, `${what} threw ${nameOf(e)}`);
+    throw e;
+  }
+}
+
+/** The end of a connection, once it has ended. */
+const endOf = (connection: Connection): Promise<ConnectionEnd> => firstValueFrom(connection.end$);
+
+/** A client of a hostile-peer server, kept open by the scope, once both sides see the connection. */
+async function clientOf(scope: Scope, server: Peer, name: string, options: Record<string, unknown> = {}): Promise<{ opened: Opened; connection: Connection }> {
+  const opened = new Opened(connect(name, { timeout: 20_000, ...SMALL, ...options }));
+  scope.defer(() => opened.close());
+  const connection = await opened.connection();
+  await server.next('ready');
+  return { opened, connection };
+}
+
+// 2. Corruption never wedges or escapes as a throw ----------------------------------------------------------------
+
+test('a corrupt record in the receive ring errors the receive side with RingCorruptError; next(), send(), complete(), error() and unsubscribe never throw it; the peer is told', () =>
+  scoped(40_000, async (scope) => {
+    const name = uniqueName();
+    const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
+    // highWaterMark 0: nobody subscribes yet, so the server's messages wait in the ring, the first under the cursor.
+    const { opened, connection } = await clientOf(scope, server, name, { highWaterMark: 0 });
+    const forger = new Forger(name);
+    scope.defer(() => forger.close());
+    const s2c = forger.ring('s2c');
+    server.send('send 2');
+    await until(() => forger.load(s2c + WRITE_POSITION) === 64, 'both 8-byte messages in the ring (32 bytes each)');
+    new DataView(forger.segment.buffer).setUint32(s2c + RING_HEADER + 32, 0x7fffffff, true); // the second record's LENGTH
+
+    const got: number[][] = [];
+    const { ended } = receive(connection, (m) => got.push(Array.from(m)));
+    const ending = await ended;
+    assert.equal(got, [[0, 0, 0, 0, 0, 0, 0, 0]], 'the intact first message is delivered');
+    assert.is(ending.how, 'error');
+    assert.instance(ending.error, RingCorruptError);
+    assert.is((ending.error as RingCorruptError).code, 'MessageTooLarge');
+    const end = await endOf(connection);
+    assert.equal([end.clean, end.by, nameOf(end.error)], [false, 'peer', 'RingCorruptError:MessageTooLarge']);
+
+    // Every use of the failed connection says it is closed (naming the corruption), never throws the corruption.
+    assert.throws(
+      () => neverThrowsCorruption('next()', () => connection.next(Uint8Array.of(1))),
+      (e: unknown) => e instanceof ConnectionClosedError && e.cause instanceof RingCorruptError,
+    );
+    const sendError = await failure(connection.send(Uint8Array.of(1)));
+    assert.instance(sendError, ConnectionClosedError);
+    neverThrowsCorruption('complete()', () => connection.complete());
+    neverThrowsCorruption('error()', () => connection.error(new Error('too late')));
+    neverThrowsCorruption('unsubscribe', () => opened.close());
+
+    // The peer is told: its connection ends as an abort, not a clean close, and not a wait forever.
+    const peerEnd = await server.next('end');
+    assert.equal([peerEnd['clean'], peerEnd['name']], [false, ConnectionAbortedError.name]);
+    // Teardown completed: nothing of the segment stays mapped here once the forger lets go.
+    forger.close();
+    await until(() => mappings(name) === 0, 'the segment unmapped');
+  }),
+);
+
+/** The API calls a corrupt send ring may be found by, and what each one is. */
+const calls: Record<string, (connection: Connection, opened: Opened) => void> = {
+  'next()': (c) => c.next(new Uint8Array(100)),
+  'send()': (c) => void c.send(new Uint8Array(100)).subscribe({ error: () => undefined }),
+  'request()': (c) => void c.request(new Uint8Array(100)).subscribe({ error: () => undefined }),
+  'complete()': (c) => c.complete(),
+  unsubscribe: (_c, opened) => opened.close(),
+  'error()': (c) => c.error(new Error('mine')),
+};
+
+for (const [what, call] of Object.entries(calls)) {
+  test(`a corrupt send ring (a forged READ_POSITION) met by ${what}: it does not throw, the connection fails with RingCorruptError, pending sends and requests fail, the peer is told`, () =>
+    scoped(40_000, async (scope) => {
+      const name = uniqueName();
+      const server = hostile(scope, { role: 'server', name, script: 'silent', options: { ...SMALL, highWaterMark: 0 } });
+      const { opened, connection } = await clientOf(scope, server, name);
+      const forger = new Forger(name);
+      scope.defer(() => forger.close());
+      const { ended } = receive(connection);
+      // The server reads nothing: the ring fills and later sends wait in the local queue.
+      while (connection.stats.queued < 3) connection.next(new Uint8Array(200));
+      const pendingSend = failure(connection.send(new Uint8Array(100)));
+      const pendingRequest = failure(connection.request(new Uint8Array(100)));
+      await sleep(100); // the burst is published; the engine parks, waiting for room
+      assert.ok(connection.stats.queued >= 5, `sends are queued: ${connection.stats.queued}`);
+
+      const c2s = forger.ring('c2s');
+      forger.store(c2s + READ_POSITION, forger.load(c2s + WRITE_POSITION) + 8); // "read" ahead of "write"
+      neverThrowsCorruption(what, () => call(connection, opened)); // synchronously: this call meets the corruption
+
+      const end = await endOf(connection);
+      assert.is(end.clean, false);
+      if (what === 'error()') assert.is(end.error?.message, 'mine');
+      else assert.is(nameOf(end.error), 'RingCorruptError:PositionOutOfRange');
+      const ending = await ended;
+      assert.is(ending.how, 'error');
+      if (what !== 'error()' && what !== 'unsubscribe') assert.instance(ending.error, RingCorruptError); // (unsubscribe stopped receiving first)
+      assert.ok((await pendingSend) instanceof Error, 'the pending send() failed');
+      assert.ok((await pendingRequest) instanceof Error, 'the pending request failed');
+      assert.throws(() => connection.next(Uint8Array.of(1)), (e: unknown) => e instanceof ConnectionClosedError);
+
+      const peerEnd = await server.next('end');
+      assert.equal([peerEnd['clean'], peerEnd['name']], [false, ConnectionAbortedError.name]);
+      opened.close();
+      forger.close();
+      await until(() => mappings(name) === 0, 'the segment unmapped');
+    }),
+  );
+}
+
+for (const corrupted of ['client', 'server'] as const) {
+  test(`a ${corrupted} process that finds its receive ring corrupt tears down and exits by itself; its peer fails with ConnectionAbortedError instead of waiting`, () =>
+    scoped(40_000, async (scope) => {
+      const name = uniqueName();
+      let connection: Connection;
+      let opened: Opened;
+      let child: Peer;
+      if (corrupted === 'client') {
+        opened = new Opened(listen(name, SMALL));
+        scope.defer(() => opened.close());
+        child = hostile(scope, { role: 'client', name, script: 'echo', quitOnEnd: true, options: { timeout: 20_000 } });
+        connection = await opened.connection();
+        await child.next('ready');
+      } else {
+        child = hostile(scope, { role: 'server', name, script: 'echo', quitOnEnd: true, options: SMALL });
+        ({ opened, connection } = await clientOf(scope, child, name));
+      }
+      const forger = new Forger(name);
+      scope.defer(() => forger.close());
+      const echoes: Uint8Array[] = [];
+      const { ended } = receive(connection, (m) => echoes.push(m));
+      connection.next(Uint8Array.of(1, 2, 3));
+      await until(() => echoes.length === 1, 'the echo');
+      await sleep(300); // both sides idle and parked
+
+      // The ring the child reads: its write position, misaligned. It finds it at the latest on its next re-check.
+      const ring = forger.ring(corrupted === 'client' ? 's2c' : 'c2s');
+      forger.store(ring + WRITE_POSITION, forger.load(ring + WRITE_POSITION) + 4);
+      const childEnd = await child.next('end');
+      assert.equal([childEnd['clean'], childEnd['name'], childEnd['code']], [false, RingCorruptError.name, 'MisalignedPosition']);
+      await child.next('unsubscribed');
+      const exit = await Promise.race([child.exited, sleep(5000).then(() => null)]);
+      assert.ok(exit, 'the child exits by itself within 5 s of unsubscribing');
+      assert.equal([exit!.code, exit!.signal], [0, null], child.stderr);
+      assert.not.ok(child.stderr.includes('RingCorruptError'), child.stderr);
+
+      // The peer (this process) is told: an abort, on end$ (and as the receive side's error for a client).
+      const end = await endOf(connection);
+      assert.equal([end.clean, end.by, nameOf(end.error)], [false, 'peer', 'ConnectionAbortedError:ConnectionAborted']);
+      const ending = await ended;
+      if (corrupted === 'server') assert.instance(ending.error, ConnectionAbortedError);
+      else assert.is(ending.how, 'complete', "listen's connections complete when their client fails");
+      opened.close();
+      forger.close();
+      await until(() => mappings(name) === 0, 'the segment unmapped here');
+      await until(() => !existsSync(`/dev/shm/rxshm.${name}`), 'the segment unlinked');
+    }),
+  );
+}
+
+test('a forged parked flag (0 written over a sleeping receiver\'s flag) costs latency, not liveness: 10 of 10 echoes arrive', () =>
+  scoped(60_000, async (scope) => {
+    const name = uniqueName();
+    const opened = new Opened(listen(name, SMALL));
+    scope.defer(() => opened.close());
+    const child = hostile(scope, { role: 'client', name, script: 'echo', options: { timeout: 20_000 } });
+    const connection = await opened.connection();
+    await child.next('ready');
+    const forger = new Forger(name);
+    scope.defer(() => forger.close());
+    const flag = forger.ring('s2c') + CONSUMER_PARKED;
+    const echoes: number[] = [];
+    receive(connection, (m) => echoes.push(m[0]!));
+    const latencies: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await sleep(50 + ((i * 137) % 600)); // idle long enough for its re-check interval to grow
+      await until(() => forger.load(flag) === 1, 'the child parked');
+      forger.store(flag, 0); // the sender now believes the receiver is awake, and rings no bell
+      const sent = performance.now();
+      connection.next(Uint8Array.of(i));
+      await until(() => echoes.length === i + 1, `echo ${i}`, PARK_RECHECK_MAX_MS + 2000);
+      latencies.push(Math.round(performance.now() - sent));
+    }
+    assert.equal(echoes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.ok(Math.max(...latencies) <= PARK_RECHECK_MAX_MS + 1000, `latencies ${latencies.join(', ')} ms`);
+  }),
+);
+
+test('a parked flag forged to 0 whenever a sender waits for room (it is never rung) costs latency, not liveness: all 3,000 messages arrive in order', () =>
+  scoped(60_000, async (scope) => {
+    const name = uniqueName();
+    const opened = new Opened(listen(name, SMALL));
+    scope.defer(() => opened.close());
+    const child = hostile(scope, { role: 'client', name, script: 'count', options: { timeout: 20_000 } });
+    const connection = await opened.connection();
+    await child.next('ready');
+    const forger = new Forger(name);
+    scope.defer(() => forger.close());
+    const s2c = forger.ring('s2c');
+    for (let i = 0; i < 3000; i++) connection.next(new Uint8Array(64).fill(i & 0xff)); // most wait in the local queue
+    let forged = 0;
+    while (connection.stats.queued > 0 && forged < 5) {
+      // Stop the reader until this side waits for room; forge its flag away; let the reader go on: it frees room
+      // but rings no bell, so this side must find the room by itself.
+      child.kill('SIGSTOP');
+      scope.defer(() => child.kill('SIGCONT'));
+      await until(() => forger.load(s2c + PRODUCER_PARKED) === 1 || connection.stats.queued === 0, 'this side waiting for room');
+      if (connection.stats.queued > 0) {
+        forger.store(s2c + PRODUCER_PARKED, 0);
+        forged++;
+      }
+      const read = forger.load(s2c + READ_POSITION);
+      child.kill('SIGCONT');
+      await until(() => forger.load(s2c + READ_POSITION) !== read, 'the reader reading');
+    }
+    assert.ok(forged >= 3, `forged ${forged} times`);
+    await until(() => connection.stats.queued === 0, 'every message in the ring', 30_000);
+    connection.complete();
+    const recvEnd = await child.next('recv-end');
+    assert.equal([recvEnd['how'], recvEnd['received'], recvEnd['sequential']], ['complete', 3000, true]);
+  }),
+);
+
+// 3. A bad send never wedges the channel --------------------------------------------------------------------------
+
+test('next() and send() of a detached Uint8Array are refused (TypeError) and leave the ring as it was: later messages are delivered, send() completes', () =>
+  scoped(40_000, async (scope) => {
+    const name = uniqueName();
+    const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
+    const { connection } = await clientOf(scope, server, name);
+    const echoes: number[][] = [];
+    receive(connection, (m) => echoes.push(Array.from(m)));
+    assert.throws(() => connection.next(detached(8)), (e: unknown) => e instanceof TypeError);
+    assert.instance(await failure(connection.send(detached(8))), TypeError);
+    connection.next(Uint8Array.of(1, 2, 3));
+    await lastValueFrom(connection.send(Uint8Array.of(4, 5, 6)), { defaultValue: undefined });
+    await until(() => echoes.length === 2, 'both echoes');
+    await sleep(100);
+    assert.equal(echoes, [[1, 2, 3], [4, 5, 6]], 'exactly the accepted messages, nothing for the refused ones');
+    assert.is(connection.stats.queued, 0);
+    assert.is((await server.next('message'))['length'], 3);
+  }),
+);
+
+test('next() of a detached Uint8Array while sends are queued is refused and leaves the queue as it was: every queued message is delivered', () =>
+  scoped(40_000, async (scope) => {
+    const name = uniqueName();
+    const server = hostile(scope, { role: 'server', name, script: 'silent', options: { ...SMALL, highWaterMark: 0 } });
+    const { connection } = await clientOf(scope, server, name);
+    for (let i = 0; i < 30; i++) connection.next(new Uint8Array(200).fill(i));
+    const queued = connection.stats.queued;
+    assert.ok(queued > 0, 'the ring is full: sends are queued');
+    assert.throws(() => connection.next(detached(8)), (e: unknown) => e instanceof TypeError);
+    assert.is(connection.stats.queued, queued);
+    server.send('read');
+    connection.complete();
+    const recvEnd = await server.next('recv-end');
+    assert.equal([recvEnd['how'], recvEnd['received']], ['complete', 30]);
+  }),
+);
+
+test('Claim.commit refuses NaN, negative, fractional and too-large lengths (RangeError) and keeps the claim: it then commits or aborts, and later sends are delivered', () =>
+  scoped(40_000, async (scope) => {
+    const name = uniqueName();
+    const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
+    const { connection } = await clientOf(scope, server, name);
+    const echoes: number[][] = [];
+    receive(connection, (m) => echoes.push(Array.from(m)));
+    const first = connection.claim(4)!;
+    first.bytes.set([9, 9, 9, 9]);
+    for (const bad of [NaN, -1, 1.5, 5, Infinity]) assert.throws(() => first.commit(bad), (e: unknown) => e instanceof RangeError, `commit(${bad})`);
+    first.commit(4);
+    const second = connection.claim(8)!;
+    assert.throws(() => second.commit(100), (e: unknown) => e instanceof RangeError, 'commit(100) on an 8-byte claim');
+    second.abort();
+    connection.next(Uint8Array.of(7));
+    await lastValueFrom(connection.send(Uint8Array.of(8)), { defaultValue: undefined });
+    await until(() => echoes.length === 3, 'three echoes');
+    await sleep(100);
+    assert.equal(echoes, [[9, 9, 9, 9], [7], [8]]);
+    assert.is(connection.stats.queued, 0);
+  }),
+);
+
+test('request() checks its payload as next() does: a string, an array-like, a number, a DataView or null throw TypeError at the call, and nothing is sent', () =>
+  watched(30_000, async (watch) => {
+    const { connection } = await served(watch);
+    for (const bad of ['hello', { length: 3 }, 42, new DataView(new ArrayBuffer(4)), null, [1, 2, 3]]) {
+      assert.throws(() => connection.request(bad as unknown as Uint8Array, { method: Method.Mirror }), (e: unknown) => e instanceof TypeError, `request(${JSON.stringify(bad)})`);
+    }
+    assert.is(requestTable(connection).size, 0, 'nothing pending');
+    const answer = await firstValueFrom(connection.request(Uint8Array.of(1, 2, 3), { method: Method.Mirror }));
+    assert.equal(Array.from(answer), Array.from(mirror(Uint8Array.of(1, 2, 3))));
+  }),
+);
+
+test('request() of a detached Uint8Array errors with TypeError and leaves nothing pending; the next request is answered', () =>
+  watched(30_000, async (watch) => {
+    const { connection } = await served(watch);
+    assert.instance(await failure(connection.request(detached(4), { method: Method.Mirror })), TypeError);
+    assert.is(requestTable(connection).size, 0, 'nothing pending');
+    const answer = await firstValueFrom(connection.request(Uint8Array.of(4, 5), { method: Method.Mirror }));
+    assert.equal(Array.from(answer), Array.from(mirror(Uint8Array.of(4, 5))));
+  }),
+);
+
+test('request(x, { timeout: Infinity }) means no timeout: the answer 300 ms later arrives', () =>
+  watched(30_000, async (watch) => {
+    const { connection } = await served(watch);
+    const started = performance.now();
+    const answer = await firstValueFrom(connection.request(u32Bytes(300), { method: Method.Slow, timeout: Infinity }));
+    assert.equal(Array.from(answer), Array.from(u32Bytes(300)));
+    assert.ok(performance.now() - started >= 250);
+  }),
+);
+
+test('a request timeout beyond what a timer can hold (2^31 ms and more) is refused at the call (RangeError), never a timeout at once', () =>
+  watched(30_000, async (watch) => {
+    const { connection } = await served(watch);
+    for (const timeout of [2 ** 31, 1e12]) assert.throws(() => connection.request(Uint8Array.of(1), { method: Method.Mirror, timeout }), (e: unknown) => e instanceof RangeError, `timeout ${timeout}`);
+    const answer = await firstValueFrom(connection.request(u32Bytes(100), { method: Method.Slow, timeout: 2 ** 31 - 1 }));
+    assert.equal(Array.from(answer), Array.from(u32Bytes(100)));
+    assert.instance(await failure(connection.request(u32Bytes(2000), { method: Method.Slow, timeout: 50 })), RequestTimeoutError);
+  }),
+);
+
+// 6. Reconnecting at once is not Busy -----------------------------------------------------------------------------
+
+test('a client reconnecting at once after its predecessor closed cleanly is never refused Busy: 300 cycles against a server process', () =>
+  scoped(90_000, async (scope) => {
+    const name = uniqueName();
+    const server = scope.peer({ role: 'server', name, script: 'echo' });
+    await server.next('subscribed');
+    let slowest = 0;
+    for (let cycle = 0; cycle < 300; cycle++) {
+      const started = performance.now();
+      const opened = new Opened(connect(name, { timeout: 20_000 }));
+      let connection: Connection;
+      try {
+        connection = await opened.connection();
+      } catch (e) {
+        opened.close();
+        assert.unreachable(`cycle ${cycle}: ${nameOf(e)} ${(e as Error).message}`);
+        return;
+      }
+      if (cycle > 0) slowest = Math.max(slowest, performance.now() - started);
+      const echo = firstValueFrom(connection);
+      connection.next(Uint8Array.of(cycle & 0xff));
+      assert.is((await echo)[0], cycle & 0xff);
+      // Half close with complete() and wait for the server's Close; half just unsubscribe (Close goes out, then it ends).
+      if (cycle % 2 === 0) connection.complete();
+      else opened.close();
+      await until(() => connection.ended, `cycle ${cycle}: the connection to end`, 10_000);
+      opened.close();
+    }
+    assert.ok(slowest < 2000, `the slowest reconnect took ${Math.round(slowest)} ms`);
+    assert.not.ok(server.events.some((e) => e.ev === 'source-error'), JSON.stringify(server.events.find((e) => e.ev === 'source-error')));
+  }),
+);
+
+test.run();
