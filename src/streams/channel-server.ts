@@ -1,21 +1,29 @@
 /**
- * The serving side of a named channel: creates the segment (taking over one left by a dead server), listens on
- * the doorbell, accepts one client at a time and hands each accepted client to `onConnection`.
+ * The serving side of a named channel: creates the segment (taking over one of this user's left by a dead server),
+ * listens on the doorbell, accepts one client at a time and hands each accepted client to `onConnection`.
  *
- * Cross-process invariants: the segment is created exclusively with mode 0600; a segment whose server is alive is
- * never touched; rings are reset only between clients (see accept.ts); the creator unlinks on close.
+ * Cross-process invariants: the segment is created exclusively with mode 0600 and its memory reserved (a full
+ * /dev/shm fails listen with SegmentFailed/NoSpace, never a SIGBUS later); a segment whose server is alive is never
+ * touched, nor is another user's segment; a name held by a process that does not serve it fails with `Squatted`,
+ * naming its uid and pid (see taken-name.ts); rings are reset only between clients (see accept.ts); the creator
+ * unlinks on close.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NativeApi, Segment } from '../native/contract.js';
-import { ChannelSession, SERVER_STATE_CLOSED, SERVER_STATE_LISTENING, channelSegmentLength, initChannelSegment, readChannelSegment, type ChannelLayout } from '../layout/index.js';
+import { ChannelSession, SERVER_STATE_CLOSED, SERVER_STATE_LISTENING, channelSegmentLength, initChannelSegment, type ChannelLayout } from '../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
 import { ListenError } from './errors.js';
 import { HANDSHAKE_BUSY, HANDSHAKE_CLOSING } from './handshake.js';
 import { accept, readHello, refuse } from './accept.js';
+import { probeDoorbell, who } from './doorbell-owner.js';
+import { inspectTakenName } from './taken-name.js';
 import { wireConnection } from './wire.js';
 import type { Connection } from './connection.js';
 import type { ResolvedOptions } from './options.js';
+
+/** How often listen looks again at a name that another server takes while this one takes it over. */
+const TAKEOVER_ROUNDS = 3;
 
 /** The shared-memory name of a channel's segment. */
 export const segmentName = (channel: string): string => `rxshm.${channel}`;
@@ -36,23 +44,42 @@ export class ChannelServer {
     private readonly clientFailure: 'complete' | 'error' = 'complete',
   ) {}
 
+  /**
+   * Creates the segment and listens; throws ListenError when that fails at once. A name already taken is looked
+   * into asynchronously (who owns the segment, who listens on the doorbell): then it serves, or reports through
+   * `onError`.
+   */
   start(): void {
-    this.segment = this.createSegment();
-    this.layout = initChannelSegment(this.segment.buffer, {
+    const segment = this.createSegment();
+    if (segment === null) void this.takeOver();
+    else this.serve(segment);
+  }
+
+  private serve(segment: Segment): void {
+    this.segment = segment;
+    this.layout = initChannelSegment(segment.buffer, {
       ringCapacity: this.options.ringCapacity,
       maxMessage: this.options.maxMessage + FRAME_HEADER_LENGTH,
       token: randomBytes(8).readBigUInt64LE(0),
       creatorPid: process.pid,
     });
-    const session = new ChannelSession(this.segment.buffer);
+    const session = new ChannelSession(segment.buffer);
     session.serverPid = process.pid;
     session.serverState = SERVER_STATE_LISTENING;
+    const path = this.native.doorbellPath(this.channel);
     this.server = createServer((socket) => this.onSocket(socket));
-    this.server.on('error', (error) => {
+    this.server.on('error', (error: NodeJS.ErrnoException) => {
       this.close();
-      this.onError(new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error));
+      if (error.code !== 'EADDRINUSE') return this.onError(new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error));
+      // Someone else holds the doorbell: say who, rather than a bare EADDRINUSE.
+      probeDoorbell(this.native, path).then(
+        (holder) => this.onError(holder
+          ? new ListenError('Squatted', this.channel, `the doorbell is held by ${who(holder)}, which does not serve this channel's segment`, error)
+          : new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error)),
+        () => this.onError(new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error)),
+      );
     });
-    this.server.listen(this.native.doorbellPath(this.channel));
+    this.server.listen(path);
   }
 
   /**
@@ -110,40 +137,51 @@ export class ChannelServer {
     });
   }
 
-  /** Creates the segment; a segment left by a server that no longer runs is unlinked and created anew. */
-  private createSegment(): Segment {
-    const name = segmentName(this.channel);
+  /** Creates the segment exclusively; null when the name is taken. Other failures are ListenError `SegmentFailed`. */
+  private createSegment(): Segment | null {
     const size = channelSegmentLength(this.options.ringCapacity);
     try {
-      return this.native.segments.create(name, size);
+      return this.native.segments.create(segmentName(this.channel), size);
     } catch (error) {
-      if ((error as { code?: string }).code !== 'AlreadyExists') {
-        throw new ListenError('SegmentFailed', this.channel, (error as Error).message, error);
-      }
-    }
-    const owner = this.ownerOf(name);
-    if (owner !== 0 && this.native.processes.state(owner) === 'running') {
-      throw new ListenError('AlreadyServing', this.channel, `process ${owner} already serves it`);
-    }
-    try {
-      this.native.segments.unlink(name);
-      return this.native.segments.create(name, size);
-    } catch (error) {
-      throw new ListenError('SegmentFailed', this.channel, (error as Error).message, error);
+      if ((error as { code?: string }).code === 'AlreadyExists') return null;
+      throw new ListenError('SegmentFailed', this.channel, `a segment of ${size} bytes (ringCapacity=${this.options.ringCapacity}): ${(error as Error).message}`, error);
     }
   }
 
-  /** The pid serving an existing segment, or 0 if the segment is not a valid channel (left half-made). */
-  private ownerOf(name: string): number {
-    let existing: Segment | null = null;
+  /**
+   * The name is taken: serve in its place only if the segment is ours and its server is gone. Another user's
+   * segment is never taken over, and a doorbell held by anyone but the segment's live server is a squatter, named.
+   */
+  private async takeOver(): Promise<void> {
+    const name = segmentName(this.channel);
     try {
-      existing = this.native.segments.open(name);
-      const layout = readChannelSegment(existing.buffer);
-      return new ChannelSession(existing.buffer).serverPid || layout.creatorPid;
+      for (let round = 0; round < TAKEOVER_ROUNDS; round++) {
+        const found = await inspectTakenName(this.native, name, this.native.doorbellPath(this.channel));
+        if (this.closing) return;
+        if (found.kind === 'serving') throw new ListenError('AlreadyServing', this.channel, found.why);
+        if (found.kind === 'squatted') throw new ListenError('Squatted', this.channel, found.why);
+        if (found.kind === 'stale') this.unlinkQuietly(name);
+        const segment = this.createSegment();
+        if (segment === null) continue; // another server took the name meanwhile: look again
+        if (this.closing) {
+          this.unlinkQuietly(name);
+          return segment.close();
+        }
+        return this.serve(segment);
+      }
+      throw new ListenError('SegmentFailed', this.channel, `the name was taken again ${TAKEOVER_ROUNDS} times while taking it over`);
+    } catch (error) {
+      if (this.closing) return;
+      this.close();
+      this.onError(error instanceof ListenError ? error : new ListenError('SegmentFailed', this.channel, (error as Error).message, error));
+    }
+  }
+
+  private unlinkQuietly(name: string): void {
+    try {
+      this.native.segments.unlink(name);
     } catch {
-      return 0;
-    } finally {
-      existing?.close();
+      // gone already (another server took it over first): create() decides
     }
   }
 }

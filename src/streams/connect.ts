@@ -1,14 +1,20 @@
 /**
  * `connect(name, options?)`: join a named channel as its client.
+ *
+ * Before it sends a byte, a client checks who serves (docs/LAYOUT.md, "Doorbell and handshake"): the segment's owner
+ * (the kernel's, via fstat) is this user or a trusted uid, and the doorbell's listener (SO_PEERCRED) is that same
+ * user with the server pid the segment's header names. Anything else is ConnectError `Refused`, naming the uid and
+ * pid found: a header is written by whoever owns the segment, the kernel's credentials by nobody.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import type { NativeApi, Segment } from '../native/contract.js';
 import { native as defaultNative } from '../native/index.js';
-import { ChannelSession, SEGMENT_HEADER_LENGTH, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
+import { ChannelSession, SEGMENT_HEADER_LENGTH, SERVER_PID_OFFSET, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
 import { validateChannelName } from './channel-name.js';
 import { segmentName } from './channel-server.js';
 import { clientHandshake, HANDSHAKE_ACCEPTED } from './client-handshake.js';
+import { listenerMismatch, socketFd } from './doorbell-owner.js';
 import { ConnectError } from './errors.js';
 import { HANDSHAKE_BUSY, handshakeStatusText } from './handshake.js';
 import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
@@ -22,7 +28,10 @@ const RETRY_MS = 25;
  * A cold observable that, on subscribe, opens the channel's segment, completes the handshake and emits one
  * Connection; it completes when that connection ends (its own receive side tells how). Until `options.timeout`
  * (default 5000 ms) it retries while the server is absent or busy with another client, then errors with ConnectError
- * `ServerAbsent` or `Busy`; it errors at once with `IncompatibleSegment` (wrong magic, version or layout).
+ * `ServerAbsent` or `Busy`; it errors at once with `IncompatibleSegment` (wrong magic, version or layout), and with
+ * `Refused` when the segment or the doorbell belongs to a user it does not trust (see `trustUids`), having sent
+ * nothing. A doorbell of the right user held by another pid than the header's is retried (a server restarting), then
+ * `Refused`.
  * It completes once this side is done: it closed (complete(), or its last receive subscription, serve or request
  * ended) and everything it sent is in the ring, or the connection ended. Taking the connection with
  * `firstValueFrom` hands it to the caller: it stays open until completed, errored or its peer ends. Unsubscribing
@@ -67,8 +76,14 @@ class ConnectAttempt {
   tryOnce(): void {
     if (this.cancelled) return;
     let layout: ChannelLayout;
+    let owner: number;
     try {
       this.segment = this.native.segments.open(segmentName(this.channel));
+      // Whose memory is it? Checked before reading a byte of it: an impostor's header says whatever it likes.
+      owner = this.segment.ownerUid;
+      if (!this.trusted().includes(owner)) {
+        return this.fail(this.refused(`the segment is owned by uid ${owner}${this.pidNote()}, not by this user or a trusted uid (${this.trusted().join(', ')})`));
+      }
       layout = readChannelSegment(this.segment.buffer);
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -77,6 +92,7 @@ class ConnectAttempt {
     }
     const socket = (this.socket = netConnect(this.native.doorbellPath(this.channel)));
     socket.once('connect', () => {
+      if (!this.verifyListener(socket, owner)) return;
       this.stopHandshake = clientHandshake(socket, layout.token, (outcome) => {
         this.stopHandshake = null;
         if ('closed' in outcome) return this.retry(outcome.error ?? new Error('doorbell closed during the handshake'));
@@ -122,6 +138,43 @@ class ConnectAttempt {
     connection.emitTo(this.subscriber);
   }
 
+  /** This process's uid and the trusted ones. */
+  private trusted(): number[] {
+    return [this.native.identity.uid(), ...this.options.trustUids];
+  }
+
+  /**
+   * ` (its header names server pid P)`, read with `peek`: an untrusted segment is never touched through the mapping
+   * (its owner could truncate it and SIGBUS this process).
+   */
+  private pidNote(): string {
+    try {
+      const head = this.native.segments.peek(segmentName(this.channel), SEGMENT_HEADER_LENGTH);
+      const pid = head.length === SEGMENT_HEADER_LENGTH ? Buffer.from(head.buffer, head.byteOffset, head.length).readUInt32LE(SERVER_PID_OFFSET) : 0;
+      return pid ? ` (its header names server pid ${pid})` : '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** The doorbell's listener must be the segment's owner and its server pid; true when the handshake may go on. */
+  private verifyListener(socket: Socket, owner: number): boolean {
+    let mismatch: ReturnType<typeof listenerMismatch>;
+    try {
+      mismatch = listenerMismatch(this.native.identity.peerOf(socketFd(socket)), owner, new ChannelSession(this.segment!.buffer).serverPid);
+    } catch (error) {
+      mismatch = { retry: false, why: `cannot tell who listens on the doorbell: ${(error as Error).message}` };
+    }
+    if (mismatch === null) return true;
+    if (mismatch.retry) this.retry(this.refused(mismatch.why));
+    else this.fail(this.refused(mismatch.why));
+    return false;
+  }
+
+  private refused(why: string, cause?: unknown): ConnectError {
+    return new ConnectError('Refused', this.channel, `refused to trust the server: ${why}; nothing was sent`, cause);
+  }
+
   /**
    * The server has created the segment but not sized or initialised it yet: still empty (shm_open comes before
    * ftruncate), or a zero magic (it writes MAGIC last). Worth a retry, not an IncompatibleSegment.
@@ -144,6 +197,7 @@ class ConnectAttempt {
       if (cause instanceof ConnectError && cause.code === 'Busy') {
         return this.fail(new ConnectError('Busy', this.channel, `another client was connected for ${this.options.timeout} ms`));
       }
+      if (cause instanceof ConnectError && cause.code === 'Refused') return this.fail(cause);
       return this.fail(new ConnectError('ServerAbsent', this.channel, `no server within ${this.options.timeout} ms`, cause));
     }
     this.timer = setTimeout(() => this.tryOnce(), RETRY_MS);

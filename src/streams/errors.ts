@@ -21,7 +21,11 @@ export type ConnectErrorCode =
   | 'IncompatibleSegment'
   | 'HandshakeFailed';
 
-/** connect() could not complete the handshake. */
+/**
+ * connect() could not complete the handshake. `Refused`: the server refused the hello, or the server is not who it
+ * claims (the segment's owner is not this user or a trusted uid, or the doorbell's listener is not the segment's
+ * owner and server pid): the message names the uid and pid found, and nothing was sent to it.
+ */
 export class ConnectError extends Error {
   override readonly name = 'ConnectError';
   constructor(
@@ -38,7 +42,12 @@ export class ConnectError extends Error {
 export class ListenError extends Error {
   override readonly name = 'ListenError';
   constructor(
-    readonly code: 'AlreadyServing' | 'SegmentFailed' | 'DoorbellFailed',
+    /**
+     * `AlreadyServing`: a live process of this user serves the name (it listens on the doorbell and its pid is the
+     * segment's server pid). `Squatted`: something that does not serve the channel holds its name (another user's
+     * segment, or a doorbell bound by a process that is not the segment's server); the message names its uid and pid.
+     */
+    readonly code: 'AlreadyServing' | 'Squatted' | 'SegmentFailed' | 'DoorbellFailed',
     readonly channel: string,
     message: string,
     override readonly cause?: unknown,

@@ -36,6 +36,12 @@ export interface ChannelOptions {
   readonly highWaterMark?: number;
   /** connect: how long to wait for the server (ms). Default 5000. */
   readonly timeout?: number;
+  /**
+   * connect: uids besides this process's own whose servers it trusts (e.g. `[0]` for a service run by root).
+   * Whoever it trusts, the segment's owner must also be the user listening on the doorbell, as the server pid the
+   * segment names. Default `[]`: only this user's servers.
+   */
+  readonly trustUids?: readonly number[];
   /** The native backend (for tests: a fake). Default: this OS's. */
   readonly native?: NativeApi;
 }
@@ -58,6 +64,7 @@ export interface ResolvedOptions {
   readonly receive: 'copy' | 'borrow';
   readonly highWaterMark: number;
   readonly timeout: number;
+  readonly trustUids: readonly number[];
 }
 
 const fail = (key: string, value: unknown, why: string): never => {
@@ -66,6 +73,18 @@ const fail = (key: string, value: unknown, why: string): never => {
 
 const nonNegative = (key: string, value: number): number =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fail(key, value, 'must be a finite number >= 0');
+
+/** A uid: an integer from 0 to 2^32 - 2 ((uid_t)-1 means "no uid"). */
+const isUid = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xfffffffe;
+
+const uids = (value: unknown): readonly number[] => {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return fail('trustUids', value, 'must be an array of uids or undefined');
+  for (let i = 0; i < value.length; i++) {
+    if (!isUid(value[i])) fail(`trustUids[${i}]`, value[i], 'must be an integer uid from 0 to 4294967294');
+  }
+  return Object.freeze([...(value as number[])]);
+};
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -114,6 +133,7 @@ export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
     pollMicros: nonNegative('wait.pollMicros', options.wait?.pollMicros ?? DEFAULT_POLL_MICROS),
     highWaterMark: nonNegative('highWaterMark', options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK),
     timeout: nonNegative('timeout', options.timeout ?? DEFAULT_CONNECT_TIMEOUT),
+    trustUids: uids(options.trustUids),
   };
 }
 

@@ -1,0 +1,234 @@
+/**
+ * Only the owner can serve a name. A second, unprivileged user (`rxshm-attacker`, created here with useradd when
+ * missing) squats a channel's names through test/fixtures/impostor-squatter.ts, run with setpriv: its own segment
+ * and doorbell, a fake header naming a live pid, a doorbell bound first, a garbage file. connect() refuses to trust
+ * the impostor and sends it nothing; listen() names the squatter's uid and pid and takes nothing over. Same-user
+ * listen/connect keeps working. Needs root (useradd, setpriv); otherwise the cross-user cases are skipped with a
+ * printed reason. Every test runs under a watchdog that kills the squatter.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ChannelOptionsError, connect, ConnectError, listen, ListenError } from '../../src/index.js';
+import { ChannelSession, channelSegmentLength, initChannelSegment, SERVER_PID_OFFSET, SERVER_STATE_LISTENING } from '../../src/layout/index.js';
+import { native } from '../../src/native/index.js';
+import type { SquatSpec } from '../fixtures/impostor-squatter.js';
+import { Opened, Peer, leftovers, receive, root, scoped, sleep, uniqueName, type Scope } from './_helpers.js';
+
+const test = suite('impostor');
+const ATTACKER = 'rxshm-attacker';
+const FIXTURE = join(root, 'test/fixtures/impostor-squatter.ts');
+
+interface Attacker {
+  readonly uid: number;
+  readonly gid: number;
+  /** The command that runs the squatter as the attacker with `spec`. */
+  argv(spec: SquatSpec): string[];
+}
+
+const run = (command: string, args: string[]): { ok: boolean; out: string } => {
+  const r = spawnSync(command, args, { encoding: 'utf8', input: '' , timeout: 30_000, cwd: root });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}`.trim() };
+};
+
+/** The second user and a way to run the squatter as it, or why that is impossible here. */
+async function setUpAttacker(): Promise<Attacker | string> {
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (process.getuid?.() !== 0) return `not root (uid ${process.getuid?.()}): cannot create a second user nor switch to it`;
+  if (!run('setpriv', ['--version']).ok) return 'setpriv is missing (util-linux)';
+  if (!run('id', ['-u', ATTACKER]).ok) {
+    const added = run('useradd', ['-M', '-r', '-s', '/usr/sbin/nologin', ATTACKER]);
+    if (!added.ok) return `useradd ${ATTACKER} failed: ${added.out}`;
+  }
+  const uid = Number(run('id', ['-u', ATTACKER]).out);
+  const gid = Number(run('id', ['-g', ATTACKER]).out);
+  if (!(uid > 0) || !(gid > 0)) return `${ATTACKER} has no usable uid/gid (${uid}/${gid})`;
+  const as = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', process.execPath];
+  const probe = (argv: string[]): boolean => run(argv[0]!, [...argv.slice(1), JSON.stringify({ channel: `probe-${process.pid}` })]).out.includes('"ready"');
+  // The repository may be unreadable to that user: then run a plain-JavaScript copy from a temp dir it can read.
+  const inPlace = [...as, '--import', 'tsx', FIXTURE];
+  if (probe(inPlace)) return { uid, gid, argv: (spec) => [...inPlace, JSON.stringify(spec)] };
+  try {
+    const { transformSync } = await import('esbuild');
+    const dir = mkdtempSync(join(tmpdir(), 'rxshm-impostor-'));
+    chmodSync(dir, 0o755);
+    const js = join(dir, 'impostor-squatter.mjs');
+    const { code } = transformSync(readFileSync(FIXTURE, 'utf8'), { loader: 'ts', format: 'esm' });
+    copyFileSync(FIXTURE, join(dir, 'impostor-squatter.ts')); // kept beside it, for whoever debugs a failure
+    rmSync(js, { force: true });
+    await import('node:fs').then((fs) => fs.writeFileSync(js, code, { mode: 0o644 }));
+    const copied = [...as, js];
+    if (probe(copied)) return { uid, gid, argv: (spec) => [...copied, JSON.stringify(spec)] };
+    return `${ATTACKER} can run neither the fixture in place nor a copy in ${dir} (node at ${process.execPath} not executable by it?)`;
+  } catch (error) {
+    return `${ATTACKER} cannot read the repository and the fixture could not be copied: ${(error as Error).message}`;
+  }
+}
+
+const attacker = await setUpAttacker();
+const skipped = (what: string): boolean => {
+  if (typeof attacker !== 'string') return false;
+  console.log(`  skipped: ${what}: ${attacker}`);
+  return true;
+};
+
+/** Starts the squatter as the attacker; resolves once it holds what `spec` asks for. */
+async function squat(scope: Scope, spec: SquatSpec): Promise<Peer & { uid: number }> {
+  const a = attacker as Attacker;
+  const [command, ...args] = a.argv(spec);
+  const peer = scope.peer(spawn(command!, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+  scope.defer(() => rmSync(`/dev/shm/rxshm.${spec.channel}`, { force: true }));
+  const ready = await peer.next('ready');
+  assert.is(ready.uid, a.uid, 'the squatter runs as the other user');
+  return Object.assign(peer, { uid: a.uid });
+}
+
+/** A valid channel segment image (1 KiB rings) whose SERVER_PID is `serverPid`; 0 leaves it for the squatter's own. */
+function channelImage(serverPid: number): { size: number; bytes: string; pidOffsets: number[] } {
+  const size = channelSegmentLength(1024);
+  const buffer = new ArrayBuffer(size);
+  initChannelSegment(buffer, { ringCapacity: 1024, maxMessage: 1000, token: 42n, creatorPid: serverPid || 1 });
+  const session = new ChannelSession(buffer);
+  session.serverPid = serverPid;
+  session.serverState = SERVER_STATE_LISTENING;
+  return { size, bytes: Buffer.from(buffer).toString('base64'), pidOffsets: serverPid === 0 ? [SERVER_PID_OFFSET] : [] };
+}
+
+/** The error `source` fails with (its first value would be a failure of the test). */
+async function failure(source: ReturnType<typeof listen>): Promise<Error> {
+  const opened = new Opened(source);
+  try {
+    return (await opened.failure()) as Error;
+  } finally {
+    opened.close();
+  }
+}
+
+test("an impostor's own segment and doorbell: connect is Refused at once, naming its uid and pid, and sends nothing", async () => {
+  if (skipped('impostor segment + doorbell')) return;
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const impostor = await squat(scope, { channel: name, file: channelImage(0), doorbell: native.doorbellPath(name) });
+    const started = performance.now();
+    const error = await failure(connect(name, { timeout: 3000 }));
+    assert.instance(error, ConnectError);
+    assert.is((error as ConnectError).code, 'Refused', error.message);
+    assert.ok(performance.now() - started < 1500, 'refused at once, not after the timeout');
+    assert.match(error.message, `owned by uid ${impostor.uid}`);
+    assert.match(error.message, `server pid ${impostor.pid}`);
+    assert.match(error.message, 'nothing was sent');
+    await sleep(200);
+    assert.equal(impostor.events.filter((e) => e.ev === 'data' || e.ev === 'connection'), [], 'the client never even rang');
+  });
+});
+
+test('trustUids lets a client trust another user, and still refuses a doorbell held by another pid than the header names', async () => {
+  if (skipped('trustUids')) return;
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    // The header names pid 1 (alive, but not the squatter), the squatter holds the doorbell.
+    const impostor = await squat(scope, { channel: name, file: channelImage(1), doorbell: native.doorbellPath(name) });
+    const error = await failure(connect(name, { timeout: 300, trustUids: [impostor.uid] }));
+    assert.instance(error, ConnectError);
+    assert.is((error as ConnectError).code, 'Refused', error.message);
+    assert.match(error.message, `the doorbell is held by uid ${impostor.uid} (pid ${impostor.pid}), but the segment names server pid 1`);
+    await sleep(100);
+    assert.equal(impostor.events.filter((e) => e.ev === 'data'), [], 'no hello reached the impostor');
+  });
+});
+
+test("this user's segment with another user's doorbell: connect is Refused naming the doorbell's uid and pid", async () => {
+  if (skipped('doorbell hijack')) return;
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const impostor = await squat(scope, { channel: name, doorbell: native.doorbellPath(name) });
+    // A segment of ours left by a server that is gone, whose doorbell the squatter took.
+    const segment = native.segments.create(`rxshm.${name}`, channelSegmentLength(1024));
+    new Uint8Array(segment.buffer).set(Buffer.from(channelImage(process.pid).bytes, 'base64'));
+    segment.close();
+    scope.defer(() => native.segments.unlink(`rxshm.${name}`));
+    const error = await failure(connect(name, { timeout: 3000 }));
+    assert.is((error as ConnectError).code, 'Refused', error.message);
+    assert.match(error.message, `the doorbell is held by uid ${impostor.uid} (pid ${impostor.pid}), but the segment is owned by uid 0`);
+    await sleep(200);
+    assert.equal(impostor.events.filter((e) => e.ev === 'data'), [], 'no hello, no token sent to the squatter');
+  });
+});
+
+test("another user's segment whose fake header names a live pid: listen fails Squatted naming uid and pid, takes nothing over", async () => {
+  if (skipped('fake header')) return;
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const impostor = await squat(scope, { channel: name, file: channelImage(1) });
+    const error = await failure(listen(name));
+    assert.instance(error, ListenError);
+    assert.is((error as ListenError).code, 'Squatted', error.message);
+    assert.match(error.message, `belongs to uid ${impostor.uid}`);
+    assert.match(error.message, 'its header names server pid 1 (running)');
+    assert.match(error.message, 'nobody listens on the doorbell');
+    assert.is(statSync(`/dev/shm/rxshm.${name}`).uid, impostor.uid, 'the file is still the squatter’s');
+  });
+});
+
+test('a doorbell bound first by another user: listen fails Squatted naming its uid and pid, and leaves nothing', async () => {
+  if (skipped('doorbell bound first')) return;
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const impostor = await squat(scope, { channel: name, doorbell: native.doorbellPath(name) });
+    const error = await failure(listen(name));
+    assert.instance(error, ListenError);
+    assert.is((error as ListenError).code, 'Squatted', error.message);
+    assert.match(error.message, `the doorbell is held by uid ${impostor.uid} (pid ${impostor.pid})`);
+    assert.equal(leftovers(), [], 'our segment was unlinked');
+  });
+});
+
+test("a garbage file of another user: listen fails Squatted and leaves the file as it was", async () => {
+  if (skipped('garbage file')) return;
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    const garbage = Buffer.alloc(4096, 0xab);
+    const impostor = await squat(scope, { channel: name, file: { size: garbage.length, bytes: garbage.toString('base64') } });
+    const error = await failure(listen(name));
+    assert.is((error as ListenError).code, 'Squatted', error.message);
+    assert.match(error.message, `belongs to uid ${impostor.uid}, not to this user (uid 0), and is never taken over`);
+    assert.match(error.message, 'not a channel segment');
+    assert.ok(readFileSync(`/dev/shm/rxshm.${name}`).equals(garbage), 'not touched');
+  });
+});
+
+test('the same user: listen and connect work, a second listen is AlreadyServing, a stale segment of ours is taken over', async () => {
+  await scoped(30_000, async (scope) => {
+    const name = uniqueName();
+    // Our own leftover whose header names a live pid that does not listen (pid reuse after a crash): stale.
+    const stale = native.segments.create(`rxshm.${name}`, channelSegmentLength(1024));
+    new Uint8Array(stale.buffer).set(Buffer.from(channelImage(1).bytes, 'base64'));
+    stale.close();
+    const server = new Opened(listen(name));
+    scope.defer(() => server.close());
+    const client = new Opened(connect(name, { timeout: 3000 }));
+    scope.defer(() => client.close());
+    const [ours, theirs] = await Promise.all([server.connection(), client.connection()]);
+    const got = new Promise<Uint8Array>((resolve) => receive(theirs, resolve));
+    ours.next(Uint8Array.of(5, 6));
+    assert.equal([...(await got)], [5, 6]);
+    const again = await failure(listen(name));
+    assert.is((again as ListenError).code, 'AlreadyServing', again.message);
+    assert.match(again.message, `process ${process.pid} already serves it`);
+  });
+  assert.equal(leftovers(), []);
+});
+
+test('trustUids is validated at creation', () => {
+  for (const bad of [5, 'root', [-1], [1.5], [2 ** 32], [Number.NaN], [undefined], ['0']]) {
+    assert.throws(() => connect(uniqueName(), { trustUids: bad as never }), (e: unknown) => e instanceof ChannelOptionsError && /trustUids/.test((e as Error).message), JSON.stringify(bad));
+  }
+  connect(uniqueName(), { trustUids: [0, 1000, 4294967294] });
+  assert.not.ok(existsSync(`/dev/shm/rxshm.${uniqueName()}`));
+});
+
+test.run();
