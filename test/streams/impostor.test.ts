@@ -7,7 +7,7 @@
  * printed reason. Every test runs under a watchdog that kills the squatter.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
@@ -31,7 +31,7 @@ interface Attacker {
 }
 
 const run = (command: string, args: string[]): { ok: boolean; out: string } => {
-  const r = spawnSync(command, args, { encoding: 'utf8', input: '' , timeout: 30_000, cwd: root });
+  const r = spawnSync(command, args, { encoding: 'utf8', input: '', timeout: 30_000, cwd: root });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}`.trim() };
 };
 
@@ -56,11 +56,10 @@ async function setUpAttacker(): Promise<Attacker | string> {
     const { transformSync } = await import('esbuild');
     const dir = mkdtempSync(join(tmpdir(), 'rxshm-impostor-'));
     chmodSync(dir, 0o755);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const js = join(dir, 'impostor-squatter.mjs');
-    const { code } = transformSync(readFileSync(FIXTURE, 'utf8'), { loader: 'ts', format: 'esm' });
-    copyFileSync(FIXTURE, join(dir, 'impostor-squatter.ts')); // kept beside it, for whoever debugs a failure
-    rmSync(js, { force: true });
-    await import('node:fs').then((fs) => fs.writeFileSync(js, code, { mode: 0o644 }));
+    // The fixture imports only Node's modules, so stripping its types is all it takes to run it without tsx.
+    writeFileSync(js, transformSync(readFileSync(FIXTURE, 'utf8'), { loader: 'ts', format: 'esm' }).code, { mode: 0o644 });
     const copied = [...as, js];
     if (probe(copied)) return { uid, gid, argv: (spec) => [...copied, JSON.stringify(spec)] };
     return `${ATTACKER} can run neither the fixture in place nor a copy in ${dir} (node at ${process.execPath} not executable by it?)`;
