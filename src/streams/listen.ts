@@ -26,7 +26,7 @@ export interface ListenOptions extends ChannelOptions {
  * its own connection (see ListenOptions.clientFailure), so the stream keeps serving. Unsubscribe stops listening and
  * unlinks the name; the current connection closes after delivering what it queued. Bad options throw
  * ChannelOptionsError at once; failures to serve error the observable with ListenError (`AlreadyServing` when a
- * live process serves the name).
+ * live process of this user serves the name, `Squatted` naming the uid and pid of what holds it otherwise).
  *
  * @example
  * ```ts
