@@ -325,6 +325,39 @@ test('a parked flag forged to 0 whenever a sender waits for room (it is never ru
   }),
 );
 
+for (const ring of ['s2c', 'c2s'] as const) {
+  const writer = ring === 's2c' ? 'server' : 'client';
+  test(`garbage written over the ${ring} read position while a client is accepted never crashes the ${writer} (whose ring writer reads it): that connection fails with a typed error, the next one works`, () =>
+    scoped(60_000, async (scope) => {
+      const name = uniqueName();
+      const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
+      await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
+      const forger = new Forger(name);
+      scope.defer(() => forger.close());
+      // A third process stores READ_POSITION = 8 over and over: whatever the accept resets, the writer then reads
+      // "read 8 ahead of write 0".
+      const spinner = scope.peer(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/fuzz-corrupter.ts', name], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+      await spinner.next('ready');
+      spinner.child.stdin!.write(`spin ${forger.ring(ring) + READ_POSITION} 8 2000\n`);
+      const client = hostile(scope, { role: 'client', name, script: 'echo', quitOnEnd: true, options: { timeout: 20_000 } });
+      await client.next('ready');
+      await server.next('ready');
+      client.send('send 1'); // the client's writer meets it at its first send; the server's when it echoes
+      const [clientEnd, serverEnd] = await Promise.all([client.next('end'), server.next('end')]);
+      assert.ok([clientEnd, serverEnd].some((e) => e['name'] === RingCorruptError.name), `a typed error: ${JSON.stringify([clientEnd, serverEnd])}`);
+      await spinner.next('spun');
+      const exit = await client.exited;
+      assert.equal([exit.code, exit.signal], [0, null], `the client exits by itself, without a crash: ${client.stderr}`);
+      // The server serves on: a clean client after the spinner stopped gets its echo.
+      const { connection } = await clientOf(scope, server, name);
+      const echo = firstValueFrom(connection);
+      connection.next(Uint8Array.of(42));
+      assert.equal(Array.from(await echo), [42]);
+      assert.not.ok(server.stderr.includes('RingCorruptError'), server.stderr);
+    }),
+  );
+}
+
 // 3. A bad send never wedges the channel --------------------------------------------------------------------------
 
 test('next() and send() of a detached Uint8Array are refused (TypeError) and leave the ring as it was: later messages are delivered, send() completes', () =>
