@@ -22,6 +22,7 @@ import { request, type RequestOptions } from './request.js';
 import { DEFAULT_HIGH_WATER_MARK } from './options.js';
 import { RingClaim, type Claim } from './claim.js';
 import { ReceiveBacklog } from './receive-backlog.js';
+import { iterate } from './connection-iterator.js';
 
 export type { Claim };
 
@@ -450,46 +451,3 @@ export class Connection extends Subject<Uint8Array> {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** An async iterator over a connection's messages: buffers what arrives between pulls; errors are thrown. */
-function iterate(connection: Connection): AsyncIterator<Uint8Array> {
-  const values: Uint8Array[] = [];
-  let head = 0;
-  let end: { error: unknown } | null = null;
-  let wake: (() => void) | null = null;
-  const subscription = connection.subscribe({
-    next: (value) => {
-      values.push(value);
-      wake?.();
-    },
-    error: (error) => {
-      end = { error };
-      wake?.();
-    },
-    complete: () => {
-      end = { error: undefined };
-      wake?.();
-    },
-  });
-  return {
-    async next(): Promise<IteratorResult<Uint8Array>> {
-      for (;;) {
-        if (head < values.length) {
-          const value = values[head++]!;
-          if (head === values.length) values.length = head = 0;
-          return { value, done: false };
-        }
-        if (end) {
-          if (end.error !== undefined) throw end.error;
-          return { value: undefined, done: true };
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-      }
-    },
-    async return(): Promise<IteratorResult<Uint8Array>> {
-      subscription.unsubscribe();
-      return { value: undefined, done: true };
-    },
-  };
-}
