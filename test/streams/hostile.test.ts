@@ -10,7 +10,7 @@
  * real process (test/fixtures/hostile-peer.ts, streams-peer.ts, rpc-server.ts) under the watchdog.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -75,6 +75,13 @@ class Forger {
   }
 }
 
+/** A fresh channel name whose segment is removed at the end of the scope (a child server killed there leaves it). */
+function channel(scope: Scope): string {
+  const name = uniqueName();
+  scope.defer(() => rmSync(`/dev/shm/rxshm.${name}`, { force: true }));
+  return name;
+}
+
 /** How many mappings of the channel's segment this process holds (/proc/self/maps). */
 const mappings = (name: string): number =>
   readFileSync('/proc/self/maps', 'utf8')
@@ -121,7 +128,7 @@ async function clientOf(scope: Scope, server: Peer, name: string, options: Recor
 
 test('a corrupt record in the receive ring errors the receive side with RingCorruptError; next(), send(), complete(), error() and unsubscribe never throw it; the peer is told', () =>
   scoped(40_000, async (scope) => {
-    const name = uniqueName();
+    const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     // highWaterMark 0: nobody subscribes yet, so the server's messages wait in the ring, the first under the cursor.
     const { opened, connection } = await clientOf(scope, server, name, { highWaterMark: 0 });
@@ -175,7 +182,7 @@ const calls: Record<string, (connection: Connection, opened: Opened) => void> = 
 for (const [what, call] of Object.entries(calls)) {
   test(`a corrupt send ring (a forged READ_POSITION) met by ${what}: it does not throw, the connection fails with RingCorruptError, pending sends and requests fail, the peer is told`, () =>
     scoped(40_000, async (scope) => {
-      const name = uniqueName();
+      const name = channel(scope);
       const server = hostile(scope, { role: 'server', name, script: 'silent', options: { ...SMALL, highWaterMark: 0 } });
       const { opened, connection } = await clientOf(scope, server, name);
       const forger = new Forger(name);
@@ -215,7 +222,7 @@ for (const [what, call] of Object.entries(calls)) {
 for (const corrupted of ['client', 'server'] as const) {
   test(`a ${corrupted} process that finds its receive ring corrupt tears down and exits by itself; its peer fails with ConnectionAbortedError instead of waiting`, () =>
     scoped(40_000, async (scope) => {
-      const name = uniqueName();
+      const name = channel(scope);
       let connection: Connection;
       let opened: Opened;
       let child: Peer;
@@ -264,7 +271,7 @@ for (const corrupted of ['client', 'server'] as const) {
 
 test('a forged parked flag (0 written over a sleeping receiver\'s flag) costs latency, not liveness: 10 of 10 echoes arrive', () =>
   scoped(60_000, async (scope) => {
-    const name = uniqueName();
+    const name = channel(scope);
     const opened = new Opened(listen(name, SMALL));
     scope.defer(() => opened.close());
     const child = hostile(scope, { role: 'client', name, script: 'echo', options: { timeout: 20_000 } });
@@ -292,7 +299,7 @@ test('a forged parked flag (0 written over a sleeping receiver\'s flag) costs la
 
 test('a parked flag forged to 0 whenever a sender waits for room (it is never rung) costs latency, not liveness: all 3,000 messages arrive in order', () =>
   scoped(60_000, async (scope) => {
-    const name = uniqueName();
+    const name = channel(scope);
     const opened = new Opened(listen(name, SMALL));
     scope.defer(() => opened.close());
     const child = hostile(scope, { role: 'client', name, script: 'count', options: { timeout: 20_000 } });
@@ -329,7 +336,7 @@ for (const ring of ['s2c', 'c2s'] as const) {
   const writer = ring === 's2c' ? 'server' : 'client';
   test(`garbage written over the ${ring} read position while a client is accepted never crashes the ${writer} (whose ring writer reads it): that connection fails with a typed error, the next one works`, () =>
     scoped(60_000, async (scope) => {
-      const name = uniqueName();
+      const name = channel(scope);
       const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
       await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
       const forger = new Forger(name);
@@ -362,7 +369,7 @@ for (const ring of ['s2c', 'c2s'] as const) {
 
 test('next() and send() of a detached Uint8Array are refused (TypeError) and leave the ring as it was: later messages are delivered, send() completes', () =>
   scoped(40_000, async (scope) => {
-    const name = uniqueName();
+    const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     const { connection } = await clientOf(scope, server, name);
     const echoes: number[][] = [];
@@ -381,7 +388,7 @@ test('next() and send() of a detached Uint8Array are refused (TypeError) and lea
 
 test('next() of a detached Uint8Array while sends are queued is refused and leaves the queue as it was: every queued message is delivered', () =>
   scoped(40_000, async (scope) => {
-    const name = uniqueName();
+    const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'silent', options: { ...SMALL, highWaterMark: 0 } });
     const { connection } = await clientOf(scope, server, name);
     for (let i = 0; i < 30; i++) connection.next(new Uint8Array(200).fill(i));
@@ -398,7 +405,7 @@ test('next() of a detached Uint8Array while sends are queued is refused and leav
 
 test('Claim.commit refuses NaN, negative, fractional and too-large lengths (RangeError) and keeps the claim: it then commits or aborts, and later sends are delivered', () =>
   scoped(40_000, async (scope) => {
-    const name = uniqueName();
+    const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     const { connection } = await clientOf(scope, server, name);
     const echoes: number[][] = [];
@@ -465,7 +472,7 @@ test('a request timeout beyond what a timer can hold (2^31 ms and more) is refus
 
 test('a client reconnecting at once after its predecessor closed cleanly is never refused Busy: 300 cycles against a server process', () =>
   scoped(90_000, async (scope) => {
-    const name = uniqueName();
+    const name = channel(scope);
     const server = scope.peer({ role: 'server', name, script: 'echo' });
     await server.next('subscribed');
     let slowest = 0;
