@@ -203,8 +203,12 @@ export class ChannelEngine {
   private closeAtExit(code: number): void {
     if (this.disposed) return;
     const lossless = code === 0 && this.undelivered() === 0;
-    if (lossless && !this.closeSent && !this.sender.claimOpen) this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
-    this.sender.publish();
+    try {
+      if (lossless && !this.closeSent && !this.sender.claimOpen) this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
+      this.sender.publish();
+    } catch {
+      return this.marks.markAborted(); // a corrupt ring: the process still exits as it meant to, the peer is told
+    }
     if (lossless) this.marks.mark();
     else this.marks.markAborted();
   }
