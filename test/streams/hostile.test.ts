@@ -332,38 +332,99 @@ test('a parked flag forged to 0 whenever a sender waits for room (it is never ru
   }),
 );
 
-for (const ring of ['s2c', 'c2s'] as const) {
-  const writer = ring === 's2c' ? 'server' : 'client';
-  test(`garbage written over the ${ring} read position while a client is accepted never crashes the ${writer} (whose ring writer reads it): that connection fails with a typed error, the next one works`, () =>
-    scoped(60_000, async (scope) => {
-      const name = channel(scope);
-      const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
-      await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
-      const forger = new Forger(name);
-      scope.defer(() => forger.close());
-      // A third process stores READ_POSITION = 8 over and over: whatever the accept resets, the writer then reads
-      // "read 8 ahead of write 0".
-      const spinner = scope.peer(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/fuzz-corrupter.ts', name], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
-      await spinner.next('ready');
-      spinner.child.stdin!.write(`spin ${forger.ring(ring) + READ_POSITION} 8 2000\n`);
-      const client = hostile(scope, { role: 'client', name, script: 'echo', quitOnEnd: true, options: { timeout: 20_000 } });
-      await client.next('ready');
-      await server.next('ready');
-      client.send('send 1'); // the client's writer meets it at its first send; the server's when it echoes
-      const [clientEnd, serverEnd] = await Promise.all([client.next('end'), server.next('end')]);
-      assert.ok([clientEnd, serverEnd].some((e) => e['name'] === RingCorruptError.name), `a typed error: ${JSON.stringify([clientEnd, serverEnd])}`);
-      await spinner.next('spun');
-      const exit = await client.exited;
-      assert.equal([exit.code, exit.signal], [0, null], `the client exits by itself, without a crash: ${client.stderr}`);
-      // The server serves on: a clean client after the spinner stopped gets its echo.
-      const { connection } = await clientOf(scope, server, name);
-      const echo = firstValueFrom(connection);
-      connection.next(Uint8Array.of(42));
-      assert.equal(Array.from(await echo), [42]);
-      assert.not.ok(server.stderr.includes('RingCorruptError'), server.stderr);
-    }),
-  );
+/** A third process storing a misaligned READ_POSITION (4) over and over into `ring`, whatever an accept resets. */
+async function spinReadPosition(scope: Scope, name: string, ring: number, ms: number): Promise<Peer> {
+  const spinner = scope.peer(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/fuzz-corrupter.ts', name], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+  await spinner.next('ready');
+  spinner.child.stdin!.write(`spin ${ring + READ_POSITION} 4 ${ms}\n`);
+  return spinner;
 }
+
+test('garbage written over the read position of the server\'s send ring while clients are accepted never crashes the server: those connections fail with typed errors, the next one works', () =>
+  scoped(60_000, async (scope) => {
+    const name = channel(scope);
+    const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
+    await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
+    const forger = new Forger(name);
+    scope.defer(() => forger.close());
+    const spinner = await spinReadPosition(scope, name, forger.ring('s2c'), 20_000);
+    // The server's ring writer reads the position right after its accept resets it: connect again and again.
+    const outcomes: string[] = [];
+    const typed = (): boolean => outcomes.filter((o) => o.startsWith('RingCorruptError')).length >= 3;
+    while (!typed() && server.child.exitCode === null && outcomes.length < 50) {
+      const opened = new Opened(connect(name, { timeout: 3000 }));
+      try {
+        const connection = await opened.connection();
+        const { ended } = receive(connection);
+        connection.next(Uint8Array.of(1));
+        const ending = await Promise.race([ended, sleep(1000).then(() => null)]);
+        outcomes.push(ending ? nameOf(ending.error) : 'open');
+      } catch (e) {
+        outcomes.push(nameOf(e));
+      } finally {
+        opened.close();
+      }
+    }
+    spinner.kill();
+    await spinner.exited;
+    await sleep(200); // a crash still on its way
+    assert.is(server.child.exitCode, null, `the server crashed: ${server.stderr}`);
+    assert.not.ok(server.stderr.includes('RingCorruptError'), server.stderr);
+    assert.ok(outcomes.some((o) => o.startsWith('RingCorruptError')), `typed errors: ${outcomes.join(', ')}`);
+    // The server serves on: a clean client after the spinner stopped gets its echo.
+    const { connection } = await clientOf(scope, server, name);
+    const echo = firstValueFrom(connection);
+    connection.next(Uint8Array.of(42));
+    assert.equal(Array.from(await echo), [42]);
+  }),
+);
+
+test('garbage written over the read position of the client\'s send ring while it is accepted never crashes the client: the connection fails with a typed error, the client exits by itself', () =>
+  scoped(60_000, async (scope) => {
+    const name = channel(scope);
+    const opened = new Opened(listen(name, SMALL));
+    scope.defer(() => opened.close());
+    await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
+    const forger = new Forger(name);
+    scope.defer(() => forger.close());
+    const spinner = await spinReadPosition(scope, name, forger.ring('c2s'), 20_000);
+    // The client's ring writer reads the position once the accept answered: while the spinner runs.
+    const client = hostile(scope, { role: 'client', name, script: 'echo', quitOnEnd: true, options: { timeout: 20_000 } });
+    const connection = await opened.connection();
+    await client.next('ready');
+    client.send('send 600'); // more than the ring holds: the writer looks at the read position again and again
+    const clientEnd = await client.next('end');
+    const end = await endOf(connection);
+    assert.ok([clientEnd['name'], end.error?.name].includes(RingCorruptError.name), `a typed error: ${JSON.stringify([clientEnd, nameOf(end.error)])}`);
+    const exit = await client.exited;
+    assert.equal([exit.code, exit.signal], [0, null], `the client exits by itself, without a crash: ${client.stderr}`);
+    spinner.kill();
+  }),
+);
+
+test('a process that exits with an idle connection whose send ring is corrupt exits cleanly (code 0, nothing thrown at exit); its peer fails with ConnectionAbortedError', () =>
+  scoped(40_000, async (scope) => {
+    const name = channel(scope);
+    const opened = new Opened(listen(name, { ...SMALL, highWaterMark: 0 }));
+    scope.defer(() => opened.close());
+    // Four 1000-byte messages fill the 4 KiB ring exactly (records of 1024): the Close written at exit needs room.
+    const child = hostile(scope, { role: 'client', name, script: 'exit-idle', count: 4, size: 1000, options: { timeout: 20_000 } });
+    const connection = await opened.connection();
+    const filled = await child.next('filled');
+    assert.is(filled['stats'].queued, 0, 'nothing queued: the connection does not hold the process');
+    const forger = new Forger(name);
+    scope.defer(() => forger.close());
+    const c2s = forger.ring('c2s');
+    await until(() => forger.load(c2s + WRITE_POSITION) === 4096, 'the four messages published');
+    forger.store(c2s + READ_POSITION, 4096 + 8); // "read" ahead of "write": the exit hook's Close meets it
+    child.send('quit');
+    const exit = await child.exited;
+    assert.equal([exit.code, exit.signal], [0, null], child.stderr);
+    assert.not.ok(child.stderr.includes('RingCorruptError'), child.stderr);
+    const end = await endOf(connection);
+    assert.equal([end.clean, nameOf(end.error)], [false, 'ConnectionAbortedError:ConnectionAborted']);
+  }),
+);
 
 // 3. A bad send never wedges the channel --------------------------------------------------------------------------
 
