@@ -67,7 +67,14 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
     const waiting: Incoming[] = [];
     const finish = (request: Incoming, status: number, kind: number, payload: Uint8Array): void => {
       running.delete(request.correlation);
-      connection.sendFrame(kind, kind === FrameKind.Error ? status : 0, request.correlation, 0, payload); // only Request frames carry a method id
+      try {
+        connection.sendFrame(kind, kind === FrameKind.Error ? status : 0, request.correlation, 0, payload); // only Request frames carry a method id
+      } catch (error) {
+        // The handler's result could not be sent (a detached buffer: TypeError): the caller gets an Error frame
+        // instead of silence, and nothing escapes into the handler's subscriber (where RxJS would rethrow it).
+        if (kind === FrameKind.Response) return fail(request, error);
+        throw error;
+      }
       subscriber.next({ method: request.method, correlation: request.correlation, status });
       startWaiting();
       afterAnswer();
