@@ -17,8 +17,10 @@ import * as assert from 'uvu/assert';
 import {
   ConnectionAbortedError,
   ConnectionClosedError,
+  RemoteError,
   RequestTimeoutError,
   RingCorruptError,
+  Status,
   connect,
   listen,
   type Connection,
@@ -526,6 +528,21 @@ test('a request timeout beyond what a timer can hold (2^31 ms and more) is refus
     const answer = await firstValueFrom(connection.request(u32Bytes(100), { method: Method.Slow, timeout: 2 ** 31 - 1 }));
     assert.equal(Array.from(answer), Array.from(u32Bytes(100)));
     assert.instance(await failure(connection.request(u32Bytes(2000), { method: Method.Slow, timeout: 50 })), RequestTimeoutError);
+  }),
+);
+
+test('a serve handler answering with a detached Uint8Array: the caller gets RemoteError (HandlerError), nothing escapes as a throw, and the server answers the next request', () =>
+  scoped(40_000, async (scope) => {
+    const name = channel(scope);
+    const server = hostile(scope, { role: 'server', name, script: 'serve', options: SMALL });
+    const { connection } = await clientOf(scope, server, name);
+    const error = await failure(connection.request(Uint8Array.of(1), { method: 1, timeout: 10_000 }));
+    assert.ok(error instanceof RemoteError && error.status === Status.HandlerError, `${nameOf(error)}: ${(error as Error).message}; server: ${server.stderr}`);
+    const answer = await firstValueFrom(connection.request(Uint8Array.of(5, 6), { method: 2, timeout: 10_000 }));
+    assert.equal(Array.from(answer), [5, 6]);
+    await sleep(100);
+    assert.is(server.child.exitCode, null, server.stderr);
+    assert.not.ok(server.stderr.includes('TypeError'), server.stderr);
   }),
 );
 
