@@ -46,8 +46,9 @@ export class RingWriter {
   constructor(buffer: ArrayBufferLike, ringOffset: number, capacity: number, readonly dropOldest = false) {
     this.view = new RingView(buffer, ringOffset, capacity);
     this.write = this.view.loadWrite();
+    // Not validated here: the peer may corrupt the positions at any moment, so every use checks them (ensureFree,
+    // freeBytes) and reports RingCorruptError where the caller can fail the connection, not while it is being built.
     this.cachedRead = this.view.loadRead();
-    this.view.used(this.write, this.cachedRead);
     Atomics.store(this.view.words, this.view.producerFlagsIndex, dropOldest ? PRODUCER_FLAG_DROP_OLDEST : 0);
   }
 

@@ -11,14 +11,14 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NativeApi, Segment } from '../native/contract.js';
-import { ChannelSession, SERVER_STATE_CLOSED, SERVER_STATE_LISTENING, channelSegmentLength, initChannelSegment, type ChannelLayout } from '../layout/index.js';
+import { ChannelSession, RingCorruptError, SERVER_STATE_CLOSED, SERVER_STATE_LISTENING, channelSegmentLength, initChannelSegment, type ChannelLayout } from '../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
 import { ListenError } from './errors.js';
 import { HANDSHAKE_BUSY, HANDSHAKE_CLOSING } from './handshake.js';
 import { accept, readHello, refuse } from './accept.js';
 import { probeDoorbell, who } from './doorbell-owner.js';
 import { inspectTakenName } from './taken-name.js';
-import { wireConnection } from './wire.js';
+import { tryWire, wireConnection } from './wire.js';
 import type { Connection } from './connection.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -110,17 +110,28 @@ export class ChannelServer {
       if (this.closing) return refuse(socket, HANDSHAKE_CLOSING);
       if (this.current) return refuse(socket, HANDSHAKE_BUSY);
       const generation = accept(socket, segment.buffer, layout, hello);
-      const connection = wireConnection({
-        channel: this.channel,
-        side: 'server',
-        buffer: segment.buffer,
-        layout,
-        socket,
-        options: this.options,
-        peerPid: hello.pid,
-        generation,
-        peerFailure: this.clientFailure,
-      });
+      const connection = tryWire(() =>
+        wireConnection({
+          channel: this.channel,
+          side: 'server',
+          buffer: segment.buffer,
+          layout,
+          socket,
+          options: this.options,
+          peerPid: hello.pid,
+          generation,
+          peerFailure: this.clientFailure,
+        }),
+      );
+      if (connection instanceof RingCorruptError) {
+        // The rings were corrupted under the handshake: drop this client (its doorbell ends, so it fails with a
+        // typed error), free the slot, and serve the next one.
+        socket.destroy();
+        const session = new ChannelSession(segment.buffer);
+        session.clientPid = 0;
+        session.serverState = SERVER_STATE_LISTENING;
+        return;
+      }
       this.current = connection;
       // The slot frees when the client's doorbell closes, not when the connection ends: a client may still be
       // reading the rings (a stalled event loop) after both Close frames, and the next client's accept resets them.

@@ -4,14 +4,14 @@
 import { Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import { native as defaultNative } from '../native/index.js';
-import { ChannelSession, readChannelSegment } from '../layout/index.js';
+import { ChannelSession, RingCorruptError, readChannelSegment } from '../layout/index.js';
 import { clientHandshake, HANDSHAKE_ACCEPTED } from './client-handshake.js';
 import { ConnectError } from './errors.js';
 import { handshakeStatusText } from './handshake.js';
 import type { Connection } from './connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { PARENT_CHANNEL_ENV } from './spawn-connected.js';
-import { wireConnection } from './wire.js';
+import { tryWire, wireConnection } from './wire.js';
 
 /**
  * A cold observable that, on subscribe, maps the segment this process inherited from its parent (see
@@ -58,7 +58,15 @@ export function connectParent(options: ChannelOptions = {}): Observable<Connecti
         return subscriber.error(new ConnectError('HandshakeFailed', channel, why));
       }
       const session = new ChannelSession(seg.buffer);
-      connection = wireConnection({ channel, side: 'client', buffer: seg.buffer, layout: lay, socket, options: resolved, peerPid: process.ppid, generation: session.generation });
+      const wired = tryWire(() =>
+        wireConnection({ channel, side: 'client', buffer: seg.buffer, layout: lay, socket, options: resolved, peerPid: process.ppid, generation: session.generation }),
+      );
+      if (wired instanceof RingCorruptError) {
+        socket.destroy();
+        seg.close();
+        return subscriber.error(new ConnectError('HandshakeFailed', channel, `the rings are corrupt: ${wired.message}`, wired));
+      }
+      connection = wired;
       connection.onEnd = () => subscriber.complete(); // the teardown below then unmaps
       connection.emitTo(subscriber);
     });

@@ -10,7 +10,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import type { NativeApi, Segment } from '../native/contract.js';
 import { native as defaultNative } from '../native/index.js';
-import { ChannelSession, SEGMENT_HEADER_LENGTH, SERVER_PID_OFFSET, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
+import { ChannelSession, RingCorruptError, SEGMENT_HEADER_LENGTH, SERVER_PID_OFFSET, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
 import { validateChannelName } from './channel-name.js';
 import { segmentName } from './channel-server.js';
 import { clientHandshake, HANDSHAKE_ACCEPTED } from './client-handshake.js';
@@ -18,7 +18,7 @@ import { listenerMismatch, socketFd } from './doorbell-owner.js';
 import { ConnectError } from './errors.js';
 import { HANDSHAKE_BUSY, handshakeStatusText } from './handshake.js';
 import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
-import { wireConnection } from './wire.js';
+import { tryWire, wireConnection } from './wire.js';
 import type { Connection } from './connection.js';
 
 /** Pause between attempts while the server is absent. */
@@ -123,16 +123,21 @@ class ConnectAttempt {
   private connected(socket: Socket, layout: ChannelLayout): void {
     const segment = this.segment!;
     const session = new ChannelSession(segment.buffer);
-    const connection = wireConnection({
-      channel: this.channel,
-      side: 'client',
-      buffer: segment.buffer,
-      layout,
-      socket,
-      options: this.options,
-      peerPid: session.serverPid,
-      generation: session.generation,
-    });
+    const connection = tryWire(() =>
+      wireConnection({
+        channel: this.channel,
+        side: 'client',
+        buffer: segment.buffer,
+        layout,
+        socket,
+        options: this.options,
+        peerPid: session.serverPid,
+        generation: session.generation,
+      }),
+    );
+    if (connection instanceof RingCorruptError) {
+      return this.fail(new ConnectError('HandshakeFailed', this.channel, `its rings are corrupt: ${connection.message}`, connection));
+    }
     this.connection = connection;
     connection.onEnd = () => this.subscriber.complete(); // its teardown (cancel) then unmaps
     connection.emitTo(this.subscriber);

@@ -10,12 +10,12 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import { native as defaultNative } from '../native/index.js';
-import { channelSegmentLength, initChannelSegment } from '../layout/index.js';
+import { RingCorruptError, channelSegmentLength, initChannelSegment } from '../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
 import { accept, readHello } from './accept.js';
 import type { Connection } from './connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
-import { wireConnection } from './wire.js';
+import { tryWire, wireConnection } from './wire.js';
 import { ChannelOptionsError, ConnectError, PeerExitedError } from './errors.js';
 
 /** The environment variable telling a child which fds carry its parent channel: "segmentFd,doorbellFd". */
@@ -116,7 +116,14 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
       layout.token,
       (hello) => {
         const generation = accept(socket, segment.buffer, layout, hello);
-        connection = wireConnection({ channel: `spawn:${child.pid}`, side: 'server', buffer: segment.buffer, layout, socket, options: resolved, peerPid: child.pid ?? hello.pid, generation });
+        const wired = tryWire(() =>
+          wireConnection({ channel: `spawn:${child.pid}`, side: 'server', buffer: segment.buffer, layout, socket, options: resolved, peerPid: child.pid ?? hello.pid, generation }),
+        );
+        if (wired instanceof RingCorruptError) {
+          socket.destroy();
+          return subscriber.error(new ConnectError('HandshakeFailed', `spawn:${child.pid}`, `the rings are corrupt: ${wired.message}`, wired));
+        }
+        connection = wired;
         connection.onEnd = () => subscriber.complete();
         connection.emitTo(subscriber);
       },

@@ -3,7 +3,7 @@
  * consumes client-to-server and produces server-to-client; the client the reverse) and the close bits.
  */
 import type { Socket } from 'node:net';
-import { ChannelSession, RingReader, RingWriter, type ChannelLayout } from '../layout/index.js';
+import { ChannelSession, RingCorruptError, RingReader, RingWriter, type ChannelLayout } from '../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
 import { ChannelEngine } from './engine.js';
 import { Connection } from './connection.js';
@@ -27,6 +27,20 @@ export interface WireParams {
   readonly generation: number;
   /** What the receive side does when the peer fails (dies, aborts, corrupts): error (default) or complete. */
   readonly peerFailure?: 'error' | 'complete';
+}
+
+/**
+ * Runs `wire` (a wireConnection call); a ring already corrupt when the connection is built (RingCorruptError from
+ * the ring reader's or writer's constructor) is returned, for the caller to refuse this connection with a typed
+ * error instead of a throw. Any other error is a bug and is rethrown.
+ */
+export function tryWire(wire: () => Connection): Connection | RingCorruptError {
+  try {
+    return wire();
+  } catch (error) {
+    if (error instanceof RingCorruptError) return error;
+    throw error;
+  }
 }
 
 /** A connected Connection; the caller owns the segment and unmaps it in `teardown`'s callback. */
