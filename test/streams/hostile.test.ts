@@ -15,18 +15,20 @@ import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  ConnectError,
   ConnectionAbortedError,
   ConnectionClosedError,
   RemoteError,
   RequestTimeoutError,
   RingCorruptError,
   Status,
+  FRAME_HEADER_LENGTH,
   connect,
   listen,
   type Connection,
   type ConnectionEnd,
 } from '../../src/index.js';
-import { readChannelSegment, type ChannelLayout } from '../../src/layout/index.js';
+import { MAX_MESSAGE_OFFSET, readChannelSegment, type ChannelLayout } from '../../src/layout/index.js';
 import { native, type Segment } from '../../src/native/index.js';
 import { PARK_RECHECK_MAX_MS } from '../../src/streams/engine.js';
 import { requestTable } from '../../src/streams/request.js';
@@ -427,6 +429,27 @@ test('a process that exits with an idle connection whose send ring is corrupt ex
     assert.equal([end.clean, nameOf(end.error)], [false, 'ConnectionAbortedError:ConnectionAborted']);
   }),
 );
+
+for (const maxMessage of [1, FRAME_HEADER_LENGTH]) {
+  test(`connect refuses a header whose MAX_MESSAGE (${maxMessage}) cannot hold a frame header with ConnectError IncompatibleSegment, never a connection whose maxMessage is ${maxMessage - FRAME_HEADER_LENGTH}`, () =>
+    scoped(30_000, async (scope) => {
+      const name = channel(scope);
+      const server = new Opened(listen(name, SMALL));
+      scope.defer(() => server.close());
+      await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
+      const forger = new Forger(name);
+      scope.defer(() => forger.close());
+      new DataView(forger.segment.buffer).setUint32(MAX_MESSAGE_OFFSET, maxMessage, true);
+      const client = new Opened(connect(name, { timeout: 5000 }));
+      scope.defer(() => client.close());
+      const outcome = await client.connection().then(
+        (c) => `a connection with maxMessage=${c.maxMessage}`,
+        (e: unknown) => (e instanceof ConnectError ? `ConnectError:${e.code}` : nameOf(e)),
+      );
+      assert.is(outcome, 'ConnectError:IncompatibleSegment');
+    }),
+  );
+}
 
 // 3. A bad send never wedges the channel --------------------------------------------------------------------------
 
