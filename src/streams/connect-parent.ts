@@ -11,7 +11,7 @@ import { handshakeStatusText } from './handshake.js';
 import type { Connection } from './connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { PARENT_CHANNEL_ENV } from './spawn-connected.js';
-import { tryWire, wireConnection } from './wire.js';
+import { readClientChannel, tryWire, wireConnection } from './wire.js';
 
 /**
  * A cold observable that, on subscribe, maps the segment this process inherited from its parent (see
@@ -40,7 +40,7 @@ export function connectParent(options: ChannelOptions = {}): Observable<Connecti
     let layout;
     try {
       segment = native.segments.openInherited(fds[0]!);
-      layout = readChannelSegment(segment.buffer);
+      layout = readClientChannel(segment.buffer);
     } catch (error) {
       segment?.close();
       subscriber.error(new ConnectError('IncompatibleSegment', channel, (error as Error).message, error));

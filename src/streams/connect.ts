@@ -18,7 +18,7 @@ import { listenerMismatch, socketFd } from './doorbell-owner.js';
 import { ConnectError } from './errors.js';
 import { HANDSHAKE_BUSY, handshakeStatusText } from './handshake.js';
 import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
-import { tryWire, wireConnection } from './wire.js';
+import { readClientChannel, tryWire, wireConnection } from './wire.js';
 import type { Connection } from './connection.js';
 
 /** Pause between attempts while the server is absent. */
@@ -84,7 +84,7 @@ class ConnectAttempt {
       if (!this.trusted().includes(owner)) {
         return this.fail(this.refused(`the segment is owned by uid ${owner}${this.pidNote()}, not by this user or a trusted uid (${this.trusted().join(', ')})`));
       }
-      layout = readChannelSegment(this.segment.buffer);
+      layout = readClientChannel(this.segment.buffer);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'NotFound' || (error instanceof SegmentHeaderError && this.beingCreated(code))) return this.retry(error);

@@ -3,7 +3,7 @@
  * consumes client-to-server and produces server-to-client; the client the reverse) and the close bits.
  */
 import type { Socket } from 'node:net';
-import { ChannelSession, RingCorruptError, RingReader, RingWriter, type ChannelLayout } from '../layout/index.js';
+import { ChannelSession, RingCorruptError, RingReader, RingWriter, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
 import { ChannelEngine } from './engine.js';
 import { Connection } from './connection.js';
@@ -27,6 +27,18 @@ export interface WireParams {
   readonly generation: number;
   /** What the receive side does when the peer fails (dies, aborts, corrupts): error (default) or complete. */
   readonly peerFailure?: 'error' | 'complete';
+}
+
+/**
+ * Reads and checks a channel segment's header as a client does: the layout's checks, and a MAX_MESSAGE that can
+ * hold a frame header (a smaller one would make every message too large). Throws SegmentHeaderError.
+ */
+export function readClientChannel(buffer: ArrayBuffer): ChannelLayout {
+  const layout = readChannelSegment(buffer);
+  if (layout.maxMessage <= FRAME_HEADER_LENGTH) {
+    throw new SegmentHeaderError('BadMaxMessage', `MAX_MESSAGE=${layout.maxMessage} cannot hold a ${FRAME_HEADER_LENGTH}-byte frame header`);
+  }
+  return layout;
 }
 
 /**
