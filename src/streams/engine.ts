@@ -385,6 +385,9 @@ export class ChannelEngine {
     if (this.step() || this.disposed) {
       if (!this.disposed) {
         this.unpark();
+        // The peer's Close may have come in this very re-check: end now, as run() would, so the connection is
+        // `ended` by the time its receive side's completion is observed.
+        if (this.closeSent && (this.receiver.closeReceived || this.leaving)) return this.end();
         this.activity = true;
         this.schedule();
       }
