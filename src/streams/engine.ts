@@ -16,6 +16,7 @@ import type { RingReader, RingWriter } from '../layout/index.js';
 import { FrameKind } from '../codecs/index.js';
 import { RingCorruptError } from '../layout/index.js';
 import { BELL } from './handshake.js';
+import { ConnectionClosedError } from './errors.js';
 import { EngineStats } from './engine-stats.js';
 import type { DataMode, FrameSink, SendResult } from './frame-sink.js';
 import type { ResolvedOptions } from './options.js';
@@ -190,7 +191,9 @@ export class ChannelEngine {
     if (this.sender.claimOpen && this.undelivered() === 0) return this.end();
     this.close();
     if (!this.closeSent) {
-      this.lingerTimer = setTimeout(() => this.fail(new Error('the peer took nothing for LINGER_MS')), LINGER_MS);
+      const gaveUp = (): ConnectionClosedError =>
+        new ConnectionClosedError(this.channel, `was closed by this side after its peer took nothing for ${LINGER_MS} ms (LINGER_MS); what it had queued was discarded`);
+      this.lingerTimer = setTimeout(() => this.fail(gaveUp()), LINGER_MS);
       this.lingerTimer.unref(); // the socket keeps the process alive while there is something to deliver
     }
     this.wake();
