@@ -451,6 +451,27 @@ for (const maxMessage of [1, FRAME_HEADER_LENGTH]) {
   );
 }
 
+test('a side leaving with messages its peer never takes gives up after LINGER_MS with a typed ConnectionClosedError, exits by itself, and its peer gets ConnectionAbortedError', () =>
+  scoped(60_000, async (scope) => {
+    const name = channel(scope);
+    // The server never reads (no subscriber, no backlog): the client's ring fills and the rest waits in its queue.
+    const opened = new Opened(listen(name, { ...SMALL, highWaterMark: 0 }));
+    scope.defer(() => opened.close());
+    const child = hostile(scope, { role: 'client', name, script: 'writer', count: 200, options: { timeout: 20_000 } });
+    const connection = await opened.connection();
+    const done = await child.next('writer-done');
+    assert.ok(done['stats'].queued > 0, 'messages wait in the queue');
+    child.send('quit');
+    const childEnd = await child.next('end');
+    assert.equal([childEnd['clean'], childEnd['name'], childEnd['code']], [false, ConnectionClosedError.name, 'ConnectionClosed']);
+    assert.match(childEnd['message'], /took nothing for 10000 ms/);
+    const exit = await child.exited;
+    assert.equal([exit.code, exit.signal], [0, null], child.stderr);
+    const end = await endOf(connection);
+    assert.is(nameOf(end.error), 'ConnectionAbortedError:ConnectionAborted');
+  }),
+);
+
 // 3. A bad send never wedges the channel --------------------------------------------------------------------------
 
 test('next() and send() of a detached Uint8Array are refused (TypeError) and leave the ring as it was: later messages are delivered, send() completes', () =>
