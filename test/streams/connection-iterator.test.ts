@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import { iterate } from '../../src/streams/connection-iterator.js';
+import { iterate } from '../../src/streams/connection/connection-iterator.js';
 
 const test = suite('connection iterator');
 const iterable = (source: Subject<Uint8Array>): AsyncIterable<Uint8Array> => ({ [Symbol.asyncIterator]: () => iterate(source) });

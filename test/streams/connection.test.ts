@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { map, mergeMap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { Connection, listen, MessageTooLargeError } from '../../src/index.js';
-import type { ChannelEngine } from '../../src/streams/engine.js';
+import type { ChannelEngine } from '../../src/streams/engine/engine.js';
 import { verify, type SizeSpec } from '../fixtures/streams-payload.js';
 import { Opened, leftovers, receive, scoped, sleep, uniqueName, until } from './_helpers.js';
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import * as t from 'io-ts';
 import { catchError, from, lastValueFrom, Subject, throwError, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { decode, DEFAULT_DECODE_OPTIONS } from '../../src/streams/decode.js';
+import { decode, DEFAULT_DECODE_OPTIONS } from '../../src/streams/operators/decode.js';
 import { DecodeError, json, u8 } from '../../src/codecs/index.js';
 
 const Price = json(t.type({ price: t.number }), 'Price');

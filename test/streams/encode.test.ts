@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import * as t from 'io-ts';
 import { catchError, from, lastValueFrom, map, Subject, throwError, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { encode } from '../../src/streams/encode.js';
-import { decode } from '../../src/streams/decode.js';
+import { encode } from '../../src/streams/operators/encode.js';
+import { decode } from '../../src/streams/operators/decode.js';
 import { EncodeError, f64, fixedUtf8, json, struct, u32, u8 } from '../../src/codecs/index.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => assert.equal(actual, expected));

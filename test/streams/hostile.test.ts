@@ -30,8 +30,8 @@ import {
 } from '../../src/index.js';
 import { MAX_MESSAGE_OFFSET, readChannelSegment, type ChannelLayout } from '../../src/layout/index.js';
 import { native, type Segment } from '../../src/native/index.js';
-import { PARK_RECHECK_MAX_MS } from '../../src/streams/engine.js';
-import { requestTable } from '../../src/streams/request.js';
+import { PARK_RECHECK_MAX_MS } from '../../src/streams/engine/engine.js';
+import { requestTable } from '../../src/streams/rpc/request.js';
 import type { HostileSpec } from '../fixtures/hostile-peer.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
 import { failure, served, u32Bytes, watched } from '../fixtures/rpc-helpers.js';

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { firstValueFrom } from 'rxjs';
 import { bytes, call, DecodeError, defineMethod, EncodeError, f64, RemoteError, spawnConnected, Status, struct, type Connection } from '../../src/index.js';
-import { requestTable } from '../../src/streams/request.js';
+import { requestTable } from '../../src/streams/rpc/request.js';
 import { kept, root, shmLeft, watched, type Watch, failure } from '../fixtures/rpc-helpers.js';
 import { Add, Broken, Greet, Method } from '../fixtures/rpc-methods.js';
 

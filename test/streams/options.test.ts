@@ -20,7 +20,7 @@ import {
   type ChannelOptions,
   type Connection,
 } from '../../src/index.js';
-import { maxMessageFor, resolveOptions } from '../../src/streams/options.js';
+import { maxMessageFor, resolveOptions } from '../../src/streams/channel/options.js';
 import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
 
 const test = suite('channel options');

@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ReceiveBacklog } from '../../src/streams/receive-backlog.js';
+import { ReceiveBacklog } from '../../src/streams/connection/receive-backlog.js';
 import { hash32 } from '../fixtures/streams-payload.js';
 
 const backlog = suite('ReceiveBacklog');

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NEVER, lastValueFrom, firstValueFrom, mergeMap, range, map, reduce } from 'rxjs';
 import { connect, ConnectionClosedError, listen, serve, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
-import { requestTable } from '../../src/streams/request.js';
+import { requestTable } from '../../src/streams/rpc/request.js';
 import { channelName, kept, shmLeft, sleep, u32Bytes, until, watched, type Watch, failure, served } from '../fixtures/rpc-helpers.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
 

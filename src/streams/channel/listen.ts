@@ -2,12 +2,12 @@
  * `listen(name, options?)`: serve a named channel.
  */
 import { Observable } from 'rxjs';
-import { native as defaultNative } from '../native/index.js';
+import { native as defaultNative } from '../../native/index.js';
 import { validateChannelName } from './channel-name.js';
-import { ChannelServer } from './channel-server.js';
-import type { Connection } from './connection.js';
+import { ChannelServer } from '../handshake/channel-server.js';
+import type { Connection } from '../connection/connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
-import { ChannelOptionsError } from './errors.js';
+import { ChannelOptionsError } from '../errors.js';
 
 /** Options of listen: the channel's options, and what a client's failure does to its connection. */
 export interface ListenOptions extends ChannelOptions {

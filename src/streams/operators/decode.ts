@@ -3,7 +3,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type * as t from 'io-ts';
-import { toDecodeError, type DecodeError } from '../codecs/index.js';
+import { toDecodeError, type DecodeError } from '../../codecs/index.js';
 
 /** Options of `decode`. */
 export interface DecodeOptions {

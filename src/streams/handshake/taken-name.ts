@@ -7,8 +7,8 @@
  * kernel's word; the header's pids are a claim, read with `peek` (never mapped: a squatter truncating its file
  * would SIGBUS a mapping). Only a segment owned by this user is ever unlinked.
  */
-import type { NativeApi } from '../native/contract.js';
-import { CREATOR_PID_OFFSET, MAGIC_OFFSET, SEGMENT_HEADER_LENGTH, SEGMENT_MAGIC, SERVER_PID_OFFSET } from '../layout/index.js';
+import type { NativeApi } from '../../native/contract.js';
+import { CREATOR_PID_OFFSET, MAGIC_OFFSET, SEGMENT_HEADER_LENGTH, SEGMENT_MAGIC, SERVER_PID_OFFSET } from '../../layout/index.js';
 import { probeDoorbell, who } from './doorbell-owner.js';
 
 /** A live pid with nobody on the doorbell is probed once more after this long: a server between create and listen. */

@@ -3,15 +3,15 @@
  */
 import { Socket } from 'node:net';
 import { Observable } from 'rxjs';
-import { native as defaultNative } from '../native/index.js';
-import { ChannelSession, RingCorruptError, readChannelSegment } from '../layout/index.js';
-import { clientHandshake, HANDSHAKE_ACCEPTED } from './client-handshake.js';
-import { ConnectError } from './errors.js';
-import { handshakeStatusText } from './handshake.js';
-import type { Connection } from './connection.js';
+import { native as defaultNative } from '../../native/index.js';
+import { ChannelSession, RingCorruptError, readChannelSegment } from '../../layout/index.js';
+import { clientHandshake, HANDSHAKE_ACCEPTED } from '../handshake/client-handshake.js';
+import { ConnectError } from '../errors.js';
+import { handshakeStatusText } from '../handshake/handshake.js';
+import type { Connection } from '../connection/connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { PARENT_CHANNEL_ENV } from './spawn-connected.js';
-import { readClientChannel, tryWire, wireConnection } from './wire.js';
+import { readClientChannel, tryWire, wireConnection } from '../connection/build-connection.js';
 
 /**
  * A cold observable that, on subscribe, maps the segment this process inherited from its parent (see

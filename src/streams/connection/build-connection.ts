@@ -3,12 +3,12 @@
  * consumes client-to-server and produces server-to-client; the client the reverse) and the close bits.
  */
 import type { Socket } from 'node:net';
-import { ChannelSession, RingCorruptError, RingReader, RingWriter, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
-import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
-import { ChannelEngine } from './engine.js';
+import { ChannelSession, RingCorruptError, RingReader, RingWriter, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../../layout/index.js';
+import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
+import { ChannelEngine } from '../engine/engine.js';
 import { Connection } from './connection.js';
-import { ConnectionAbortedError, PeerExitedError } from './errors.js';
-import type { ResolvedOptions } from './options.js';
+import { ConnectionAbortedError, PeerExitedError } from '../errors.js';
+import type { ResolvedOptions } from '../channel/options.js';
 
 /** CLOSE_FLAGS bits (docs/LAYOUT.md): closed = left cleanly; aborted = left with messages undelivered. */
 const SERVER_CLOSED = 1;

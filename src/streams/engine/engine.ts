@@ -12,14 +12,14 @@
  * - The segment stays mapped until `dispose()` has returned outside any delivery (`afterDispose`).
  */
 import type { Socket } from 'node:net';
-import type { RingReader, RingWriter } from '../layout/index.js';
-import { FrameKind } from '../codecs/index.js';
-import { RingCorruptError } from '../layout/index.js';
-import { BELL } from './handshake.js';
-import { ConnectionClosedError } from './errors.js';
+import type { RingReader, RingWriter } from '../../layout/index.js';
+import { FrameKind } from '../../codecs/index.js';
+import { RingCorruptError } from '../../layout/index.js';
+import { BELL } from '../handshake/handshake.js';
+import { ConnectionClosedError } from '../errors.js';
 import { EngineStats } from './engine-stats.js';
 import type { DataMode, FrameSink, SendResult } from './frame-sink.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../channel/options.js';
 import { Receiver } from './receiver.js';
 import { Sender } from './sender.js';
 

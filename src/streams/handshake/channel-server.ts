@@ -10,17 +10,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { NativeApi, Segment } from '../native/contract.js';
-import { ChannelSession, RingCorruptError, SERVER_STATE_CLOSED, SERVER_STATE_LISTENING, channelSegmentLength, initChannelSegment, type ChannelLayout } from '../layout/index.js';
-import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
-import { ListenError } from './errors.js';
+import type { NativeApi, Segment } from '../../native/contract.js';
+import { ChannelSession, RingCorruptError, SERVER_STATE_CLOSED, SERVER_STATE_LISTENING, channelSegmentLength, initChannelSegment, type ChannelLayout } from '../../layout/index.js';
+import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
+import { ListenError } from '../errors.js';
 import { HANDSHAKE_BUSY, HANDSHAKE_CLOSING } from './handshake.js';
-import { accept, readHello, refuse } from './accept.js';
+import { accept, readHello, refuse } from './server-handshake.js';
 import { probeDoorbell, who } from './doorbell-owner.js';
 import { inspectTakenName } from './taken-name.js';
-import { tryWire, wireConnection } from './wire.js';
-import type { Connection } from './connection.js';
-import type { ResolvedOptions } from './options.js';
+import { tryWire, wireConnection } from '../connection/build-connection.js';
+import type { Connection } from '../connection/connection.js';
+import type { ResolvedOptions } from '../channel/options.js';
 
 /** How often listen looks again at a name that another server takes while this one takes it over. */
 const TAKEOVER_ROUNDS = 3;

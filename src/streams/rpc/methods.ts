@@ -5,8 +5,8 @@
 import type * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Observable, from, map, mergeMap, type ObservableInput } from 'rxjs';
-import { DecodeError, EncodeError, Status, toDecodeError } from '../codecs/index.js';
-import type { Connection } from './connection.js';
+import { DecodeError, EncodeError, Status, toDecodeError } from '../../codecs/index.js';
+import type { Connection } from '../connection/connection.js';
 import { request, type RequestOptions } from './request.js';
 import { StatusError } from './request-errors.js';
 import type { Handler, RequestContext } from './serve.js';

@@ -3,7 +3,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type * as t from 'io-ts';
-import { EncodeError } from '../codecs/index.js';
+import { EncodeError } from '../../codecs/index.js';
 
 /** What `encode` needs of a codec: its name, its `is` (the validity check) and its `encode`. */
 export type EncoderOf<A> = Pick<t.Type<A, Uint8Array, any>, 'name' | 'is' | 'encode'>;

@@ -2,8 +2,8 @@
  * The zero-copy send slot behind Connection.claim: one reusable object per connection (one claim is open at a
  * time), so a zero-copy send allocates nothing.
  */
-import type { ChannelEngine } from './engine.js';
-import { ConnectionClosedError } from './errors.js';
+import type { ChannelEngine } from '../engine/engine.js';
+import { ConnectionClosedError } from '../errors.js';
 
 /** A claimed slot of ring memory for a zero-copy send (see Connection.claim). */
 export interface Claim {

@@ -6,8 +6,8 @@
  * the name when that exceeds sun_path's 108 bytes), so the native layer's rules apply to it unchanged: the same
  * characters are refused here and there, and only the length limit is this layer's own.
  */
-import { nameProblem } from '../native/names.js';
-import { ChannelOptionsError } from './errors.js';
+import { nameProblem } from '../../native/names.js';
+import { ChannelOptionsError } from '../errors.js';
 
 /** Longest channel name in UTF-8 bytes; with the `rxshm.` prefix the segment name stays within MAX_NAME_BYTES. */
 export const MAX_CHANNEL_NAME_BYTES = 200;

@@ -5,11 +5,11 @@
  * Cross-process invariants: this process is the ring's only producer; after every publish (and after a failed
  * claim, which may have published a padding record) a parked consumer is woken by compare-exchange + bell.
  */
-import { RING_FULL, type RingWriter } from '../layout/index.js';
-import { FRAME_HEADER_LENGTH, FrameKind, writeFrameHeader } from '../codecs/index.js';
+import { RING_FULL, type RingWriter } from '../../layout/index.js';
+import { FRAME_HEADER_LENGTH, FrameKind, writeFrameHeader } from '../../codecs/index.js';
 import type { EngineStats } from './engine-stats.js';
 import type { SendResult } from './frame-sink.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../channel/options.js';
 import { SendQueue } from './send-queue.js';
 
 /** What the sender needs from its engine. */

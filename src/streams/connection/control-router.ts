@@ -4,7 +4,7 @@
  * Requests that arrive before anyone serves wait here (up to MAX_WAITING_REQUESTS, in order) for `serve` to take
  * them; beyond that they are answered Error `Unavailable`, so no request is silently lost.
  */
-import { FrameKind, Status } from '../codecs/index.js';
+import { FrameKind, Status } from '../../codecs/index.js';
 
 /** What a registered handler receives. */
 export type ControlHandler = (kind: number, status: number, correlation: number, method: number, payload: Uint8Array) => void;

@@ -2,9 +2,9 @@
  * `request(connection, payload, options)`: one call over a connection; `Connection.request` is this function.
  */
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
-import { FrameKind } from '../codecs/index.js';
-import type { Connection } from './connection.js';
-import { ConnectionClosedError, MessageTooLargeError, RingFullError } from './errors.js';
+import { FrameKind } from '../../codecs/index.js';
+import type { Connection } from '../connection/connection.js';
+import { ConnectionClosedError, MessageTooLargeError, RingFullError } from '../errors.js';
 import { RemoteError, RequestTimeoutError } from './request-errors.js';
 import { RequestTable } from './request-table.js';
 

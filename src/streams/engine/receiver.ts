@@ -7,9 +7,9 @@
  * the producer dropped under drop-oldest while it was being read is discarded, never delivered torn; after
  * consuming it wakes a producer that waits for room.
  */
-import type { RingReader } from '../layout/index.js';
-import { FRAME_HEADER_LENGTH, FrameKind, readFrameCorrelation, readFrameKind, readFrameMethod, readFrameStatus } from '../codecs/index.js';
-import { MalformedFrameError } from './errors.js';
+import type { RingReader } from '../../layout/index.js';
+import { FRAME_HEADER_LENGTH, FrameKind, readFrameCorrelation, readFrameKind, readFrameMethod, readFrameStatus } from '../../codecs/index.js';
+import { MalformedFrameError } from '../errors.js';
 import type { FrameSink } from './frame-sink.js';
 
 /** Most frames one drain delivers before letting the event loop run. */

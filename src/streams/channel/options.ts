@@ -2,10 +2,10 @@
  * Channel options: a config object over DEFAULT_* values, validated at creation (bad values throw
  * ChannelOptionsError before anything is mapped).
  */
-import type { NativeApi } from '../native/contract.js';
-import { isValidCapacity, maxPayloadFor, type OverflowPolicy } from '../layout/index.js';
-import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
-import { ChannelOptionsError } from './errors.js';
+import type { NativeApi } from '../../native/contract.js';
+import { isValidCapacity, maxPayloadFor, type OverflowPolicy } from '../../layout/index.js';
+import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
+import { ChannelOptionsError } from '../errors.js';
 
 /** How a receiver waits for data: spin, then poll once per event-loop turn, then park. */
 export interface WaitStrategy {

@@ -4,8 +4,8 @@
  * pending), so a response that arrives after its request timed out or was cancelled finds no owner: it is dropped
  * and counted, never delivered to another caller.
  */
-import { FrameKind } from '../codecs/index.js';
-import type { ControlRouter } from './control-router.js';
+import { FrameKind } from '../../codecs/index.js';
+import type { ControlRouter } from '../connection/control-router.js';
 
 /** What a pending request is told. */
 export interface PendingRequest {

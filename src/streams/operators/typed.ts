@@ -5,8 +5,8 @@
  */
 import { Subject, map, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 import type * as t from 'io-ts';
-import { DecodeError, EncodeError } from '../codecs/index.js';
-import type { Connection } from './connection.js';
+import { DecodeError, EncodeError } from '../../codecs/index.js';
+import type { Connection } from '../connection/connection.js';
 import { decode } from './decode.js';
 
 /** Options of typed: what a message that fails to decode does (see `decode`). */

@@ -7,7 +7,7 @@
  * at the default 1 MiB, and V8 shifts an array that large by moving every element (it trims only small arrays in
  * place), so draining it was quadratic: 200,000 messages took ~6 s instead of ~0.1 s.
  */
-import type { DataMode } from './frame-sink.js';
+import type { DataMode } from '../engine/frame-sink.js';
 
 /** Where the backlog delivers: the connection's subscribers. */
 export interface BacklogTarget {

@@ -3,11 +3,11 @@
  * see it. Every connection answers LivenessCheck with Alive by itself (see ControlRouter).
  */
 import { Observable, asyncScheduler, switchMap, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { FrameKind } from '../codecs/index.js';
-import type { NativeApi } from '../native/contract.js';
-import { native as defaultNative } from '../native/index.js';
-import type { Connection } from './connection.js';
-import { PeerExitedError } from './errors.js';
+import { FrameKind } from '../../codecs/index.js';
+import type { NativeApi } from '../../native/contract.js';
+import { native as defaultNative } from '../../native/index.js';
+import type { Connection } from '../connection/connection.js';
+import { PeerExitedError } from '../errors.js';
 
 /** `alive`: it answers; `unresponsive`: it exists but did not answer within the timeout (e.g. stopped);
  * `exited`: the OS says it is gone (or its doorbell closed without Close). */

@@ -8,18 +8,18 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { Observable } from 'rxjs';
-import type { NativeApi, Segment } from '../native/contract.js';
-import { native as defaultNative } from '../native/index.js';
-import { ChannelSession, RingCorruptError, SEGMENT_HEADER_LENGTH, SERVER_PID_OFFSET, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../layout/index.js';
+import type { NativeApi, Segment } from '../../native/contract.js';
+import { native as defaultNative } from '../../native/index.js';
+import { ChannelSession, RingCorruptError, SEGMENT_HEADER_LENGTH, SERVER_PID_OFFSET, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../../layout/index.js';
 import { validateChannelName } from './channel-name.js';
-import { segmentName } from './channel-server.js';
-import { clientHandshake, HANDSHAKE_ACCEPTED } from './client-handshake.js';
-import { listenerMismatch, socketFd } from './doorbell-owner.js';
-import { ConnectError } from './errors.js';
-import { HANDSHAKE_BUSY, handshakeStatusText } from './handshake.js';
+import { segmentName } from '../handshake/channel-server.js';
+import { clientHandshake, HANDSHAKE_ACCEPTED } from '../handshake/client-handshake.js';
+import { listenerMismatch, socketFd } from '../handshake/doorbell-owner.js';
+import { ConnectError } from '../errors.js';
+import { HANDSHAKE_BUSY, handshakeStatusText } from '../handshake/handshake.js';
 import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
-import { readClientChannel, tryWire, wireConnection } from './wire.js';
-import type { Connection } from './connection.js';
+import { readClientChannel, tryWire, wireConnection } from '../connection/build-connection.js';
+import type { Connection } from '../connection/connection.js';
 
 /** Pause between attempts while the server is absent. */
 const RETRY_MS = 25;

@@ -13,13 +13,13 @@
  * this side sent is lost; otherwise the engine sets the aborted bit (see engine.ts and docs/LAYOUT.md section 5).
  */
 import { BehaviorSubject, Observable, ReplaySubject, Subject, Subscriber, Subscription, defer, distinctUntilChanged, interval, map, startWith, takeUntil } from 'rxjs';
-import { FrameKind } from '../codecs/index.js';
-import type { ChannelEngine, FrameSink, SendResult } from './engine.js';
-import { ConnectionClosedError, MessageTooLargeError, RingFullError } from './errors.js';
+import { FrameKind } from '../../codecs/index.js';
+import type { ChannelEngine, FrameSink, SendResult } from '../engine/engine.js';
+import { ConnectionClosedError, MessageTooLargeError, RingFullError } from '../errors.js';
 import type { ConnectionStats } from './connection-stats.js';
 import { ControlRouter } from './control-router.js';
-import { request, type RequestOptions } from './request.js';
-import { DEFAULT_HIGH_WATER_MARK } from './options.js';
+import { request, type RequestOptions } from '../rpc/request.js';
+import { DEFAULT_HIGH_WATER_MARK } from '../channel/options.js';
 import { RingClaim, type Claim } from './claim.js';
 import { ReceiveBacklog } from './receive-backlog.js';
 import { iterate } from './connection-iterator.js';

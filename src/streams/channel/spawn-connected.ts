@@ -9,14 +9,14 @@ import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from '
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
-import { native as defaultNative } from '../native/index.js';
-import { RingCorruptError, channelSegmentLength, initChannelSegment } from '../layout/index.js';
-import { FRAME_HEADER_LENGTH } from '../codecs/index.js';
-import { accept, readHello } from './accept.js';
-import type { Connection } from './connection.js';
+import { native as defaultNative } from '../../native/index.js';
+import { RingCorruptError, channelSegmentLength, initChannelSegment } from '../../layout/index.js';
+import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
+import { accept, readHello } from '../handshake/server-handshake.js';
+import type { Connection } from '../connection/connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
-import { tryWire, wireConnection } from './wire.js';
-import { ChannelOptionsError, ConnectError, PeerExitedError } from './errors.js';
+import { tryWire, wireConnection } from '../connection/build-connection.js';
+import { ChannelOptionsError, ConnectError, PeerExitedError } from '../errors.js';
 
 /** The environment variable telling a child which fds carry its parent channel: "segmentFd,doorbellFd". */
 export const PARENT_CHANNEL_ENV = 'RXSHM_PARENT';

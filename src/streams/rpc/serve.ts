@@ -2,8 +2,8 @@
  * `serve(connection, handlers, options?)`: answer the peer's requests while subscribed.
  */
 import { Observable, from, type ObservableInput, type Subscription } from 'rxjs';
-import { FrameKind, Status } from '../codecs/index.js';
-import type { Connection } from './connection.js';
+import { FrameKind, Status } from '../../codecs/index.js';
+import type { Connection } from '../connection/connection.js';
 import { StatusError } from './request-errors.js';
 
 /** What a handler knows of the request it answers. */

@@ -7,7 +7,7 @@
  * `listen()` on the address; only the same uid (or root) can forge a header, and nobody can forge those credentials.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import type { Credentials, NativeApi } from '../native/contract.js';
+import type { Credentials, NativeApi } from '../../native/contract.js';
 
 /** How long a probe of the doorbell may take: connecting to a listening local socket needs no accept(). */
 const PROBE_TIMEOUT_MS = 1000;

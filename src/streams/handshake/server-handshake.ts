@@ -3,7 +3,7 @@
  * refuse with a status byte or reset the rings, bump the generation and answer ACCEPTED.
  */
 import type { Socket } from 'node:net';
-import { ChannelSession, CLIENT_STATE_CONNECTED, SERVER_STATE_CONNECTED, resetRing, type ChannelLayout } from '../layout/index.js';
+import { ChannelSession, CLIENT_STATE_CONNECTED, SERVER_STATE_CONNECTED, resetRing, type ChannelLayout } from '../../layout/index.js';
 import {
   HANDSHAKE_ACCEPTED,
   HANDSHAKE_BAD_HELLO,
