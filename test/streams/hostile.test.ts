@@ -31,7 +31,6 @@ import {
 import { MAX_MESSAGE_OFFSET, readChannelSegment, type ChannelLayout } from '../../src/layout/index.js';
 import { native, type Segment } from '../../src/native/index.js';
 import { PARK_RECHECK_MAX_MS } from '../../src/streams/engine/engine.js';
-import { requestTable } from '../../src/streams/rpc/request.js';
 import type { HostileSpec } from '../fixtures/hostile-peer.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
 import { failure, served, u32Bytes, watched } from '../fixtures/rpc-helpers.js';
@@ -539,7 +538,7 @@ test('request() checks its payload as next() does: a string, an array-like, a nu
     for (const bad of ['hello', { length: 3 }, 42, new DataView(new ArrayBuffer(4)), null, [1, 2, 3]]) {
       assert.throws(() => connection.request(bad as unknown as Uint8Array, { method: Method.Mirror }), (e: unknown) => e instanceof TypeError, `request(${JSON.stringify(bad)})`);
     }
-    assert.is(requestTable(connection).size, 0, 'nothing pending');
+    assert.is(connection.requests.size, 0, 'nothing pending');
     const answer = await firstValueFrom(connection.request(Uint8Array.of(1, 2, 3), { method: Method.Mirror }));
     assert.equal(Array.from(answer), Array.from(mirror(Uint8Array.of(1, 2, 3))));
   }),
@@ -549,7 +548,7 @@ test('request() of a detached Uint8Array errors with TypeError and leaves nothin
   watched(30_000, async (watch) => {
     const { connection } = await served(watch);
     assert.instance(await failure(connection.request(detached(4), { method: Method.Mirror })), TypeError);
-    assert.is(requestTable(connection).size, 0, 'nothing pending');
+    assert.is(connection.requests.size, 0, 'nothing pending');
     const answer = await firstValueFrom(connection.request(Uint8Array.of(4, 5), { method: Method.Mirror }));
     assert.equal(Array.from(answer), Array.from(mirror(Uint8Array.of(4, 5))));
   }),

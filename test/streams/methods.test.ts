@@ -8,7 +8,6 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { firstValueFrom } from 'rxjs';
 import { bytes, call, DecodeError, defineMethod, EncodeError, f64, RemoteError, spawnConnected, Status, struct, type Connection } from '../../src/index.js';
-import { requestTable } from '../../src/streams/rpc/request.js';
 import { kept, root, shmLeft, watched, type Watch, failure } from '../fixtures/rpc-helpers.js';
 import { Add, Broken, Greet, Method } from '../fixtures/rpc-methods.js';
 
@@ -63,7 +62,7 @@ test('call with an invalid value errors with EncodeError and sends nothing', () 
     const error = await failure(call(connection, Add, { a: 1, b: 'two' } as unknown as { a: number; b: number }));
     assert.instance(error, EncodeError);
     assert.is(connection.stats.sent, sentBefore, 'nothing sent');
-    assert.is(requestTable(connection).size, 0);
+    assert.is(connection.requests.size, 0);
     // The server saw no request: the next call is answered and nothing was reported for a bad one.
     assert.equal(await firstValueFrom(call(connection, Add, { a: 1, b: 2 }, { timeout: 10_000 })), { sum: 3 });
     assert.equal(events.filter((e) => e.ev === 'served'), []);

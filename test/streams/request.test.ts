@@ -6,7 +6,6 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NEVER, lastValueFrom, firstValueFrom, mergeMap, range, map, reduce } from 'rxjs';
 import { connect, ConnectionClosedError, listen, serve, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
-import { requestTable } from '../../src/streams/rpc/request.js';
 import { channelName, kept, shmLeft, sleep, u32Bytes, until, watched, type Watch, failure, served } from '../fixtures/rpc-helpers.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
 
@@ -51,7 +50,7 @@ test('100,000 requests, up to 256 in flight: each response is its own request\'s
     assert.equal(mismatches.slice(0, 10), [], 'every response matches its own request');
     assert.is(seen.every((n) => n === 1), true, 'each request answered exactly once');
     assert.is(maxInFlight, 256);
-    assert.is(requestTable(connection).size, 0);
+    assert.is(connection.requests.size, 0);
     assert.is(connection.stats.lateResponses, 0);
   }),
 );
@@ -66,7 +65,7 @@ test('timeout: RequestTimeoutError with the correlation id and method; Cancel re
     const started = await child.next('started');
     assert.is(error.correlation, started.correlation);
     assert.match(error.message, String(error.correlation));
-    assert.is(requestTable(connection).size, 0, 'the id is freed');
+    assert.is(connection.requests.size, 0, 'the id is freed');
     // The handler is unsubscribed (its finalize runs) and serve reports the cancellation.
     assert.is((await child.next('finalized')).correlation, error.correlation);
     const cancelled = await child.next('served');
@@ -84,9 +83,9 @@ test('cancel: unsubscribing before the answer sends Cancel and frees the id', ()
       complete: () => outcome.push('complete'),
     });
     const started = await child.next('started');
-    assert.is(requestTable(connection).size, 1);
+    assert.is(connection.requests.size, 1);
     subscription.unsubscribe();
-    assert.is(requestTable(connection).size, 0, 'the id is freed at once');
+    assert.is(connection.requests.size, 0, 'the id is freed at once');
     assert.is((await child.next('finalized')).correlation, started.correlation, 'the server handler is unsubscribed');
     const cancelled = await child.next('served');
     assert.equal([cancelled.correlation, cancelled.status], [started.correlation, Status.Cancelled]);
@@ -120,7 +119,7 @@ test('late responses (after timeout, after cancel) are dropped and counted, neve
     assert.ok(same(answer3, mirror(third)));
     await until(() => connection.stats.lateResponses === 2, 'lateResponses = 2');
     assert.equal(nexts, [], 'the cancelled caller got nothing');
-    assert.is(requestTable(connection).size, 0);
+    assert.is(connection.requests.size, 0);
   }),
 );
 
@@ -143,7 +142,7 @@ test('SIGKILL of the server: every pending request errors with PeerExitedError w
       assert.instance(error, PeerExitedError);
       assert.ok(at - killedAt < 1000, `failed ${Math.round(at - killedAt)} ms after the kill`);
     }
-    assert.is(requestTable(connection).size, 0);
+    assert.is(connection.requests.size, 0);
   }),
 );
 

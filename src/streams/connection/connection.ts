@@ -19,6 +19,7 @@ import { ConnectionClosedError, MessageTooLargeError, RingFullError } from '../e
 import type { ConnectionStats } from './connection-stats.js';
 import { ControlRouter } from './control-router.js';
 import { request, type RequestOptions } from '../rpc/request.js';
+import { RequestTable } from '../rpc/request-table.js';
 import { DEFAULT_HIGH_WATER_MARK } from '../channel/options.js';
 import { RingClaim, type Claim } from './claim.js';
 import { ReceiveBacklog } from './receive-backlog.js';
@@ -108,6 +109,8 @@ export class Connection extends Subject<Uint8Array> {
   private engine!: ChannelEngine;
   /** @internal counters kept here rather than in the engine */
   readonly counters = { lateResponses: 0, decodeErrors: 0 };
+  /** @internal The pending requests of this connection: correlation ids and who waits for each answer. */
+  readonly requests: RequestTable;
 
   /** @internal Built by listen/connect/spawnConnected, never by users. */
   constructor(info: ConnectionInfo) {
@@ -128,6 +131,11 @@ export class Connection extends Subject<Uint8Array> {
     this.writable$ = this.writableSubject.pipe(distinctUntilChanged());
     this.stats$ = this.statsEvery(1000);
     this.control = new ControlRouter(this);
+    this.requests = new RequestTable(
+      this.control,
+      () => this.counters.lateResponses++,
+      () => new ConnectionClosedError(this.channel, 'was closed by its peer; no response will come'),
+    );
     this.livenessChecks$ = new Observable<number>((subscriber) =>
       this.control.on(FrameKind.LivenessCheck, (_kind, _status, correlation) => subscriber.next(correlation)),
     );

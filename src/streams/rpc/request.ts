@@ -3,10 +3,10 @@
  */
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { FrameKind } from '../../codecs/index.js';
-import type { Connection } from '../connection/connection.js';
+import type { SendResult } from '../engine/frame-sink.js';
 import { ConnectionClosedError, MessageTooLargeError, RingFullError } from '../errors.js';
 import { RemoteError, RequestTimeoutError } from './request-errors.js';
-import { RequestTable } from './request-table.js';
+import type { RequestTable } from './request-table.js';
 
 /** A short description of a value that is not a payload, for the TypeError. */
 const describe = (value: unknown): string =>
@@ -25,17 +25,25 @@ export interface RequestOptions {
 /** The longest timeout a timer can hold (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-const tables = new WeakMap<Connection, RequestTable>();
 const decoder = new TextDecoder();
 
-/** The request table of `connection`, created on first use. */
-export function requestTable(connection: Connection): RequestTable {
-  let table = tables.get(connection);
-  if (!table) {
-    table = new RequestTable(connection.control, () => connection.counters.lateResponses++, () => new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'));
-    tables.set(connection, table);
-  }
-  return table;
+/**
+ * What a request needs of a connection. Kept narrow so that rpc/ does not import the Connection class back (no
+ * import cycle): Connection satisfies it, and tests can pass a stand-in.
+ */
+export interface RequestPort {
+  readonly channel: string;
+  readonly maxMessage: number;
+  /** True once this side ended: requests fail with `closedError()`. */
+  readonly ended: boolean;
+  /** The pending requests of this connection (it owns one table for its whole life). */
+  readonly requests: RequestTable;
+  /** `peerClosed`: the peer's Close arrived, so no response can come. */
+  readonly control: { readonly peerClosed: boolean };
+  closedError(): Error;
+  /** Keeps the side open while the request is pending; call the returned function to let go. */
+  retain(): () => void;
+  sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): SendResult | 'closed';
 }
 
 /**
@@ -51,7 +59,7 @@ export function requestTable(connection: Connection): RequestTable {
  * connection.request(new TextEncoder().encode('2+2'), { method: 1, timeout: 1000 }).subscribe((answer) => ...);
  * ```
  */
-export function request(connection: Connection, payload: Uint8Array, options: RequestOptions = {}): Observable<Uint8Array> {
+export function request(connection: RequestPort, payload: Uint8Array, options: RequestOptions = {}): Observable<Uint8Array> {
   if (!(payload instanceof Uint8Array)) throw new TypeError(`request: payload must be a Uint8Array, got ${describe(payload)}`);
   const method = options.method ?? 0;
   if (!Number.isInteger(method) || method < 0 || method > 0xffffffff) throw new RangeError(`request: method must be a u32: method=${method}`);
@@ -66,7 +74,7 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
     if (payload.length > connection.maxMessage) return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
     if (connection.ended) return subscriber.error(connection.closedError());
     if (connection.control.peerClosed) return subscriber.error(new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'));
-    const table = requestTable(connection);
+    const table = connection.requests;
     let answered = false;
     const id = table.add({
       response: (bytes) => {
@@ -83,7 +91,7 @@ export function request(connection: Connection, payload: Uint8Array, options: Re
         subscriber.error(error);
       },
     });
-    let sent: ReturnType<Connection['sendFrame']>;
+    let sent: SendResult | 'closed';
     try {
       sent = connection.sendFrame(FrameKind.Request, 0, id, method, payload);
     } catch (error) {
