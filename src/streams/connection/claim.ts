@@ -4,6 +4,7 @@
  */
 import type { ChannelEngine } from '../engine/engine.js';
 import { ConnectionClosedError } from '../errors.js';
+import { EMPTY_PAYLOAD as EMPTY } from '../engine/frame-fields.js';
 
 /** A claimed slot of ring memory for a zero-copy send (see Connection.claim). */
 export interface Claim {
@@ -13,8 +14,6 @@ export interface Claim {
   commit(length?: number): void;
   abort(): void;
 }
-
-const EMPTY = new Uint8Array(0);
 
 export class RingClaim implements Claim {
   bytes: Uint8Array = EMPTY;

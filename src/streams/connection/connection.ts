@@ -15,6 +15,7 @@
 import { BehaviorSubject, Observable, ReplaySubject, Subject, Subscriber, Subscription, defer, distinctUntilChanged, interval, map, startWith, takeUntil } from 'rxjs';
 import { FrameKind } from '../../codecs/index.js';
 import type { ChannelEngine, FrameSink, SendResult } from '../engine/engine.js';
+import { DATA_FRAME, EMPTY_PAYLOAD, type FrameFields } from '../engine/frame-fields.js';
 import { ConnectionClosedError, MessageTooLargeError, RingFullError } from '../errors.js';
 import type { ConnectionStats } from './connection-stats.js';
 import { ControlRouter } from './control-router.js';
@@ -137,7 +138,7 @@ export class Connection extends Subject<Uint8Array> {
       () => new ConnectionClosedError(this.channel, 'was closed by its peer; no response will come'),
     );
     this.livenessChecks$ = new Observable<number>((subscriber) =>
-      this.control.on(FrameKind.LivenessCheck, (_kind, _status, correlation) => subscriber.next(correlation)),
+      this.control.on(FrameKind.LivenessCheck, ({ correlation }) => subscriber.next(correlation)),
     );
   }
 
@@ -317,7 +318,7 @@ export class Connection extends Subject<Uint8Array> {
     return new Observable<never>((subscriber) => {
       const error = this.checkSend(bytes);
       if (error) return subscriber.error(error);
-      const result = this.engine.send(FrameKind.Data, 0, 0, 0, bytes, (e) => (e ? subscriber.error(e) : subscriber.complete()));
+      const result = this.engine.send(DATA_FRAME, bytes, (e) => (e ? subscriber.error(e) : subscriber.complete()));
       if (result === 'rejected') subscriber.error(this.rejected(bytes));
       if (result === 'failed') subscriber.error(this.closedError());
     });
@@ -329,7 +330,7 @@ export class Connection extends Subject<Uint8Array> {
    * is sent on this connection.
    */
   claim(length: number): Claim | null {
-    const error = this.checkSend(EMPTY, length);
+    const error = this.checkSend(EMPTY_PAYLOAD, length);
     if (error) throw error;
     const bytes = this.engine.claim(length);
     if (!bytes) return null;
@@ -344,7 +345,7 @@ export class Connection extends Subject<Uint8Array> {
     return {
       dataMode: () => this.backlog.mode(),
       data: (payload) => this.backlog.accept(payload),
-      control: (kind, status, correlation, method, payload) => this.control.dispatch(kind, status, correlation, method, payload),
+      control: (header, payload) => this.control.dispatch(header, payload),
       closed: () => {
         this.control.closedByPeer();
         this.backlog.end(null);
@@ -362,17 +363,17 @@ export class Connection extends Subject<Uint8Array> {
   }
 
   /** @internal Sends a control frame (no size check beyond maxMessage). */
-  sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): SendResult | 'closed' {
-    if (this.engine.sendClosed && kind !== FrameKind.Close) return 'closed';
+  sendFrame(header: FrameFields, payload: Uint8Array): SendResult | 'closed' {
+    if (this.engine.sendClosed && header.kind !== FrameKind.Close) return 'closed';
     if (payload.length > this.maxMessage) throw new MessageTooLargeError(payload.length, this.maxMessage);
-    return this.engine.send(kind, status, correlation, method, payload);
+    return this.engine.send(header, payload);
   }
 
   private sendData(bytes: Uint8Array): void {
     const error = this.checkSend(bytes);
     if (error) throw error;
     // 'failed': the ring is corrupt; the connection failed and its receive side, errors$ and end$ say so.
-    if (this.engine.send(FrameKind.Data, 0, 0, 0, bytes) === 'rejected') this.report(this.rejected(bytes));
+    if (this.engine.send(DATA_FRAME, bytes) === 'rejected') this.report(this.rejected(bytes));
   }
 
   private rejected(bytes: Uint8Array): RingFullError {
@@ -457,5 +458,3 @@ export class Connection extends Subject<Uint8Array> {
   /** @internal The owner's hook: the connection ended (null: cleanly). */
   onEnd: ((error: Error | null) => void) | null = null;
 }
-
-const EMPTY = new Uint8Array(0);

@@ -5,13 +5,14 @@
  * them; beyond that they are answered Error `Unavailable`, so no request is silently lost.
  */
 import { FrameKind, Status } from '../../codecs/index.js';
+import { EMPTY_PAYLOAD, type FrameFields } from '../engine/frame-fields.js';
 
-/** What a registered handler receives. */
-export type ControlHandler = (kind: number, status: number, correlation: number, method: number, payload: Uint8Array) => void;
+/** What a registered handler receives: the frame's header and a copy of its payload. */
+export type ControlHandler = (header: FrameFields, payload: Uint8Array) => void;
 
 /** The few methods of Connection the router needs (kept narrow to avoid an import cycle). */
 export interface ControlSender {
-  sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): unknown;
+  sendFrame(header: FrameFields, payload: Uint8Array): unknown;
 }
 
 /** Most requests kept while nobody serves. */
@@ -82,16 +83,18 @@ export class ControlRouter {
     return waiting;
   }
 
-  dispatch(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): void {
+  /** Routes one control frame: answers LivenessCheck, then hands it to its handlers (or keeps a Request). */
+  dispatch(header: FrameFields, payload: Uint8Array): void {
+    const { kind, correlation } = header;
     if (kind === FrameKind.LivenessCheck) {
-      this.sender.sendFrame(FrameKind.Alive, 0, correlation, 0, new Uint8Array(0));
+      this.sender.sendFrame({ kind: FrameKind.Alive, status: 0, correlation, method: 0 }, EMPTY_PAYLOAD);
     }
     const set = this.handlers.get(kind);
     if (set && set.size > 0) {
-      for (const handler of [...set]) handler(kind, status, correlation, method, payload);
+      for (const handler of [...set]) handler(header, payload);
       return;
     }
-    if (kind === FrameKind.Request) this.keep({ correlation, method, payload });
+    if (kind === FrameKind.Request) this.keep({ correlation, method: header.method, payload });
     if (kind === FrameKind.Cancel) this.waiting = this.waiting.filter((r) => r.correlation !== correlation);
   }
 
@@ -115,6 +118,9 @@ export class ControlRouter {
 
   private keep(request: WaitingRequest): void {
     if (this.waiting.length < MAX_WAITING_REQUESTS) this.waiting.push(request);
-    else this.sender.sendFrame(FrameKind.Error, Status.Unavailable, request.correlation, 0, UNAVAILABLE);
+    else {
+      const header = { kind: FrameKind.Error, status: Status.Unavailable, correlation: request.correlation, method: 0 };
+      this.sender.sendFrame(header, UNAVAILABLE);
+    }
   }
 }

@@ -13,19 +13,18 @@
  */
 import type { Socket } from 'node:net';
 import type { RingReader, RingWriter } from '../../layout/index.js';
-import { FrameKind } from '../../codecs/index.js';
 import { RingCorruptError } from '../../layout/index.js';
 import { BELL } from '../handshake/handshake.js';
 import { ConnectionClosedError } from '../errors.js';
 import { EngineStats } from './engine-stats.js';
 import type { DataMode, FrameSink, SendResult } from './frame-sink.js';
+import { CLOSE_FRAME, EMPTY_PAYLOAD, type FrameFields } from './frame-fields.js';
 import type { ResolvedOptions } from '../channel/options.js';
 import { Receiver } from './receiver.js';
 import { Sender } from './sender.js';
 
 /** Longest synchronous spin slice (ms), so timers and I/O still run under a busy peer. */
 const MAX_SPIN_SLICE_MS = 2;
-const EMPTY = new Uint8Array(0);
 
 /**
  * A parked side re-checks its rings after this long (ms), doubling up to PARK_RECHECK_MAX_MS while idle: the
@@ -137,9 +136,9 @@ export class ChannelEngine {
     return this.sender.queued;
   }
 
-  send(kind: number, status: number, correlation: number, method: number, payload: Uint8Array, done?: (e?: Error) => void): SendResult {
+  send(header: FrameFields, payload: Uint8Array, done?: (e?: Error) => void): SendResult {
     try {
-      return this.sender.send(kind, status, correlation, method, payload, done);
+      return this.sender.send(header, payload, done);
     } catch (error) {
       if (!(error instanceof RingCorruptError)) throw error; // the caller's own mistake: nothing changed
       this.fail(error);
@@ -175,7 +174,7 @@ export class ChannelEngine {
   close(): void {
     if (this.closeQueued || this.disposed) return;
     this.closeQueued = true;
-    this.send(FrameKind.Close, 0, 0, 0, EMPTY);
+    this.send(CLOSE_FRAME, EMPTY_PAYLOAD);
     this.wake();
   }
 
@@ -207,7 +206,7 @@ export class ChannelEngine {
     if (this.disposed) return;
     const lossless = code === 0 && this.undelivered() === 0;
     try {
-      if (lossless && !this.closeSent && !this.sender.claimOpen) this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
+      if (lossless && !this.closeSent && !this.sender.claimOpen) this.closeSent = this.sender.writeFrame(CLOSE_FRAME, EMPTY_PAYLOAD);
       this.sender.publish();
     } catch {
       return this.marks.markAborted(); // a corrupt ring: the process still exits as it meant to, the peer is told
@@ -257,7 +256,7 @@ export class ChannelEngine {
     const lossless = this.undelivered() === 0;
     try {
       if (!abrupt && lossless && !this.closeSent && !this.peerGone && !this.sender.claimOpen) {
-        this.closeSent = this.sender.writeFrame(FrameKind.Close, 0, 0, 0, EMPTY);
+        this.closeSent = this.sender.writeFrame(CLOSE_FRAME, EMPTY_PAYLOAD);
       }
       if (!abrupt) this.sender.publish(); // everything written so far becomes visible before the socket closes
     } catch {

@@ -1,3 +1,5 @@
+import type { FrameFields } from './frame-fields.js';
+
 /** Where a channel engine delivers what it reads and reports what happens to it (implemented by Connection). */
 export interface FrameSink {
   /**
@@ -7,8 +9,8 @@ export interface FrameSink {
   dataMode(): DataMode;
   /** A Data payload: delivered at once in `deliver` mode, kept (always a copy) in `keep` mode. */
   data(payload: Uint8Array): void;
-  /** Every frame other than Data and Close, with a copy of its payload. */
-  control(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): void;
+  /** Every frame other than Data and Close: its header (a fresh object) and a copy of its payload. */
+  control(header: FrameFields, payload: Uint8Array): void;
   /** The peer sent Close (or marked itself closed and left): nothing more will come. */
   closed(): void;
   /** The connection failed (peer exited, corrupt ring, malformed frame); the engine is disposed. */

@@ -8,7 +8,14 @@
  * consuming it wakes a producer that waits for room.
  */
 import type { RingReader } from '../../layout/index.js';
-import { FRAME_HEADER_LENGTH, FrameKind, readFrameCorrelation, readFrameKind, readFrameMethod, readFrameStatus } from '../../codecs/index.js';
+import {
+  FRAME_HEADER_LENGTH,
+  FrameKind,
+  readFrameCorrelation,
+  readFrameKind,
+  readFrameMethod,
+  readFrameStatus,
+} from '../../codecs/index.js';
 import { MalformedFrameError } from '../errors.js';
 import type { FrameSink } from './frame-sink.js';
 
@@ -65,9 +72,14 @@ export class Receiver {
         this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH, mode === 'deliver');
         continue;
       }
-      const status = readFrameStatus(frame, at);
-      const correlation = readFrameCorrelation(frame, at);
-      const method = readFrameMethod(frame, at);
+      // A fresh header per control frame (it already costs a payload copy): handlers may keep it. Data frames,
+      // the hot path, never build one.
+      const header = {
+        kind: kind as FrameKind,
+        status: readFrameStatus(frame, at),
+        correlation: readFrameCorrelation(frame, at),
+        method: readFrameMethod(frame, at),
+      };
       const payload = rx.bytes.slice(at + FRAME_HEADER_LENGTH, at + length);
       count++;
       if (!rx.release(true)) continue;
@@ -76,7 +88,7 @@ export class Receiver {
         this.closeReceived = true;
         sink.closed();
       } else {
-        sink.control(kind, status, correlation, method, payload);
+        sink.control(header, payload);
       }
     }
     if (this.disposed) return count > 0;

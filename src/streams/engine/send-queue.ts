@@ -2,13 +2,12 @@
  * The local queue of frames waiting for room in the ring (overflow policy `block`). Process-local only.
  * Entries keep their order; payloads are copied on entry, since the caller may reuse its buffer after `next`.
  */
+import type { FrameFields } from './frame-fields.js';
 
 /** A frame waiting to be written, with the callbacks of a `send()` that waits for it. */
 export interface QueuedFrame {
-  readonly kind: number;
-  readonly status: number;
-  readonly correlation: number;
-  readonly method: number;
+  /** The caller's header object, kept as is (FrameFields are never mutated). */
+  readonly header: FrameFields;
   readonly payload: Uint8Array;
   readonly done?: (error?: Error) => void;
 }

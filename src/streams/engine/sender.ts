@@ -8,6 +8,7 @@
 import { RING_FULL, type RingWriter } from '../../layout/index.js';
 import { FRAME_HEADER_LENGTH, FrameKind, writeFrameHeader } from '../../codecs/index.js';
 import type { EngineStats } from './engine-stats.js';
+import type { FrameFields } from './frame-fields.js';
 import type { SendResult } from './frame-sink.js';
 import type { ResolvedOptions } from '../channel/options.js';
 import { SendQueue } from './send-queue.js';
@@ -75,18 +76,19 @@ export class Sender {
   }
 
   /** Sends one frame, or queues it (block), or reports 'rejected' (reject, ring full). */
-  send(kind: number, status: number, correlation: number, method: number, payload: Uint8Array, done?: (e?: Error) => void): SendResult {
+  send(header: FrameFields, payload: Uint8Array, done?: (e?: Error) => void): SendResult {
     // Room freed since the last pump goes to the queue first (order), and then to this frame without a copy.
     if (this.queue.length > 0) this.flush();
-    if (this.queue.length === 0 && !this.tx.claiming && this.writeFrame(kind, status, correlation, method, payload)) {
-      this.noteSent(kind, payload.length);
+    if (this.queue.length === 0 && !this.tx.claiming && this.writeFrame(header, payload)) {
+      this.noteSent(header.kind, payload.length);
       done?.();
       return 'written';
     }
     // `reject` refuses the application's own messages; frames the protocol owes the peer (Close, Response, Error,
     // Alive, Cancel) always wait their turn, or a full ring would silently break the conversation.
-    if (this.options.overflow === 'reject' && (kind === FrameKind.Data || kind === FrameKind.Request) && !this.tx.claiming) return 'rejected';
-    this.queue.push({ kind, status, correlation, method, payload: payload.slice(), done });
+    const own = header.kind === FrameKind.Data || header.kind === FrameKind.Request;
+    if (this.options.overflow === 'reject' && own && !this.tx.claiming) return 'rejected';
+    this.queue.push({ header, payload: payload.slice(), done });
     this.stats.queuedPeak = Math.max(this.stats.queuedPeak, this.queue.length);
     this.updateWritable();
     this.hooks.activity();
@@ -98,9 +100,9 @@ export class Sender {
     if (this.tx.claiming) return false; // the user's zero-copy claim comes first
     let moved = false;
     for (let frame = this.queue.peek(); frame; frame = this.queue.peek()) {
-      if (!this.writeFrame(frame.kind, frame.status, frame.correlation, frame.method, frame.payload)) break;
+      if (!this.writeFrame(frame.header, frame.payload)) break;
       this.queue.shift();
-      this.noteSent(frame.kind, frame.payload.length);
+      this.noteSent(frame.header.kind, frame.payload.length);
       frame.done?.();
       moved = true;
     }
@@ -164,7 +166,7 @@ export class Sender {
   }
 
   /** Writes one frame into the ring now; false when it does not fit. */
-  writeFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): boolean {
+  writeFrame(header: FrameFields, payload: Uint8Array): boolean {
     if (this.disposed) return false;
     const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + payload.length);
     if (at === RING_FULL) {
@@ -180,8 +182,9 @@ export class Sender {
       this.tx.abort(); // a refused send leaves the ring exactly as it was
       throw error;
     }
-    writeFrameHeader(this.frame, at, kind, 0, status, correlation, method);
-    if (kind === FrameKind.Close) {
+    // The only place the header becomes positional numbers: the ring write itself (flags are always 0).
+    writeFrameHeader(this.frame, at, header.kind, 0, header.status, header.correlation, header.method);
+    if (header.kind === FrameKind.Close) {
       // Close publishes at once, with everything before it: the close mark that follows must never announce
       // records the peer cannot see (a process may exit right after complete()).
       this.tx.commit(FRAME_HEADER_LENGTH + payload.length);

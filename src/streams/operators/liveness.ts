@@ -7,6 +7,7 @@ import { FrameKind } from '../../codecs/index.js';
 import type { NativeApi } from '../../native/contract.js';
 import { native as defaultNative } from '../../native/index.js';
 import type { Connection } from '../connection/connection.js';
+import { EMPTY_PAYLOAD } from '../engine/frame-fields.js';
 import { PeerExitedError } from '../errors.js';
 
 /** `alive`: it answers; `unresponsive`: it exists but did not answer within the timeout (e.g. stopped);
@@ -58,7 +59,8 @@ export function liveness(options: LivenessOptions = {}): OperatorFunction<Connec
 /** The LivenessProbe of a real connection. */
 export function connectionProbe(connection: Connection, native: NativeApi): LivenessProbe {
   return {
-    check: (correlation) => void connection.sendFrame(FrameKind.LivenessCheck, 0, correlation, 0, new Uint8Array(0)),
+    check: (correlation) =>
+      void connection.sendFrame({ kind: FrameKind.LivenessCheck, status: 0, correlation, method: 0 }, EMPTY_PAYLOAD),
     onAlive: (callback) => connection.control.on(FrameKind.Alive, () => callback()),
     onEnd: (callback) => {
       // After the peer's Close no Alive can come: end (not `unresponsive`), as when the connection ends cleanly.

@@ -23,8 +23,8 @@ export class RequestTable {
     private readonly onLate: () => void,
     private readonly peerClosedError: () => Error,
   ) {
-    router.on(FrameKind.Response, (_k, _s, correlation, _m, payload) => this.take(correlation)?.response(payload));
-    router.on(FrameKind.Error, (_k, status, correlation, _m, payload) => this.take(correlation)?.error(status, payload));
+    router.on(FrameKind.Response, (header, payload) => this.take(header.correlation)?.response(payload));
+    router.on(FrameKind.Error, (header, payload) => this.take(header.correlation)?.error(header.status, payload));
     router.onFail((error) => this.failAll(error));
     // The peer's Close promises nothing more will come: no pending request can be answered.
     router.onPeerClose(() => this.failAll(this.peerClosedError()));

@@ -4,6 +4,7 @@
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { FrameKind } from '../../codecs/index.js';
 import type { SendResult } from '../engine/frame-sink.js';
+import { EMPTY_PAYLOAD, type FrameFields } from '../engine/frame-fields.js';
 import { ConnectionClosedError, MessageTooLargeError, RingFullError } from '../errors.js';
 import { RemoteError, RequestTimeoutError } from './request-errors.js';
 import type { RequestTable } from './request-table.js';
@@ -43,7 +44,7 @@ export interface RequestPort {
   closedError(): Error;
   /** Keeps the side open while the request is pending; call the returned function to let go. */
   retain(): () => void;
-  sendFrame(kind: number, status: number, correlation: number, method: number, payload: Uint8Array): SendResult | 'closed';
+  sendFrame(header: FrameFields, payload: Uint8Array): SendResult | 'closed';
 }
 
 /**
@@ -93,7 +94,7 @@ export function request(connection: RequestPort, payload: Uint8Array, options: R
     });
     let sent: SendResult | 'closed';
     try {
-      sent = connection.sendFrame(FrameKind.Request, 0, id, method, payload);
+      sent = connection.sendFrame({ kind: FrameKind.Request, status: 0, correlation: id, method }, payload);
     } catch (error) {
       table.delete(id); // refused (e.g. a detached payload: TypeError), nothing sent: nothing stays pending
       throw error;
@@ -104,6 +105,8 @@ export function request(connection: RequestPort, payload: Uint8Array, options: R
       subscriber.error(sent === 'rejected' ? new RingFullError(connection.channel, payload.length) : connection.closedError());
       return;
     }
+    const cancel = (): unknown =>
+      connection.sendFrame({ kind: FrameKind.Cancel, status: 0, correlation: id, method: 0 }, EMPTY_PAYLOAD);
     const release = connection.retain(); // a pending request keeps this side open
     const timer =
       !timed
@@ -112,13 +115,13 @@ export function request(connection: RequestPort, payload: Uint8Array, options: R
             if (answered) return;
             answered = true;
             table.delete(id);
-            connection.sendFrame(FrameKind.Cancel, 0, id, 0, new Uint8Array(0));
+            cancel();
             subscriber.error(new RequestTimeoutError(id, method, timeout));
           }, timeout);
     return () => {
       release();
       timer?.unsubscribe();
-      if (!answered && table.delete(id)) connection.sendFrame(FrameKind.Cancel, 0, id, 0, new Uint8Array(0));
+      if (!answered && table.delete(id)) cancel();
     };
   });
 }

@@ -65,10 +65,13 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
     let afterAnswer = (): void => undefined;
     const running = new Map<number, { readonly method: number; readonly subscription: Subscription }>();
     const waiting: Incoming[] = [];
-    const finish = (request: Incoming, status: number, kind: number, payload: Uint8Array): void => {
+    type AnswerKind = typeof FrameKind.Response | typeof FrameKind.Error;
+    const finish = (request: Incoming, status: number, kind: AnswerKind, payload: Uint8Array): void => {
       running.delete(request.correlation);
       try {
-        connection.sendFrame(kind, kind === FrameKind.Error ? status : 0, request.correlation, 0, payload); // only Request frames carry a method id
+        // Only Error frames carry a status, only Request frames a method id.
+        const header = { kind, status: kind === FrameKind.Error ? status : 0, correlation: request.correlation, method: 0 };
+        connection.sendFrame(header, payload);
       } catch (error) {
         // The handler's result could not be sent (a detached buffer: TypeError): the caller gets an Error frame
         // instead of silence, and nothing escapes into the handler's subscriber (where RxJS would rethrow it).
@@ -109,12 +112,12 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
     const startWaiting = (): void => {
       while (waiting.length > 0 && running.size < concurrency) start(waiting.shift()!);
     };
-    const offRequest = connection.control.on(FrameKind.Request, (_k, _s, correlation, method, payload) => {
+    const offRequest = connection.control.on(FrameKind.Request, ({ correlation, method }, payload) => {
       const request = { correlation, method, payload };
       if (running.size < concurrency) start(request);
       else waiting.push(request);
     });
-    const offCancel = connection.control.on(FrameKind.Cancel, (_k, _s, correlation) => {
+    const offCancel = connection.control.on(FrameKind.Cancel, ({ correlation }) => {
       const index = waiting.findIndex((r) => r.correlation === correlation);
       if (index >= 0) {
         const [request] = waiting.splice(index, 1);
