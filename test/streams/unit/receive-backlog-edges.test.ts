@@ -84,18 +84,21 @@ edges("a limit of 0 keeps nothing: 'hold' without demand, 'deliver' with it", ()
   assert.is(b.mode(), 'deliver');
 });
 
-edges('the limit is checked before a message: one message larger than the limit is kept, then the backlog holds', () => {
-  const target = new Target();
-  const b = new ReceiveBacklog(16, target);
-  assert.is(b.mode(), 'keep');
-  b.accept(message(1, 1000));
-  assert.is(b.mode(), 'hold', '1000 bytes kept, limit 16');
-  target.demanded = 1;
-  b.flush();
-  assert.equal(tags(target.got), [1]);
-  target.demanded = 0;
-  assert.is(b.mode(), 'keep', 'its bytes left with it');
-});
+edges(
+  'the limit is checked before a message: one message larger than the limit is kept, then the backlog holds',
+  () => {
+    const target = new Target();
+    const b = new ReceiveBacklog(16, target);
+    assert.is(b.mode(), 'keep');
+    b.accept(message(1, 1000));
+    assert.is(b.mode(), 'hold', '1000 bytes kept, limit 16');
+    target.demanded = 1;
+    b.flush();
+    assert.equal(tags(target.got), [1]);
+    target.demanded = 0;
+    assert.is(b.mode(), 'keep', 'its bytes left with it');
+  },
+);
 
 edges("zero-length messages take no bytes but keep their place: order and 'keep' are preserved", () => {
   const target = new Target();
@@ -127,24 +130,27 @@ edges('an end requested from inside a subscriber mid-flush comes once, after the
   assert.equal(target.ends, [null]);
 });
 
-edges('a flush re-entered from inside a subscriber (a second subscriber arrives) neither reorders nor duplicates', () => {
-  const target = new Target();
-  const b = new ReceiveBacklog(1 << 20, target);
-  for (let tag = 0; tag < 50; tag++) b.accept(message(tag));
-  b.end(null);
-  target.demanded = 1;
-  target.onDeliver = (m) => {
-    if (m[0]! % 10 === 0) {
-      target.demanded = 2;
-      b.flush();
-    }
-  };
-  b.flush();
-  assert.equal(
-    tags(target.got),
-    Array.from({ length: 50 }, (_, i) => i),
-  );
-  assert.equal(target.ends, [null]);
-});
+edges(
+  'a flush re-entered from inside a subscriber (a second subscriber arrives) neither reorders nor duplicates',
+  () => {
+    const target = new Target();
+    const b = new ReceiveBacklog(1 << 20, target);
+    for (let tag = 0; tag < 50; tag++) b.accept(message(tag));
+    b.end(null);
+    target.demanded = 1;
+    target.onDeliver = (m) => {
+      if (m[0]! % 10 === 0) {
+        target.demanded = 2;
+        b.flush();
+      }
+    };
+    b.flush();
+    assert.equal(
+      tags(target.got),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    assert.equal(target.ends, [null]);
+  },
+);
 
 edges.run();

@@ -10,17 +10,14 @@ import { SendQueue, type QueuedFrame } from '../../../src/streams/engine/send-qu
 
 const queue = suite('SendQueue');
 
-/** A Data frame tagged `tag` (in its correlation field, so the tag survives whatever the payload holds). */
+/** A Request frame tagged `tag` (in its correlation id, so the tag survives whatever the payload holds). */
 const frame = (tag: number, size = 4, done?: (error?: Error) => void): QueuedFrame => ({
-  kind: FrameKind.Data,
-  status: 0,
-  correlation: tag,
-  method: 0,
+  header: { kind: FrameKind.Request, status: 0, correlation: tag, method: 0 },
   payload: new Uint8Array(size),
   done,
 });
 
-const tagOf = (entry: QueuedFrame | undefined): number | undefined => entry?.correlation;
+const tagOf = (entry: QueuedFrame | undefined): number | undefined => entry?.header.correlation;
 
 /** The private array behind the queue, to prove it does not grow without bound. */
 const backingLength = (q: SendQueue): number => (q as unknown as { items: unknown[] }).items.length;
@@ -98,7 +95,10 @@ queue('clear fails every waiting send with the error, oldest first, and leaves t
   for (let tag = 0; tag < 5; tag++) q.push(frame(tag, 10, (e) => failed.push([tag, e])));
   q.push(frame(5, 10)); // a send nobody waits for (no callback): cleared silently
   q.clear(error);
-  assert.equal(failed, [0, 1, 2, 3, 4].map((tag) => [tag, error]));
+  assert.equal(
+    failed,
+    [0, 1, 2, 3, 4].map((tag) => [tag, error]),
+  );
   assert.is(q.length, 0);
   assert.is(q.bytes, 0);
   assert.is(q.peek(), undefined);
@@ -119,12 +119,14 @@ queue('a send queued from inside a failed callback during clear is failed too, n
   assert.is(q.length, 0);
 });
 
-queue('entries are kept as given: the queue does not copy (the sender copies before queueing)', () => {
+queue('entries are kept as given, header object included: the queue does not copy (the sender copies payloads)', () => {
   const q = new SendQueue();
   const entry = frame(9, 3);
   q.push(entry);
   entry.payload[0] = 0x7f;
-  assert.is(q.shift()!.payload[0], 0x7f);
+  const out = q.shift()!;
+  assert.is(out.header, entry.header);
+  assert.is(out.payload[0], 0x7f);
 });
 
 queue.run();
