@@ -52,3 +52,4 @@ export {
   type OverflowPolicy,
 } from './layout/index.js';
 export { SegmentError, SegmentClosedError } from './native/index.js';
+export { RxshmError } from './errors/rxshm-error.js';
