@@ -1,22 +1,23 @@
 /**
  * The error a stream raises (or reports) when a message fails to decode. No rxjs here: the stream operators import
  * it, and so can anything that decodes at a boundary.
+ *
+ * Cross-process invariants relied on: none; it describes bytes this process could not decode.
  */
 import * as t from 'io-ts';
 import { isRight, left } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { RxshmError } from '../errors/rxshm-error.js';
 
 /**
- * A decode failure: the io-ts `errors` and their readable lines (`paths`, from PathReporter).
+ * A decode failure: the io-ts `errors` and their readable lines (`paths`, from PathReporter). Code: `DecodeError`.
  *
  * @example
  * ```ts
  * catchError((e) => (e instanceof DecodeError ? of(fallback) : throwError(() => e)));
  * ```
  */
-export class DecodeError extends Error {
-  override readonly name = 'DecodeError';
-  readonly code = 'DecodeError' as const;
+export class DecodeError extends RxshmError<'DecodeError'> {
   /** The readable form of each error: PathReporter's lines. */
   readonly paths: string[];
 
@@ -28,7 +29,7 @@ export class DecodeError extends Error {
   ) {
     const paths = PathReporter.report(left(errors));
     const more = paths.length > 1 ? ` (and ${paths.length - 1} more)` : '';
-    super(`Unable to decode ${codec}: ${paths[0] ?? 'unknown error'}${more}`);
+    super('DecodeError', `Unable to decode ${codec}: ${paths[0] ?? 'unknown error'}${more}`);
     this.paths = paths;
   }
 }

@@ -1,11 +1,14 @@
 /**
  * The error the `encode` operator, `typed` and `call` raise for a value their codec cannot encode.
+ *
+ * Cross-process invariants relied on: none; nothing was written when it is raised.
  */
+import { RxshmError } from '../errors/rxshm-error.js';
 import { invalidPart, type Checkable } from './internal/invalid-part.js';
 
 /**
  * A value failed its codec's `is` (out-of-range int, string too long, wrong type, missing field), or the codec threw
- * while encoding (e.g. a bigint inside `json`); `cause` holds what was thrown.
+ * while encoding (e.g. a bigint inside `json`); `cause` holds what was thrown. Code: `EncodeError`.
  *
  * Given the codec itself (not only its name), the message names the first failing part, as DecodeError's paths do:
  * `path` is where (`seq`, `pos.x`, `bids[2]`; `''` for the value as a whole), `found` the failing part and
@@ -18,9 +21,7 @@ import { invalidPart, type Checkable } from './internal/invalid-part.js';
  * new EncodeError(u8, 300).message;                     // 'Unable to encode u8: value 300 is not a valid u8'
  * ```
  */
-export class EncodeError extends Error {
-  override readonly name = 'EncodeError';
-  readonly code = 'EncodeError' as const;
+export class EncodeError extends RxshmError<'EncodeError'> {
   /** The name of the codec. */
   readonly codec: string;
   /** Where the value fails: `seq`, `pos.x`, `bids[2]`, or `''` for the value as a whole (also after a throw). */
@@ -38,15 +39,18 @@ export class EncodeError extends Error {
     cause?: unknown,
   ) {
     const name = typeof codec === 'string' ? codec : codec.name;
-    const part = typeof codec === 'string' || cause !== undefined ? null : safely(() => invalidPart(codec, value), null);
+    const searchable = typeof codec !== 'string' && cause === undefined;
+    const part = searchable ? safely(() => invalidPart(codec, value), null) : null;
     const path = part?.path ?? '';
     const found = part === null ? value : part.value;
     const expected = part?.expected ?? name;
+    const where = path === '' ? '' : `${path}: `;
     super(
+      'EncodeError',
       cause === undefined
-        ? `Unable to encode ${name}: ${path === '' ? '' : `${path}: `}value ${describe(found)} is not a valid ${expected}`
+        ? `Unable to encode ${name}: ${where}value ${describe(found)} is not a valid ${expected}`
         : `Unable to encode ${name}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      cause === undefined ? undefined : { cause },
+      { cause },
     );
     this.codec = name;
     this.path = path;

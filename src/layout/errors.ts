@@ -1,17 +1,20 @@
 /**
  * Errors of the layout layer. Two tiers, as in agrona: configuration mistakes throw `LayoutConfigError` at
  * creation; bytes read from shared memory that break the layout throw `SegmentHeaderError` (when a segment is
- * opened) or `RingCorruptError` (while a ring is used). Messages carry the facts as `key=value`.
+ * opened) or `RingCorruptError` (while a ring is used). Messages carry the facts as `key=value`. Each extends
+ * `RxshmError`, which sets `name` and `code`.
+ *
+ * Cross-process invariants relied on: none; these describe what this process found, not shared state.
  */
+import { RxshmError } from '../errors/rxshm-error.js';
+
+/** What was wrong with a geometry asked for. */
+export type LayoutConfigErrorCode = 'InvalidCapacity' | 'InvalidMaxMessage' | 'BufferTooSmall';
 
 /** A caller asked for a geometry the layout cannot have (checked before anything is written). */
-export class LayoutConfigError extends Error {
-  override readonly name = 'LayoutConfigError';
-  constructor(
-    readonly code: 'InvalidCapacity' | 'InvalidMaxMessage' | 'BufferTooSmall',
-    message: string,
-  ) {
-    super(message);
+export class LayoutConfigError extends RxshmError<LayoutConfigErrorCode> {
+  constructor(code: LayoutConfigErrorCode, message: string) {
+    super(code, message);
   }
 }
 
@@ -26,13 +29,9 @@ export type SegmentHeaderErrorCode =
   | 'BadMaxMessage';
 
 /** The segment's header is not one this version of rxshm can use: never a partial read past it. */
-export class SegmentHeaderError extends Error {
-  override readonly name = 'SegmentHeaderError';
-  constructor(
-    readonly code: SegmentHeaderErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class SegmentHeaderError extends RxshmError<SegmentHeaderErrorCode> {
+  constructor(code: SegmentHeaderErrorCode, message: string) {
+    super(code, message);
   }
 }
 
@@ -47,12 +46,8 @@ export type RingCorruptCode =
   | 'MessageTooLarge';
 
 /** A ring's shared state contradicts the layout: the peer is broken or hostile. The ring must not be used again. */
-export class RingCorruptError extends Error {
-  override readonly name = 'RingCorruptError';
-  constructor(
-    readonly code: RingCorruptCode,
-    message: string,
-  ) {
-    super(message);
+export class RingCorruptError extends RxshmError<RingCorruptCode> {
+  constructor(code: RingCorruptCode, message: string) {
+    super(code, message);
   }
 }

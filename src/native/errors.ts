@@ -1,11 +1,13 @@
 /**
  * Typed errors of the native layer: one class per segment operation, each with a `code`, the segment's name and
  * the OS `errno`, mapped from errno in ONE table ({@link ERRNO_TABLE}) so every backend reports the same codes.
+ * Every class extends `RxshmError`, which sets `name` (the class's) and `code`.
  *
  * Cross-process invariants relied on: none. Errors describe this process's view of one call; errno numbers are
  * the running OS's (`os.constants.errno`), which the fake reuses so its errors read exactly like the real ones.
  */
 import { constants } from 'node:os';
+import { RxshmError } from '../errors/rxshm-error.js';
 
 /** What went wrong, independent of the OS. */
 export type SegmentErrorCode =
@@ -84,19 +86,21 @@ export interface SegmentErrorFacts {
   readonly syscall?: string;
 }
 
-/** Base class of every segment error: `instanceof SegmentError` catches them all. */
-export class SegmentError extends Error {
-  readonly code: SegmentErrorCode;
+/**
+ * Base class of every segment error: `instanceof SegmentError` catches them all. `code` is a
+ * {@link SegmentErrorCode}, `operation` the failed operation, `errno` the OS's number when a system call failed.
+ */
+export class SegmentError extends RxshmError<SegmentErrorCode> {
   readonly segment: string | null;
   readonly errno: number | undefined;
   readonly operation: SegmentOperation;
   constructor(operation: SegmentOperation, code: SegmentErrorCode, facts: SegmentErrorFacts) {
-    const subject = facts.subject ?? (facts.segment === null ? 'anonymous shared memory' : `shared memory "${facts.segment}"`);
+    const subject =
+      facts.subject ?? (facts.segment === null ? 'anonymous shared memory' : `shared memory "${facts.segment}"`);
     const detail = facts.detail === undefined ? '' : ` (${facts.detail})`;
-    const os = facts.errno === undefined ? '' : ` (${facts.syscall ? `${facts.syscall}: ` : ''}${errnoName(facts.errno)})`;
-    super(`Unable to ${operation} ${subject} since ${REASONS[code]}${detail}${os}`);
-    this.name = new.target.name;
-    this.code = code;
+    const syscall = facts.syscall ? `${facts.syscall}: ` : '';
+    const os = facts.errno === undefined ? '' : ` (${syscall}${errnoName(facts.errno)})`;
+    super(code, `Unable to ${operation} ${subject} since ${REASONS[code]}${detail}${os}`);
     this.segment = facts.segment;
     this.errno = facts.errno;
     this.operation = operation;
@@ -106,7 +110,9 @@ export class SegmentError extends Error {
 /**
  * `create` or `createAnonymous` failed.
  * @example
- * try { native.segments.create('x', 4096); } catch (e) { if (e instanceof CreateSegmentError && e.code === 'AlreadyExists') { ... } }
+ * try { native.segments.create('x', 4096); } catch (e) {
+ *   if (e instanceof CreateSegmentError && e.code === 'AlreadyExists') { ... }
+ * }
  */
 export class CreateSegmentError extends SegmentError {
   constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('create', code, facts); }
@@ -115,7 +121,9 @@ export class CreateSegmentError extends SegmentError {
 /**
  * `open` failed (`NotFound`, `PermissionDenied`, `InvalidSize` for a segment of size 0 not yet sized by its creator).
  * @example
- * try { native.segments.open('x'); } catch (e) { if (e instanceof OpenSegmentError && e.code === 'NotFound') retryLater(); }
+ * try { native.segments.open('x'); } catch (e) {
+ *   if (e instanceof OpenSegmentError && e.code === 'NotFound') retryLater();
+ * }
  */
 export class OpenSegmentError extends SegmentError {
   constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('open', code, facts); }
@@ -124,7 +132,9 @@ export class OpenSegmentError extends SegmentError {
 /**
  * `unlink` failed.
  * @example
- * try { native.segments.unlink('x'); } catch (e) { if (!(e instanceof UnlinkSegmentError && e.code === 'NotFound')) throw e; }
+ * try { native.segments.unlink('x'); } catch (e) {
+ *   if (!(e instanceof UnlinkSegmentError && e.code === 'NotFound')) throw e;
+ * }
  */
 export class UnlinkSegmentError extends SegmentError {
   constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('unlink', code, facts); }
@@ -139,10 +149,19 @@ export class MapSegmentError extends SegmentError {
   constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('map', code, facts); }
 }
 
-const CLASSES = { create: CreateSegmentError, open: OpenSegmentError, unlink: UnlinkSegmentError, map: MapSegmentError };
+const CLASSES = {
+  create: CreateSegmentError,
+  open: OpenSegmentError,
+  unlink: UnlinkSegmentError,
+  map: MapSegmentError,
+};
 
 /** The error of `operation` with a given code (validation failures, no system call involved). */
-export function segmentError(operation: SegmentOperation, code: SegmentErrorCode, facts: SegmentErrorFacts): SegmentError {
+export function segmentError(
+  operation: SegmentOperation,
+  code: SegmentErrorCode,
+  facts: SegmentErrorFacts,
+): SegmentError {
   return new CLASSES[operation](code, facts);
 }
 
@@ -168,15 +187,17 @@ export function codeOfErrno(errno: number, kind: 'name' | 'size'): SegmentErrorC
  * @example
  * try { native.identity.peerOf(fd); } catch (e) { if (e instanceof PeerCredentialsError) refuse(e.message); }
  */
-export class PeerCredentialsError extends Error {
-  readonly code: SegmentErrorCode;
-  constructor(readonly fd: number, readonly errno: number | undefined, detail?: string) {
+export class PeerCredentialsError extends RxshmError<SegmentErrorCode> {
+  constructor(
+    readonly fd: number,
+    readonly errno: number | undefined,
+    detail?: string,
+  ) {
     const code = errno === undefined ? 'InvalidHandle' : codeOfErrno(errno, 'name');
     const why = code === 'InvalidHandle' ? 'it is not a connected local socket' : REASONS[code];
+    const details = detail === undefined ? '' : ` (${detail})`;
     const os = errno === undefined ? '' : ` (getsockopt: ${errnoName(errno)})`;
-    super(`Unable to read the peer credentials of socket fd ${String(fd)} since ${why}${detail === undefined ? '' : ` (${detail})`}${os}`);
-    this.name = 'PeerCredentialsError';
-    this.code = code;
+    super(code, `Unable to read the peer credentials of socket fd ${String(fd)} since ${why}${details}${os}`);
   }
 }
 
@@ -185,12 +206,11 @@ export class PeerCredentialsError extends Error {
  * @example
  * seg.close(); try { seg.buffer; } catch (e) { e instanceof SegmentClosedError; }
  */
-export class SegmentClosedError extends Error {
-  readonly code = 'Closed' as const;
+export class SegmentClosedError extends RxshmError<'Closed'> {
   readonly errno: undefined = undefined;
   constructor(readonly segment: string | null) {
-    super(`Unable to use ${segment === null ? 'anonymous shared memory' : `shared memory "${segment}"`} since this handle is closed`);
-    this.name = 'SegmentClosedError';
+    const subject = segment === null ? 'anonymous shared memory' : `shared memory "${segment}"`;
+    super('Closed', `Unable to use ${subject} since this handle is closed`);
   }
 }
 
@@ -199,10 +219,12 @@ export class SegmentClosedError extends Error {
  * @example
  * try { native.segments; } catch (e) { if (e instanceof UnsupportedPlatformError) useFake(); }
  */
-export class UnsupportedPlatformError extends Error {
-  readonly code = 'UnsupportedPlatform' as const;
-  constructor(readonly platform: string, cause?: unknown) {
-    super(`rxshm has no native backend for platform "${platform}"${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
-    this.name = 'UnsupportedPlatformError';
+export class UnsupportedPlatformError extends RxshmError<'UnsupportedPlatform'> {
+  constructor(
+    readonly platform: string,
+    cause?: unknown,
+  ) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super('UnsupportedPlatform', `rxshm has no native backend for platform "${platform}"${why}`, { cause });
   }
 }
