@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { underWatchdog } from '../fixtures/watchdog.js';
+import { underWatchdog } from '../helpers/watchdog.js';
 import { headerFor, type Exports } from './header.js';
 import { channelNames, Proc, removeSegments, segmentPath, sleep, type Exit } from './processes.js';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Observable, Subscription } from 'rxjs';
 import type { Connection } from '../../src/index.js';
 import type { PeerSpec } from '../fixtures/streams-peer.js';
-import { underWatchdog } from '../fixtures/watchdog.js';
+import { underWatchdog } from '../helpers/watchdog.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The child fixture, relative to `root`. */

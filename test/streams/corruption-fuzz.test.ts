@@ -12,7 +12,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatReport, runFuzz, type Proc } from '../fixtures/fuzz-run.js';
-import { underWatchdog } from '../fixtures/watchdog.js';
+import { underWatchdog } from '../helpers/watchdog.js';
 
 const test = suite('live corruption fuzz');
 
