@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import { DecodeError, decodeOrThrow, toDecodeError } from '../../src/codecs/DecodeError.js';
 import { json } from '../../src/codecs/json.js';
 import { u8 } from '../../src/codecs/fields.js';
-import { u8a } from './_helpers.js';
+import { u8a } from '../helpers/bytes.js';
 
 const Price = json(t.type({ price: t.number }));
 

@@ -4,7 +4,8 @@ import { FrameC, type Frame } from '../../src/codecs/Frame.js';
 import { FrameHeaderC } from '../../src/codecs/FrameHeader.js';
 import { FrameKind } from '../../src/codecs/FrameKind.js';
 import { Status } from '../../src/codecs/Status.js';
-import { leftLines, offsetView, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView, u8a } from '../helpers/bytes.js';
 
 const frame = (kind: Frame['kind'], payload: Uint8Array, rest: Partial<Frame> = {}): Frame => ({
   kind, flags: 0, status: 0, correlation: 0, method: 0, payload, ...rest,

@@ -4,7 +4,8 @@ import { FrameHeaderC, type FrameHeader } from '../../src/codecs/FrameHeader.js'
 import { writeFrameHeader } from '../../src/codecs/FrameDescriptor.js';
 import { FrameKind } from '../../src/codecs/FrameKind.js';
 import { Status } from '../../src/codecs/Status.js';
-import { leftLines, offsetView, right } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView } from '../helpers/bytes.js';
 
 const header = (kind: number, status = 0, correlation = 0, method = 0, flags = 0): Uint8Array => {
   const out = new Uint8Array(16);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Status, StatusC, USER_STATUS_MIN } from '../../src/codecs/Status.js';
-import { leftLines } from './_helpers.js';
+import { leftLines } from '../helpers/assertions.js';
 
 test('Status values and StatusC', () => {
   assert.equal(Status, { Ok: 0, NoSuchMethod: 1, HandlerError: 2, BadRequest: 3, Cancelled: 4, Timeout: 5, Unavailable: 6 });

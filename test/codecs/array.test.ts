@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { array } from '../../src/codecs/array.js';
 import { bool, u16 } from '../../src/codecs/fields.js';
-import { leftLines, offsetView, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView, u8a } from '../helpers/bytes.js';
 
 const three = array(u16, 3);
 

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytes } from '../../src/codecs/bytes.js';
-import { leftLines, offsetView, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView, u8a } from '../helpers/bytes.js';
 
 test('zero-copy both ways', () => {
   const input = offsetView(u8a(1, 2, 3));

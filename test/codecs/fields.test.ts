@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bool, f32, f64, i16, i32, i64, i8, u16, u32, u64, u8 } from '../../src/codecs/fields.js';
 import type { FieldC } from '../../src/codecs/FieldC.js';
-import { leftLines, offsetView, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView, u8a } from '../helpers/bytes.js';
 
 /** Encode then decode (at a non-zero byteOffset), comparing with Object.is so -0 and NaN count. */
 function roundTrip<A>(codec: FieldC<A>, a: A): A {

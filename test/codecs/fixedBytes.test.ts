@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixedBytes } from '../../src/codecs/fixedBytes.js';
-import { leftLines, offsetView, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView, u8a } from '../helpers/bytes.js';
 
 const four = fixedBytes(4);
 

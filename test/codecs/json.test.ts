@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as t from 'io-ts';
 import { json } from '../../src/codecs/json.js';
-import { leftLines, offsetView, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView, u8a } from '../helpers/bytes.js';
 
 const Order = t.type({ id: t.string, price: t.number, lines: t.array(t.type({ sku: t.string })) }, 'Order');
 const OrderJson = json(Order);

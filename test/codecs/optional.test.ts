@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { optional } from '../../src/codecs/optional.js';
 import { bool, u32 } from '../../src/codecs/fields.js';
-import { leftLines, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { u8a } from '../helpers/bytes.js';
 
 const maybe = optional(u32);
 

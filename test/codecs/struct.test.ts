@@ -7,7 +7,8 @@ import { fixedBytes } from '../../src/codecs/fixedBytes.js';
 import { fixedUtf8 } from '../../src/codecs/fixedUtf8.js';
 import { optional } from '../../src/codecs/optional.js';
 import { utf8 } from '../../src/codecs/utf8.js';
-import { leftLines, offsetView, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView, u8a } from '../helpers/bytes.js';
 
 const Point = struct({ x: f64, y: f64 });
 const Everything = struct({

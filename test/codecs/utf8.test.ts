@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { utf8 } from '../../src/codecs/utf8.js';
-import { leftLines, offsetView, right, u8a } from './_helpers.js';
+import { leftLines, right } from '../helpers/assertions.js';
+import { offsetView, u8a } from '../helpers/bytes.js';
 
 test('round trips, empty and multi-byte, BOM kept', () => {
   for (const s of ['', 'a', 'héllo', '€', '😀', '\ufeffbom', '\0']) {

@@ -1,7 +1,10 @@
-/** Shared assertions for the codec suites (not a suite: the runner only picks `*.test.ts`). */
-import * as assert from 'uvu/assert';
+/**
+ * Assertions the suites share: the two sides of an io-ts Validation (failing with the PathReporter lines), and a
+ * synchronous throw of a typed error with its code.
+ */
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import * as assert from 'uvu/assert';
 
 /** The value of a Right, failing the test with the PathReporter lines on a Left. */
 export function right<A>(result: t.Validation<A>): A {
@@ -15,26 +18,18 @@ export function leftLines<A>(result: t.Validation<A>): string[] {
   return PathReporter.report(result);
 }
 
-/** Bytes from a list of numbers or hex pairs. */
-export function u8a(...values: number[]): Uint8Array {
-  return Uint8Array.from(values);
-}
-
-/** A copy of `bytes` placed at `offset` inside a larger buffer, to prove `byteOffset` is honoured. */
-export function offsetView(bytes: Uint8Array, offset = 5): Uint8Array {
-  const backing = new Uint8Array(offset + bytes.length + 3).fill(0xee);
-  backing.set(bytes, offset);
-  return backing.subarray(offset, offset + bytes.length);
-}
-
-/** A small seeded PRNG (mulberry32): the fuzz suites print the seed so failures reproduce. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+/** Asserts that `fn` throws an instance of `type` with `code`, and returns the error for further checks. */
+export function expectError<E extends Error & { code: string }>(
+  fn: () => unknown,
+  type: new (...args: never[]) => E,
+  code: E['code'],
+): E {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof type)) throw new Error(`expected ${type.name}, got ${String(error)}`);
+    if (error.code !== code) throw new Error(`expected code=${code}, got code=${error.code}: ${error.message}`);
+    return error;
+  }
+  throw new Error(`expected ${type.name} ${code}, nothing was thrown`);
 }
