@@ -85,7 +85,7 @@ router('several handlers of one kind are each called, in the order registered; u
 router('a handler that unregisters another mid-dispatch does not skip it for that frame', () => {
   const { control } = setup();
   const calls: string[] = [];
-  let offB = (): boolean => false;
+  let offB: () => void = () => undefined;
   control.on(FrameKind.Cancel, () => {
     calls.push('a');
     offB();
