@@ -4,7 +4,8 @@
  * opened) or `RingCorruptError` (while a ring is used). Messages carry the facts as `key=value`. Each extends
  * `RxshmError`, which sets `name` and `code`.
  *
- * Cross-process invariants relied on: none; these describe what this process found, not shared state.
+ * Cross-process invariants relied on: none; they report what this process read from shared memory and are never
+ * written back to it.
  */
 import { RxshmError } from '../errors/rxshm-error.js';
 
