@@ -8,7 +8,8 @@ import net from 'node:net';
 import {
   createFakeNative, native, PeerCredentialsError, SegmentClosedError, SegmentError, type NativeApi, type SegmentErrorCode,
 } from '../../src/native/index.js';
-import { socketFd, uniqueName } from './_helpers.js';
+import { socketFd } from '../helpers/native.js';
+import { nativeName } from '../helpers/names.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,7 +32,7 @@ export function conformance(label: string, api: () => NativeApi): void {
   const test = suite(`native conformance: ${label}`);
   const names: string[] = [];
   const name = (): string => {
-    const n = uniqueName('conf');
+    const n = nativeName('conf');
     names.push(n);
     return n;
   };

@@ -7,18 +7,20 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../src/native/index.js';
-import { startFixture, uniqueName, until, watch, within } from './_helpers.js';
+import { startFixture, withWatchdog } from '../helpers/process-run.js';
+import { nativeName } from '../helpers/names.js';
+import { until, within } from '../helpers/waiting.js';
 
 const test = suite('native cross-process (linux)');
 const COUNT = 100_000;
 
 test('a child and the parent each Atomics.add 100000 times: the total is exact', async () => {
-  const name = uniqueName('adder');
+  const name = nativeName('adder');
   const seg = native.segments.create(name, 64);
   const child = startFixture('native-adder.ts', [name, String(COUNT)]);
   try {
     const words = new Int32Array(seg.buffer);
-    await until(() => Atomics.load(words, 1) === 1, 10_000, 'child ready');
+    await until(() => Atomics.load(words, 1) === 1, 'child ready', 10_000);
     Atomics.store(words, 2, 1);
     for (let i = 0; i < COUNT; i++) Atomics.add(words, 0, 1);
     const { code } = await child.done;
@@ -47,7 +49,7 @@ test('an anonymous memfd segment is inherited by a child at fd 3', async () => {
 });
 
 test('process state: a child is running, then exited after a normal exit', async () => {
-  const child = watch(spawn(process.execPath, ['-e', 'setTimeout(() => {}, 200)'], { stdio: 'ignore' }), 10_000, 'short child');
+  const child = withWatchdog(spawn(process.execPath, ['-e', 'setTimeout(() => {}, 200)'], { stdio: 'ignore' }), 10_000, 'short child');
   try {
     assert.is(native.processes.state(child.process.pid!), 'running');
     await child.done;
@@ -58,13 +60,13 @@ test('process state: a child is running, then exited after a normal exit', async
 });
 
 test('process state: exited right after SIGKILL, before Node reaps it (zombie window)', async () => {
-  const child = watch(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }), 10_000, 'killed child');
+  const child = withWatchdog(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }), 10_000, 'killed child');
   try {
     const pid = child.process.pid!;
     assert.is(native.processes.state(pid), 'running');
     process.kill(pid, 'SIGKILL');
     // Without awaiting the exit event: the kernel may still hold a zombie; it must read as exited all the same.
-    await until(() => native.processes.state(pid) === 'exited', 5_000, 'killed child reads exited');
+    await until(() => native.processes.state(pid) === 'exited', 'killed child reads exited', 5_000);
     await child.done;
   } finally {
     child.kill();
@@ -75,16 +77,16 @@ test('process state: a real zombie (dead, never reaped) reads exited', async () 
   // perl forks a sleeper and does not reap it until its stdin closes: killing the sleeper leaves a real zombie,
   // which perl then reaps (kill + waitpid) in `finally`, so nothing is left behind.
   const script = '$|=1; my $p = fork(); if ($p == 0) { sleep 30; exit 0 } print "$p\\n"; <STDIN>; kill 9, $p; waitpid($p, 0);';
-  const parent = watch(spawn('perl', ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }), 10_000, 'zombie parent');
+  const parent = withWatchdog(spawn('perl', ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }), 10_000, 'zombie parent');
   try {
     let line = '';
     parent.process.stdout!.on('data', (chunk: Buffer) => (line += chunk.toString()));
-    await until(() => line.includes('\n'), 5_000, 'sleeper pid printed');
+    await until(() => line.includes('\n'), 'sleeper pid printed', 5_000);
     const pid = Number(line.trim());
     assert.is(native.processes.state(pid), 'running');
     process.kill(pid, 'SIGKILL');
     const stat = (): string => readFileSync(`/proc/${pid}/stat`, 'latin1');
-    await until(() => stat().includes(') Z '), 5_000, 'sleeper became a zombie');
+    await until(() => stat().includes(') Z '), 'sleeper became a zombie', 5_000);
     process.kill(pid, 0); // the pid still exists: only the zombie check can tell
     assert.is(native.processes.state(pid), 'exited');
   } finally {
@@ -94,12 +96,12 @@ test('process state: a real zombie (dead, never reaped) reads exited', async () 
 });
 
 test('futex: a child waits, the parent wakes it', async () => {
-  const name = uniqueName('futex');
+  const name = nativeName('futex');
   const seg = native.segments.create(name, 64);
   const child = startFixture('native-futex-waiter.ts', [name]);
   try {
     const words = new Int32Array(seg.buffer);
-    await until(() => Atomics.load(words, 1) === 1, 10_000, 'child about to wait');
+    await until(() => Atomics.load(words, 1) === 1, 'child about to wait', 10_000);
     // The word stays 0, so every wait the child starts sleeps; wake until one was really in the kernel.
     let woken = 0;
     await within((async () => {
@@ -119,7 +121,7 @@ test('futex: a child waits, the parent wakes it', async () => {
 });
 
 test('futex: not-equal when the parent changed the word first', async () => {
-  const name = uniqueName('futex-ne');
+  const name = nativeName('futex-ne');
   const seg = native.segments.create(name, 64);
   Atomics.store(new Int32Array(seg.buffer), 0, 1);
   const child = startFixture('native-futex-waiter.ts', [name]);

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CreateSegmentError } from '../../src/native/index.js';
-import { createFakeNative, linuxDoorbellPathForTest } from './_fake-helpers.js';
+import { linuxDoorbellPath } from '../../src/native/doorbell.js';
+import { CreateSegmentError, createFakeNative } from '../../src/native/index.js';
 
 const test = suite('createFakeNative');
 
@@ -12,7 +12,7 @@ test('each fake is its own namespace', () => {
   assert.throws(() => b.segments.open('x'), (e: unknown) => (e as { code?: string }).code === 'NotFound');
   seg.close();
   assert.is.not(a.doorbellPath('x'), b.doorbellPath('x'));
-  assert.is.not(a.doorbellPath('x'), linuxDoorbellPathForTest('x'));
+  assert.is.not(a.doorbellPath('x'), linuxDoorbellPath('x'));
 });
 
 test('openInherited works for fds it handed out, until the fd is closed', () => {

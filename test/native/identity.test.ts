@@ -9,7 +9,10 @@ import net from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native, OpenSegmentError } from '../../src/native/index.js';
-import { socketFd, uniqueName, watch, within } from './_helpers.js';
+import { socketFd } from '../helpers/native.js';
+import { nativeName } from '../helpers/names.js';
+import { withWatchdog } from '../helpers/process-run.js';
+import { within } from '../helpers/waiting.js';
 
 const test = suite('native identity (linux)');
 /** A uid no account uses: setpriv and chown take numbers, no passwd entry needed. */
@@ -18,7 +21,7 @@ const canSwitchUser = process.platform === 'linux' && process.getuid?.() === 0 &
 const skip = (what: string): void => console.log(`  skipped: ${what}: needs root and setpriv (uid ${process.getuid?.()})`);
 
 test('ownerOf and ownerUid report the file owner the kernel knows, after a chown too', () => {
-  const name = uniqueName('owner');
+  const name = nativeName('owner');
   const seg = native.segments.create(name, 4096);
   try {
     assert.is(native.segments.ownerOf(name), native.identity.uid());
@@ -37,7 +40,7 @@ test("peerOf names another user's process that listens on an abstract socket", a
   if (!canSwitchUser) return skip('a listener of another uid');
   const path = `\0rxshm-test-peer-${process.pid}`;
   const script = `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('ready'))`;
-  const child = watch(spawn('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }), 15_000, 'listener of another uid');
+  const child = withWatchdog(spawn('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }), 15_000, 'listener of another uid');
   try {
     await within(new Promise<void>((resolve) => child.process.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve())), 10_000, 'listener ready');
     const socket = net.connect(path);
@@ -63,7 +66,7 @@ test('peerOf of a file, not a socket: PeerCredentialsError InvalidHandle (ENOTSO
 });
 
 test('peek reads a header without mapping: a truncated file gives fewer bytes; a FIFO is refused at once', () => {
-  const name = uniqueName('peek');
+  const name = nativeName('peek');
   const seg = native.segments.create(name, 4096);
   try {
     new Uint8Array(seg.buffer).set([1, 2, 3]);
@@ -77,7 +80,7 @@ test('peek reads a header without mapping: a truncated file gives fewer bytes; a
     native.segments.unlink(name);
   }
   assert.throws(() => native.segments.peek(name, 16), (e: unknown) => e instanceof OpenSegmentError && e.code === 'NotFound');
-  const fifo = uniqueName('fifo');
+  const fifo = nativeName('fifo');
   if (spawnSync('mkfifo', [`/dev/shm/${fifo}`]).status !== 0) return console.log('  skipped: a FIFO under /dev/shm: mkfifo failed');
   try {
     assert.throws(() => native.segments.peek(fifo, 16), (e: unknown) => e instanceof OpenSegmentError && e.code === 'InvalidHandle');

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_FUTEX_WAIT_MS, MAX_SEGMENT_SIZE, native } from '../../src/native/index.js';
-import { within } from './_helpers.js';
+import { within } from '../helpers/waiting.js';
 
 const test = suite('native (index)');
 

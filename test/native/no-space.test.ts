@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { watch } from './_helpers.js';
+import { withWatchdog } from '../helpers/process-run.js';
 
 const test = suite('native: no space in /dev/shm (linux)');
 const src = (file: string): string => fileURLToPath(new URL(`../../src/${file}`, import.meta.url));
@@ -26,7 +26,7 @@ const reason = cannotRun();
 
 /** Runs `script` (an ES module body) in a child whose /dev/shm is an 8 MiB tmpfs; resolves with its JSON lines. */
 async function inSmallShm(script: string): Promise<{ code: number | null; signal: string | null; lines: Record<string, unknown>[] }> {
-  const child = watch(spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', MOUNT, process.execPath, script], { stdio: ['ignore', 'pipe', 'inherit'] }), 30_000, 'child in a small /dev/shm');
+  const child = withWatchdog(spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', MOUNT, process.execPath, script], { stdio: ['ignore', 'pipe', 'inherit'] }), 30_000, 'child in a small /dev/shm');
   try {
     const { code, signal, stdout } = await child.done;
     return { code, signal, lines: stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
