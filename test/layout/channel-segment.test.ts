@@ -34,7 +34,8 @@ import {
   VERSION_OFFSET,
   ringEntryOffset,
 } from '../../src/layout/segment-descriptor.js';
-import { expectError, fuzzInChild, payload } from '../fixtures/layout-helpers.js';
+import { expectError } from '../helpers/assertions.js';
+import { fuzzInChild, payload } from '../helpers/layout.js';
 
 const CAP = 1024;
 const GEOMETRY = { ringCapacity: CAP, maxMessage: 1000, token: 0x0123456789abcdefn, creatorPid: 4242 };

@@ -10,7 +10,8 @@ import {
 } from '../../src/layout/ring-descriptor.js';
 import { RingReader } from '../../src/layout/ring-reader.js';
 import { RingWriter } from '../../src/layout/ring-writer.js';
-import { TEST_RING_OFFSET, checkFill, expectError, fuzzInChild, makeRing, payload } from '../fixtures/layout-helpers.js';
+import { TEST_RING_OFFSET, checkFill, fuzzInChild, makeRing, payload } from '../helpers/layout.js';
+import { expectError } from '../helpers/assertions.js';
 
 const CAP = 1024;
 

@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { channelSegmentLength, initChannelSegment } from '../../src/layout/channel-segment.js';
 import { native } from '../../src/native/index.js';
-import { seedFromEnv } from '../fixtures/layout-helpers.js';
+import { seedFromEnv } from '../helpers/layout.js';
 import { MAX_RECORD, exchange, type TrafficResult } from '../fixtures/layout-traffic.js';
 
 const COUNT = Number(process.env['LAYOUT_TWO_PROCESS_COUNT'] ?? 1_000_000);

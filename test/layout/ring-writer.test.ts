@@ -16,7 +16,9 @@ import {
 } from '../../src/layout/ring-descriptor.js';
 import { RingReader } from '../../src/layout/ring-reader.js';
 import { RING_FULL, RingWriter } from '../../src/layout/ring-writer.js';
-import { TEST_RING_OFFSET, checkFill, drain, expectError, makeRing, payload, prng } from '../fixtures/layout-helpers.js';
+import { TEST_RING_OFFSET, checkFill, drain, makeRing, payload } from '../helpers/layout.js';
+import { expectError } from '../helpers/assertions.js';
+import { prng } from '../helpers/random.js';
 
 const CAP = 1024;
 
