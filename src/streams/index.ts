@@ -1,7 +1,8 @@
 /** The public face of rxshm: factories, Connection, operators and the errors they raise. */
 export { listen, type ListenOptions } from './channel/listen.js';
 export { connect } from './channel/connect.js';
-export { spawnConnected, PARENT_CHANNEL_ENV, DEFAULT_EXIT_GRACE_MS, DEFAULT_SPAWN_TIMEOUT_MS, type SpawnConnectedOptions } from './channel/spawn-connected.js';
+export { spawnConnected, DEFAULT_EXIT_GRACE_MS, DEFAULT_SPAWN_TIMEOUT_MS, type SpawnConnectedOptions } from './channel/spawn-connected.js';
+export { PARENT_CHANNEL_ENV } from './channel/parent-channel.js';
 export { connectParent } from './channel/connect-parent.js';
 export { Connection, type Claim, type ConnectionEnd, type ConnectionInfo } from './connection/connection.js';
 export type { ConnectionStats } from './connection/connection-stats.js';

@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChannelOptionsError, connect, listen, MAX_CHANNEL_NAME_BYTES } from '../../src/index.js';
-import { validateChannelName } from '../../src/streams/channel/channel-name.js';
-import { segmentName } from '../../src/streams/handshake/channel-server.js';
+import { segmentName, validateChannelName } from '../../src/streams/channel/channel-name.js';
 import { MAX_NAME_BYTES } from '../../src/native/names.js';
 import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
 

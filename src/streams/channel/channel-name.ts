@@ -12,6 +12,13 @@ import { ChannelOptionsError } from '../errors.js';
 /** Longest channel name in UTF-8 bytes; with the `rxshm.` prefix the segment name stays within MAX_NAME_BYTES. */
 export const MAX_CHANNEL_NAME_BYTES = 200;
 
+/**
+ * The shared-memory name of a channel's segment (docs/LAYOUT.md, "Names"): `rxshm.<name>`.
+ * @example
+ * segmentName('prices'); // 'rxshm.prices', i.e. /dev/shm/rxshm.prices
+ */
+export const segmentName = (channel: string): string => `rxshm.${channel}`;
+
 /** Names longer than this are cut in messages, which must state facts, not echo kilobytes. */
 const SHOWN_CHARS = 64;
 
@@ -24,10 +31,13 @@ const SHOWN_CHARS = 64;
  */
 export function validateChannelName(name: string): void {
   const problem = nameProblem(name);
-  if (problem !== null && problem.code === 'InvalidName') throw new ChannelOptionsError(`invalid channel name${show(name)}: ${problem.detail}`);
+  if (problem !== null && problem.code === 'InvalidName')
+    throw new ChannelOptionsError(`invalid channel name${show(name)}: ${problem.detail}`);
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_CHANNEL_NAME_BYTES) {
-    throw new ChannelOptionsError(`invalid channel name${show(name)}: ${bytes} UTF-8 bytes, at most ${MAX_CHANNEL_NAME_BYTES}`);
+    throw new ChannelOptionsError(
+      `invalid channel name${show(name)}: ${bytes} UTF-8 bytes, at most ${MAX_CHANNEL_NAME_BYTES}`,
+    );
   }
 }
 

@@ -1,17 +1,25 @@
 /**
  * `connectParent(options?)`: in a child started by spawnConnected, join the parent's anonymous channel.
+ *
+ * Cross-process invariants relied on: the parent passed the segment and the doorbell as inherited fds named by
+ * PARENT_CHANNEL_ENV (see parent-channel.ts), single-use; nobody but the parent and this child holds them, so the
+ * owner and listener checks of a named channel are not needed, but the token still is (the handshake is the same).
  */
 import { Socket } from 'node:net';
 import { Observable } from 'rxjs';
+import type { Segment } from '../../native/contract.js';
 import { native as defaultNative } from '../../native/index.js';
-import { ChannelSession, RingCorruptError, readChannelSegment } from '../../layout/index.js';
-import { clientHandshake, HANDSHAKE_ACCEPTED } from '../handshake/client-handshake.js';
+import type { ChannelLayout } from '../../layout/index.js';
 import { ConnectError } from '../errors.js';
 import { handshakeStatusText } from '../handshake/handshake.js';
+import { joinChannel } from '../handshake/join-channel.js';
 import type { Connection } from '../connection/connection.js';
+import { readClientChannel } from '../connection/build-connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
-import { PARENT_CHANNEL_ENV } from './spawn-connected.js';
-import { readClientChannel, tryWire, wireConnection } from '../connection/build-connection.js';
+import { PARENT_CHANNEL_ENV, parseParentChannelEnv } from './parent-channel.js';
+
+/** The channel name a child's connection and its errors report. */
+const PARENT_CHANNEL_NAME = 'parent';
 
 /**
  * A cold observable that, on subscribe, maps the segment this process inherited from its parent (see
@@ -28,54 +36,56 @@ export function connectParent(options: ChannelOptions = {}): Observable<Connecti
   const resolved = resolveOptions(options);
   const native = options.native ?? defaultNative;
   return new Observable<Connection>((subscriber) => {
-    const channel = 'parent';
-    const fds = (process.env[PARENT_CHANNEL_ENV] ?? '').split(',').map(Number);
-    if (fds.length !== 2 || !fds.every((fd) => Number.isInteger(fd) && fd > 2)) {
-      subscriber.error(new ConnectError('ServerAbsent', channel, `this process was not started by spawnConnected (${PARENT_CHANNEL_ENV} unset)`));
+    const channel = PARENT_CHANNEL_NAME;
+    const fds = parseParentChannelEnv(process.env[PARENT_CHANNEL_ENV]);
+    if (fds === null) {
+      const why = `this process was not started by spawnConnected (${PARENT_CHANNEL_ENV} unset)`;
+      subscriber.error(new ConnectError('ServerAbsent', channel, why));
       return;
     }
     // The fds are single-use: a second subscription must not map them again.
     delete process.env[PARENT_CHANNEL_ENV];
-    let segment;
-    let layout;
+    let segment: Segment | undefined;
+    let layout: ChannelLayout;
     try {
-      segment = native.segments.openInherited(fds[0]!);
+      segment = native.segments.openInherited(fds.segmentFd);
       layout = readClientChannel(segment.buffer);
     } catch (error) {
       segment?.close();
       subscriber.error(new ConnectError('IncompatibleSegment', channel, (error as Error).message, error));
       return;
     }
-    const seg = segment;
-    const lay = layout;
-    const socket = new Socket({ fd: fds[1]!, readable: true, writable: true });
+    const mapped = segment;
+    const socket = new Socket({ fd: fds.doorbellFd, readable: true, writable: true });
     let connection: Connection | null = null;
-    const stop = clientHandshake(socket, lay.token, (outcome) => {
-      if ('closed' in outcome || outcome.status !== HANDSHAKE_ACCEPTED) {
-        const why = 'closed' in outcome ? 'the parent closed the doorbell' : handshakeStatusText(outcome.status);
-        socket.destroy();
-        seg.close();
-        return subscriber.error(new ConnectError('HandshakeFailed', channel, why));
+    const fail = (error: ConnectError): void => {
+      socket.destroy();
+      mapped.close();
+      subscriber.error(error);
+    };
+    const params = { channel, buffer: mapped.buffer, layout, socket, options: resolved, serverPid: process.ppid };
+    const stopJoin = joinChannel(params, (outcome) => {
+      switch (outcome.kind) {
+        case 'closed':
+          return fail(new ConnectError('HandshakeFailed', channel, 'the parent closed the doorbell'));
+        case 'refused':
+          return fail(new ConnectError('HandshakeFailed', channel, handshakeStatusText(outcome.status)));
+        case 'corrupt': {
+          const why = `the rings are corrupt: ${outcome.error.message}`;
+          return fail(new ConnectError('HandshakeFailed', channel, why, outcome.error));
+        }
+        case 'joined':
+          connection = outcome.connection;
+          connection.onEnd = () => subscriber.complete(); // the teardown below then unmaps
+          connection.emitTo(subscriber);
       }
-      const session = new ChannelSession(seg.buffer);
-      const wired = tryWire(() =>
-        wireConnection({ channel, side: 'client', buffer: seg.buffer, layout: lay, socket, options: resolved, peerPid: process.ppid, generation: session.generation }),
-      );
-      if (wired instanceof RingCorruptError) {
-        socket.destroy();
-        seg.close();
-        return subscriber.error(new ConnectError('HandshakeFailed', channel, `the rings are corrupt: ${wired.message}`, wired));
-      }
-      connection = wired;
-      connection.onEnd = () => subscriber.complete(); // the teardown below then unmaps
-      connection.emitTo(subscriber);
     });
     return () => {
-      stop();
-      if (connection) connection.release(() => seg.close());
+      stopJoin();
+      if (connection) connection.release(() => mapped.close());
       else {
         socket.destroy();
-        seg.close();
+        mapped.close();
       }
     };
   });

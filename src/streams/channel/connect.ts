@@ -1,24 +1,31 @@
 /**
  * `connect(name, options?)`: join a named channel as its client.
  *
- * Before it sends a byte, a client checks who serves (docs/LAYOUT.md, "Doorbell and handshake"): the segment's owner
- * (the kernel's, via fstat) is this user or a trusted uid, and the doorbell's listener (SO_PEERCRED) is that same
- * user with the server pid the segment's header names. Anything else is ConnectError `Refused`, naming the uid and
- * pid found: a header is written by whoever owns the segment, the kernel's credentials by nobody.
+ * Cross-process invariants relied on: before it sends a byte, a client checks who serves (docs/LAYOUT.md, "Doorbell
+ * and handshake"): the segment's owner (the kernel's, via fstat) is this user or a trusted uid, and the doorbell's
+ * listener (SO_PEERCRED) is that same user with the server pid the segment's header names. Anything else is
+ * ConnectError `Refused`, naming the uid and pid found: a header is written by whoever owns the segment, the kernel's
+ * credentials by nobody. A server publishes MAGIC last, so a segment still empty or with a zero MAGIC is being
+ * created and worth a retry.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import type { NativeApi, Segment } from '../../native/contract.js';
 import { native as defaultNative } from '../../native/index.js';
-import { ChannelSession, RingCorruptError, SEGMENT_HEADER_LENGTH, SERVER_PID_OFFSET, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../../layout/index.js';
-import { validateChannelName } from './channel-name.js';
-import { segmentName } from '../handshake/channel-server.js';
-import { clientHandshake, HANDSHAKE_ACCEPTED } from '../handshake/client-handshake.js';
+import {
+  ChannelSession,
+  SEGMENT_HEADER_LENGTH,
+  SERVER_PID_OFFSET,
+  SegmentHeaderError,
+  type ChannelLayout,
+} from '../../layout/index.js';
+import { segmentName, validateChannelName } from './channel-name.js';
 import { listenerMismatch, socketFd } from '../handshake/doorbell-owner.js';
+import { joinChannel, type JoinOutcome } from '../handshake/join-channel.js';
 import { ConnectError } from '../errors.js';
 import { HANDSHAKE_BUSY, handshakeStatusText } from '../handshake/handshake.js';
 import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
-import { readClientChannel, tryWire, wireConnection } from '../connection/build-connection.js';
+import { readClientChannel } from '../connection/build-connection.js';
 import type { Connection } from '../connection/connection.js';
 
 /** Pause between attempts while the server is absent. */
@@ -39,7 +46,8 @@ const RETRY_MS = 25;
  *
  * @example
  * ```ts
- * connect('echo').pipe(switchMap((connection) => { connection.next(new TextEncoder().encode('hi')); return connection; }))
+ * connect('echo')
+ *   .pipe(switchMap((connection) => { connection.next(new TextEncoder().encode('hi')); return connection; }))
  *   .subscribe((bytes) => console.log(new TextDecoder().decode(bytes)));
  * ```
  */
@@ -54,13 +62,17 @@ export function connect(name: string, options: ChannelOptions = {}): Observable<
   });
 }
 
-/** One subscription's attempts; retries until the deadline. */
+/**
+ * One subscription's attempts to join: opens and checks the segment, checks the doorbell's listener, joins, and
+ * retries (segment and socket released each time) until the deadline. Owns the segment and the socket until the
+ * connection is emitted; then `cancel` hands the unmapping to the connection's release.
+ */
 class ConnectAttempt {
   private readonly deadline: number;
   private segment: Segment | null = null;
   private socket: Socket | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private stopHandshake: (() => void) | null = null;
+  private stopJoin: (() => void) | null = null;
   private connection: Connection | null = null;
   private cancelled = false;
 
@@ -68,50 +80,36 @@ class ConnectAttempt {
     private readonly channel: string,
     private readonly options: ResolvedOptions,
     private readonly native: NativeApi,
-    private readonly subscriber: { next(c: Connection): void; error(e: unknown): void; complete(): void },
+    private readonly subscriber: Subscriber<Connection>,
   ) {
     this.deadline = Date.now() + options.timeout;
   }
 
+  /** One attempt: open the segment, connect to the doorbell, check who listens, join. */
   tryOnce(): void {
     if (this.cancelled) return;
-    let layout: ChannelLayout;
-    let owner: number;
-    try {
-      this.segment = this.native.segments.open(segmentName(this.channel));
-      // Whose memory is it? Checked before reading a byte of it: an impostor's header says whatever it likes.
-      owner = this.segment.ownerUid;
-      if (!this.trusted().includes(owner)) {
-        return this.fail(this.refused(`the segment is owned by uid ${owner}${this.pidNote()}, not by this user or a trusted uid (${this.trusted().join(', ')})`));
-      }
-      layout = readClientChannel(this.segment.buffer);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'NotFound' || (error instanceof SegmentHeaderError && this.beingCreated(code))) return this.retry(error);
-      return this.fail(new ConnectError(error instanceof SegmentHeaderError ? 'IncompatibleSegment' : 'HandshakeFailed', this.channel, (error as Error).message, error));
-    }
+    const opened = this.openSegment();
+    if (opened === null) return; // retried or failed
+    const { segment, owner, layout } = opened;
     const socket = (this.socket = netConnect(this.native.doorbellPath(this.channel)));
     socket.once('connect', () => {
       if (!this.verifyListener(socket, owner)) return;
-      this.stopHandshake = clientHandshake(socket, layout.token, (outcome) => {
-        this.stopHandshake = null;
-        if ('closed' in outcome) return this.retry(outcome.error ?? new Error('doorbell closed during the handshake'));
-        if (outcome.status === HANDSHAKE_BUSY) return this.retry(new ConnectError('Busy', this.channel, handshakeStatusText(outcome.status)));
-        if (outcome.status !== HANDSHAKE_ACCEPTED) {
-          return this.fail(new ConnectError('Refused', this.channel, handshakeStatusText(outcome.status)));
-        }
-        this.connected(socket, layout);
+      const params = { channel: this.channel, buffer: segment.buffer, layout, socket, options: this.options };
+      this.stopJoin = joinChannel(params, (outcome) => {
+        this.stopJoin = null;
+        this.joined(outcome);
       });
     });
     socket.once('error', (error) => {
-      if (!this.stopHandshake && !this.connection) this.retry(error);
+      if (!this.stopJoin && !this.connection) this.retry(error);
     });
   }
 
+  /** Stops retrying; releases the connection (which unmaps once it is done) or the socket and segment. */
   cancel(): void {
     this.cancelled = true;
     if (this.timer) clearTimeout(this.timer);
-    this.stopHandshake?.();
+    this.stopJoin?.();
     const segment = this.segment;
     if (this.connection) this.connection.release(() => segment?.close());
     else {
@@ -120,27 +118,54 @@ class ConnectAttempt {
     }
   }
 
-  private connected(socket: Socket, layout: ChannelLayout): void {
-    const segment = this.segment!;
-    const session = new ChannelSession(segment.buffer);
-    const connection = tryWire(() =>
-      wireConnection({
-        channel: this.channel,
-        side: 'client',
-        buffer: segment.buffer,
-        layout,
-        socket,
-        options: this.options,
-        peerPid: session.serverPid,
-        generation: session.generation,
-      }),
-    );
-    if (connection instanceof RingCorruptError) {
-      return this.fail(new ConnectError('HandshakeFailed', this.channel, `its rings are corrupt: ${connection.message}`, connection));
+  /**
+   * Opens the segment, refuses it unless the kernel says a trusted uid owns it (checked before reading a byte of it:
+   * an impostor's header says whatever it likes), and validates its header. Null when it retried or failed instead.
+   */
+  private openSegment(): { segment: Segment; owner: number; layout: ChannelLayout } | null {
+    try {
+      const segment = (this.segment = this.native.segments.open(segmentName(this.channel)));
+      const owner = segment.ownerUid;
+      if (!this.trusted().includes(owner)) {
+        const trusted = this.trusted().join(', ');
+        this.fail(
+          this.refused(
+            `the segment is owned by uid ${owner}${this.pidNote()}, not by this user or a trusted uid (${trusted})`,
+          ),
+        );
+        return null;
+      }
+      return { segment, owner, layout: readClientChannel(segment.buffer) };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'NotFound' || (error instanceof SegmentHeaderError && this.beingCreated(code))) this.retry(error);
+      else {
+        const failure = error instanceof SegmentHeaderError ? 'IncompatibleSegment' : 'HandshakeFailed';
+        this.fail(new ConnectError(failure, this.channel, (error as Error).message, error));
+      }
+      return null;
     }
-    this.connection = connection;
-    connection.onEnd = () => this.subscriber.complete(); // its teardown (cancel) then unmaps
-    connection.emitTo(this.subscriber);
+  }
+
+  /** What the join's outcome means here: busy and a closed doorbell are retried, the rest is final. */
+  private joined(outcome: JoinOutcome): void {
+    switch (outcome.kind) {
+      case 'closed':
+        return this.retry(outcome.error ?? new Error('doorbell closed during the handshake'));
+      case 'refused': {
+        const why = handshakeStatusText(outcome.status);
+        if (outcome.status === HANDSHAKE_BUSY) return this.retry(new ConnectError('Busy', this.channel, why));
+        return this.fail(new ConnectError('Refused', this.channel, why));
+      }
+      case 'corrupt': {
+        const why = `its rings are corrupt: ${outcome.error.message}`;
+        return this.fail(new ConnectError('HandshakeFailed', this.channel, why, outcome.error));
+      }
+      case 'joined':
+        this.connection = outcome.connection;
+        this.connection.onEnd = () => this.subscriber.complete(); // its teardown (cancel) then unmaps
+        this.connection.emitTo(this.subscriber);
+    }
   }
 
   /** This process's uid and the trusted ones. */
@@ -155,7 +180,8 @@ class ConnectAttempt {
   private pidNote(): string {
     try {
       const head = this.native.segments.peek(segmentName(this.channel), SEGMENT_HEADER_LENGTH);
-      const pid = head.length === SEGMENT_HEADER_LENGTH ? Buffer.from(head.buffer, head.byteOffset, head.length).readUInt32LE(SERVER_PID_OFFSET) : 0;
+      if (head.length !== SEGMENT_HEADER_LENGTH) return '';
+      const pid = Buffer.from(head.buffer, head.byteOffset, head.length).readUInt32LE(SERVER_PID_OFFSET);
       return pid ? ` (its header names server pid ${pid})` : '';
     } catch {
       return '';
@@ -166,7 +192,8 @@ class ConnectAttempt {
   private verifyListener(socket: Socket, owner: number): boolean {
     let mismatch: ReturnType<typeof listenerMismatch>;
     try {
-      mismatch = listenerMismatch(this.native.identity.peerOf(socketFd(socket)), owner, new ChannelSession(this.segment!.buffer).serverPid);
+      const listener = this.native.identity.peerOf(socketFd(socket));
+      mismatch = listenerMismatch(listener, owner, new ChannelSession(this.segment!.buffer).serverPid);
     } catch (error) {
       mismatch = { retry: false, why: `cannot tell who listens on the doorbell: ${(error as Error).message}` };
     }
@@ -191,6 +218,7 @@ class ConnectAttempt {
     return code === 'BadMagic' && segment.size >= 4 && Atomics.load(new Int32Array(segment.buffer, 0, 1), 0) === 0;
   }
 
+  /** Releases this attempt's socket and segment and tries again, or fails once the deadline has passed. */
   private retry(cause: unknown): void {
     this.socket?.destroy();
     this.socket = null;
@@ -200,14 +228,19 @@ class ConnectAttempt {
     if (Date.now() >= this.deadline) {
       // A server busy with another client until the deadline is Busy; one never reached is ServerAbsent.
       if (cause instanceof ConnectError && cause.code === 'Busy') {
-        return this.fail(new ConnectError('Busy', this.channel, `another client was connected for ${this.options.timeout} ms`));
+        return this.fail(
+          new ConnectError('Busy', this.channel, `another client was connected for ${this.options.timeout} ms`),
+        );
       }
       if (cause instanceof ConnectError && cause.code === 'Refused') return this.fail(cause);
-      return this.fail(new ConnectError('ServerAbsent', this.channel, `no server within ${this.options.timeout} ms`, cause));
+      return this.fail(
+        new ConnectError('ServerAbsent', this.channel, `no server within ${this.options.timeout} ms`, cause),
+      );
     }
     this.timer = setTimeout(() => this.tryOnce(), RETRY_MS);
   }
 
+  /** Releases the socket and segment and errors the subscriber. */
   private fail(error: ConnectError): void {
     this.socket?.destroy();
     this.segment?.close();

@@ -40,10 +40,19 @@ export function listen(name: string, options: ListenOptions = {}): Observable<Co
   const native = options.native ?? defaultNative;
   const clientFailure = options.clientFailure ?? 'complete';
   if (clientFailure !== 'complete' && clientFailure !== 'error') {
-    throw new ChannelOptionsError(`invalid option clientFailure=${String(clientFailure)}: must be 'complete' or 'error'`);
+    throw new ChannelOptionsError(
+      `invalid option clientFailure=${String(clientFailure)}: must be 'complete' or 'error'`,
+    );
   }
   return new Observable<Connection>((subscriber) => {
-    const server = new ChannelServer(name, resolved, native, (c) => subscriber.next(c), (e) => subscriber.error(e), clientFailure);
+    const server = new ChannelServer(
+      name,
+      resolved,
+      native,
+      (connection) => subscriber.next(connection),
+      (error) => subscriber.error(error),
+      clientFailure,
+    );
     try {
       server.start();
     } catch (error) {

@@ -3,7 +3,8 @@
  *
  * Cross-process invariants: the segment is a memfd that only this process and the child hold (no name to find or
  * to leave behind); the child gets it as fd 3 and its end of a Unix socket pair (the doorbell) as fd 4, and finds
- * them through the RXSHM_PARENT environment variable. The handshake is the named channel's, token included.
+ * them through the PARENT_CHANNEL_ENV environment variable (parent-channel.ts). The handshake is the named
+ * channel's, token included.
  */
 import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,14 +16,9 @@ import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
 import { accept, readHello } from '../handshake/server-handshake.js';
 import type { Connection } from '../connection/connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
-import { tryWire, wireConnection } from '../connection/build-connection.js';
+import { tryBuildConnection, buildConnection } from '../connection/build-connection.js';
 import { ChannelOptionsError, ConnectError, PeerExitedError } from '../errors.js';
-
-/** The environment variable telling a child which fds carry its parent channel: "segmentFd,doorbellFd". */
-export const PARENT_CHANNEL_ENV = 'RXSHM_PARENT';
-/** The fds the child receives. */
-const CHILD_SEGMENT_FD = 3;
-const CHILD_DOORBELL_FD = 4;
+import { CHILD_DOORBELL_FD, PARENT_CHANNEL_ENV, parentChannelEnvValue } from './parent-channel.js';
 /** How long a spawned child may take to call connectParent (ms), unless `options.timeout` says otherwise. */
 export const DEFAULT_SPAWN_TIMEOUT_MS = 30_000;
 /** How long the child may take to exit by itself after the connection ends, before SIGTERM. */
@@ -31,7 +27,11 @@ export const DEFAULT_EXIT_GRACE_MS = 2000;
 /** Options of spawnConnected: the channel's, plus how to start the child. */
 export interface SpawnConnectedOptions extends ChannelOptions {
   /** stdin, stdout, stderr of the child (default: inherit all three). */
-  readonly stdio?: readonly ['pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore', 'pipe' | 'inherit' | 'ignore'];
+  readonly stdio?: readonly [
+    'pipe' | 'inherit' | 'ignore',
+    'pipe' | 'inherit' | 'ignore',
+    'pipe' | 'inherit' | 'ignore',
+  ];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
   /** After unsubscribe, how long the child may take to exit before it gets SIGTERM (ms). Default 2000. */
@@ -40,18 +40,24 @@ export interface SpawnConnectedOptions extends ChannelOptions {
   readonly onSpawn?: (child: ChildProcess) => void;
 }
 
-const STDIO = ['pipe', 'inherit', 'ignore'];
+/** The stdio values a child's stdin, stdout and stderr may take. */
+const STDIO_MODES = ['pipe', 'inherit', 'ignore'];
 
 /** Throws ChannelOptionsError for spawn arguments or options that spawn() would only refuse at subscribe. */
 function checkSpawnOptions(args: unknown, options: SpawnConnectedOptions): void {
   const fail = (what: string, value: unknown): never => {
     throw new ChannelOptionsError(`spawnConnected: invalid ${what}=${JSON.stringify(value) ?? String(value)}`);
   };
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) fail('args (an array of strings)', args);
+  if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) fail('args (an array of strings)', args);
   if (options === null || typeof options !== 'object') return; // resolveOptions reports it
   const { exitGraceMs, stdio, env, cwd, onSpawn } = options;
-  if (exitGraceMs !== undefined && !(Number.isFinite(exitGraceMs) && exitGraceMs >= 0)) fail('exitGraceMs (a finite number >= 0)', exitGraceMs);
-  if (stdio !== undefined && !(Array.isArray(stdio) && stdio.length === 3 && stdio.every((s) => STDIO.includes(s)))) {
+  if (exitGraceMs !== undefined && !(Number.isFinite(exitGraceMs) && exitGraceMs >= 0)) {
+    fail('exitGraceMs (a finite number >= 0)', exitGraceMs);
+  }
+  if (
+    stdio !== undefined &&
+    !(Array.isArray(stdio) && stdio.length === 3 && stdio.every((mode) => STDIO_MODES.includes(mode)))
+  ) {
     fail("stdio (three of 'pipe', 'inherit', 'ignore')", stdio);
   }
   if (env !== undefined && (env === null || typeof env !== 'object')) fail('env (an object)', env);
@@ -64,16 +70,21 @@ function checkSpawnOptions(args: unknown, options: SpawnConnectedOptions): void 
  * parent's Connection once the child has called `connectParent()`. `connection.peerPid` is the child's pid. It
  * completes when the connection ends; the connection closes as a connect()'s does (when its use ends, or when the
  * subscription is unsubscribed, after delivering what it queued). A child still running `exitGraceMs` after the
- * connection ended gets SIGTERM, so no process is left behind. Bad arguments throw ChannelOptionsError at once. If the child exits before the handshake, the
- * observable errors with PeerExitedError.
+ * connection ended gets SIGTERM, so no process is left behind. Bad arguments throw ChannelOptionsError at once. If
+ * the child exits before the handshake, the observable errors with PeerExitedError.
  *
  * @example
  * ```ts
  * spawnConnected(process.execPath, ['worker.js']).pipe(switchMap((connection) => connection)).subscribe(console.log);
  * ```
  */
-export function spawnConnected(command: string, args: readonly string[] = [], options: SpawnConnectedOptions = {}): Observable<Connection> {
-  if (typeof command !== 'string' || command.length === 0) throw new ChannelOptionsError('spawnConnected: command must be a non-empty string');
+export function spawnConnected(
+  command: string,
+  args: readonly string[] = [],
+  options: SpawnConnectedOptions = {},
+): Observable<Connection> {
+  if (typeof command !== 'string' || command.length === 0)
+    throw new ChannelOptionsError('spawnConnected: command must be a non-empty string');
   checkSpawnOptions(args, options);
   const resolved = resolveOptions(options);
   const native = options.native ?? defaultNative;
@@ -89,11 +100,12 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
       creatorPid: process.pid,
     });
     const [stdin, stdout, stderr] = options.stdio ?? ['inherit', 'inherit', 'inherit'];
+    // fd 3 (CHILD_SEGMENT_FD) is the segment, fd 4 (CHILD_DOORBELL_FD) the child's end of a new socket pair.
     const stdio: StdioOptions = [stdin, stdout, stderr, segment.fd, 'pipe'];
     const spawnOptions: SpawnOptions = {
       stdio,
       cwd: options.cwd,
-      env: { ...(options.env ?? process.env), [PARENT_CHANNEL_ENV]: `${CHILD_SEGMENT_FD},${CHILD_DOORBELL_FD}` },
+      env: { ...(options.env ?? process.env), [PARENT_CHANNEL_ENV]: parentChannelEnvValue() },
     };
     let child: ChildProcess;
     try {
@@ -107,7 +119,14 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
     const socket = child.stdio[CHILD_DOORBELL_FD] as Socket;
     let connection: Connection | null = null;
     const onEarlyExit = (code: number | null, signal: string | null): void => {
-      if (!connection) subscriber.error(new PeerExitedError(`spawn:${child.pid}`, child.pid ?? 0, `before connecting (code=${code}, signal=${signal})`));
+      if (!connection)
+        subscriber.error(
+          new PeerExitedError(
+            `spawn:${child.pid}`,
+            child.pid ?? 0,
+            `before connecting (code=${code}, signal=${signal})`,
+          ),
+        );
     };
     child.once('exit', onEarlyExit);
     child.once('error', (error) => subscriber.error(error));
@@ -116,14 +135,25 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
       layout.token,
       (hello) => {
         const generation = accept(socket, segment.buffer, layout, hello);
-        const wired = tryWire(() =>
-          wireConnection({ channel: `spawn:${child.pid}`, side: 'server', buffer: segment.buffer, layout, socket, options: resolved, peerPid: child.pid ?? hello.pid, generation }),
+        const built = tryBuildConnection(() =>
+          buildConnection({
+            channel: `spawn:${child.pid}`,
+            side: 'server',
+            buffer: segment.buffer,
+            layout,
+            socket,
+            options: resolved,
+            peerPid: child.pid ?? hello.pid,
+            generation,
+          }),
         );
-        if (wired instanceof RingCorruptError) {
+        if (built instanceof RingCorruptError) {
           socket.destroy();
-          return subscriber.error(new ConnectError('HandshakeFailed', `spawn:${child.pid}`, `the rings are corrupt: ${wired.message}`, wired));
+          return subscriber.error(
+            new ConnectError('HandshakeFailed', `spawn:${child.pid}`, `the rings are corrupt: ${built.message}`, built),
+          );
         }
-        connection = wired;
+        connection = built;
         connection.onEnd = () => subscriber.complete();
         connection.emitTo(subscriber);
       },
@@ -131,7 +161,10 @@ export function spawnConnected(command: string, args: readonly string[] = [], op
       (why) => {
         // A child that died closes its doorbell just before its exit is reported: give the exit (PeerExitedError)
         // a moment to win, then report the failed handshake.
-        const failed = (): void => subscriber.error(new ConnectError('HandshakeFailed', `spawn:${child.pid}`, `the child did not connect: ${why}`));
+        const failed = (): void =>
+          subscriber.error(
+            new ConnectError('HandshakeFailed', `spawn:${child.pid}`, `the child did not connect: ${why}`),
+          );
         if (child.exitCode !== null || child.signalCode !== null) return;
         const timer = setTimeout(failed, 250);
         child.once('exit', () => clearTimeout(timer));

@@ -3,7 +3,15 @@
  * consumes client-to-server and produces server-to-client; the client the reverse) and the close bits.
  */
 import type { Socket } from 'node:net';
-import { ChannelSession, RingCorruptError, RingReader, RingWriter, SegmentHeaderError, readChannelSegment, type ChannelLayout } from '../../layout/index.js';
+import {
+  ChannelSession,
+  RingCorruptError,
+  RingReader,
+  RingWriter,
+  SegmentHeaderError,
+  readChannelSegment,
+  type ChannelLayout,
+} from '../../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
 import { ChannelEngine } from '../engine/engine.js';
 import { Connection } from './connection.js';
@@ -16,7 +24,8 @@ const CLIENT_CLOSED = 2;
 const SERVER_ABORTED = 4;
 const CLIENT_ABORTED = 8;
 
-export interface WireParams {
+/** What building a Connection needs: an accepted handshake's segment, layout, doorbell, side and peer. */
+export interface BuildConnectionParams {
   readonly channel: string;
   readonly side: 'server' | 'client';
   readonly buffer: ArrayBuffer;
@@ -36,19 +45,22 @@ export interface WireParams {
 export function readClientChannel(buffer: ArrayBuffer): ChannelLayout {
   const layout = readChannelSegment(buffer);
   if (layout.maxMessage <= FRAME_HEADER_LENGTH) {
-    throw new SegmentHeaderError('BadMaxMessage', `MAX_MESSAGE=${layout.maxMessage} cannot hold a ${FRAME_HEADER_LENGTH}-byte frame header`);
+    throw new SegmentHeaderError(
+      'BadMaxMessage',
+      `MAX_MESSAGE=${layout.maxMessage} cannot hold a ${FRAME_HEADER_LENGTH}-byte frame header`,
+    );
   }
   return layout;
 }
 
 /**
- * Runs `wire` (a wireConnection call); a ring already corrupt when the connection is built (RingCorruptError from
+ * Runs `build` (a buildConnection call); a ring already corrupt when the connection is built (RingCorruptError from
  * the ring reader's or writer's constructor) is returned, for the caller to refuse this connection with a typed
  * error instead of a throw. Any other error is a bug and is rethrown.
  */
-export function tryWire(wire: () => Connection): Connection | RingCorruptError {
+export function tryBuildConnection(build: () => Connection): Connection | RingCorruptError {
   try {
-    return wire();
+    return build();
   } catch (error) {
     if (error instanceof RingCorruptError) return error;
     throw error;
@@ -56,28 +68,39 @@ export function tryWire(wire: () => Connection): Connection | RingCorruptError {
 }
 
 /** A connected Connection; the caller owns the segment and unmaps it in `teardown`'s callback. */
-export function wireConnection(p: WireParams): Connection {
-  const server = p.side === 'server';
-  const rxOffset = server ? p.layout.clientToServer : p.layout.serverToClient;
-  const txOffset = server ? p.layout.serverToClient : p.layout.clientToServer;
-  const rx = new RingReader(p.buffer, rxOffset, p.layout.ringCapacity, p.layout.maxMessage, 'auto');
-  const tx = new RingWriter(p.buffer, txOffset, p.layout.ringCapacity, p.options.overflow === 'drop-oldest');
-  const session = new ChannelSession(p.buffer);
+export function buildConnection(params: BuildConnectionParams): Connection {
+  const server = params.side === 'server';
+  const receiveRingOffset = server ? params.layout.clientToServer : params.layout.serverToClient;
+  const sendRingOffset = server ? params.layout.serverToClient : params.layout.clientToServer;
+  const receiveRing = new RingReader(
+    params.buffer,
+    receiveRingOffset,
+    params.layout.ringCapacity,
+    params.layout.maxMessage,
+    'auto',
+  );
+  const sendRing = new RingWriter(
+    params.buffer,
+    sendRingOffset,
+    params.layout.ringCapacity,
+    params.options.overflow === 'drop-oldest',
+  );
+  const session = new ChannelSession(params.buffer);
   const connection = new Connection({
-    channel: p.channel,
-    side: p.side,
-    generation: p.generation,
-    peerPid: p.peerPid,
-    maxMessage: p.layout.maxMessage - FRAME_HEADER_LENGTH,
-    backlogLimit: p.options.highWaterMark,
-    peerFailure: p.peerFailure ?? 'error',
+    channel: params.channel,
+    side: params.side,
+    generation: params.generation,
+    peerPid: params.peerPid,
+    maxMessage: params.layout.maxMessage - FRAME_HEADER_LENGTH,
+    backlogLimit: params.options.highWaterMark,
+    peerFailure: params.peerFailure ?? 'error',
   });
   const engine = new ChannelEngine(
-    p.channel,
-    rx,
-    tx,
-    p.socket,
-    p.options,
+    params.channel,
+    receiveRing,
+    sendRing,
+    params.socket,
+    params.options,
     connection.sink(),
     {
       mark: () => session.markClosed(server ? SERVER_CLOSED : CLIENT_CLOSED),
@@ -89,8 +112,8 @@ export function wireConnection(p: WireParams): Connection {
       },
     },
   );
-  engine.peerExitedError = () => new PeerExitedError(p.channel, p.peerPid);
-  engine.peerAbortedError = () => new ConnectionAbortedError(p.channel, p.peerPid);
+  engine.peerExitedError = () => new PeerExitedError(params.channel, params.peerPid);
+  engine.peerAbortedError = () => new ConnectionAbortedError(params.channel, params.peerPid);
   connection.attach(engine);
   return connection;
 }

@@ -11,22 +11,28 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NativeApi, Segment } from '../../native/contract.js';
-import { ChannelSession, RingCorruptError, SERVER_STATE_CLOSED, SERVER_STATE_LISTENING, channelSegmentLength, initChannelSegment, type ChannelLayout } from '../../layout/index.js';
+import {
+  ChannelSession,
+  RingCorruptError,
+  SERVER_STATE_CLOSED,
+  SERVER_STATE_LISTENING,
+  channelSegmentLength,
+  initChannelSegment,
+  type ChannelLayout,
+} from '../../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
 import { ListenError } from '../errors.js';
 import { HANDSHAKE_BUSY, HANDSHAKE_CLOSING } from './handshake.js';
 import { accept, readHello, refuse } from './server-handshake.js';
 import { probeDoorbell, who } from './doorbell-owner.js';
 import { inspectTakenName } from './taken-name.js';
-import { tryWire, wireConnection } from '../connection/build-connection.js';
+import { tryBuildConnection, buildConnection } from '../connection/build-connection.js';
 import type { Connection } from '../connection/connection.js';
 import type { ResolvedOptions } from '../channel/options.js';
+import { segmentName } from '../channel/channel-name.js';
 
 /** How often listen looks again at a name that another server takes while this one takes it over. */
 const TAKEOVER_ROUNDS = 3;
-
-/** The shared-memory name of a channel's segment. */
-export const segmentName = (channel: string): string => `rxshm.${channel}`;
 
 export class ChannelServer {
   private segment: Segment | null = null;
@@ -70,12 +76,21 @@ export class ChannelServer {
     this.server = createServer((socket) => this.onSocket(socket));
     this.server.on('error', (error: NodeJS.ErrnoException) => {
       this.close();
-      if (error.code !== 'EADDRINUSE') return this.onError(new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error));
+      if (error.code !== 'EADDRINUSE')
+        return this.onError(new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error));
       // Someone else holds the doorbell: say who, rather than a bare EADDRINUSE.
       probeDoorbell(this.native, path).then(
-        (holder) => this.onError(holder
-          ? new ListenError('Squatted', this.channel, `the doorbell is held by ${who(holder)}, which does not serve this channel's segment`, error)
-          : new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error)),
+        (holder) =>
+          this.onError(
+            holder
+              ? new ListenError(
+                  'Squatted',
+                  this.channel,
+                  `the doorbell is held by ${who(holder)}, which does not serve this channel's segment`,
+                  error,
+                )
+              : new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error),
+          ),
         () => this.onError(new ListenError('DoorbellFailed', this.channel, `doorbell: ${error.message}`, error)),
       );
     });
@@ -110,8 +125,8 @@ export class ChannelServer {
       if (this.closing) return refuse(socket, HANDSHAKE_CLOSING);
       if (this.current) return refuse(socket, HANDSHAKE_BUSY);
       const generation = accept(socket, segment.buffer, layout, hello);
-      const connection = tryWire(() =>
-        wireConnection({
+      const connection = tryBuildConnection(() =>
+        buildConnection({
           channel: this.channel,
           side: 'server',
           buffer: segment.buffer,
@@ -155,7 +170,12 @@ export class ChannelServer {
       return this.native.segments.create(segmentName(this.channel), size);
     } catch (error) {
       if ((error as { code?: string }).code === 'AlreadyExists') return null;
-      throw new ListenError('SegmentFailed', this.channel, `a segment of ${size} bytes (ringCapacity=${this.options.ringCapacity}): ${(error as Error).message}`, error);
+      throw new ListenError(
+        'SegmentFailed',
+        this.channel,
+        `a segment of ${size} bytes (ringCapacity=${this.options.ringCapacity}): ${(error as Error).message}`,
+        error,
+      );
     }
   }
 
@@ -180,11 +200,19 @@ export class ChannelServer {
         }
         return this.serve(segment);
       }
-      throw new ListenError('SegmentFailed', this.channel, `the name was taken again ${TAKEOVER_ROUNDS} times while taking it over`);
+      throw new ListenError(
+        'SegmentFailed',
+        this.channel,
+        `the name was taken again ${TAKEOVER_ROUNDS} times while taking it over`,
+      );
     } catch (error) {
       if (this.closing) return;
       this.close();
-      this.onError(error instanceof ListenError ? error : new ListenError('SegmentFailed', this.channel, (error as Error).message, error));
+      this.onError(
+        error instanceof ListenError
+          ? error
+          : new ListenError('SegmentFailed', this.channel, (error as Error).message, error),
+      );
     }
   }
 

@@ -3,7 +3,7 @@
  * one status byte. Bytes after it are bells for the engine.
  */
 import type { Socket } from 'node:net';
-import { HANDSHAKE_ACCEPTED, encodeHello } from './handshake.js';
+import { encodeHello } from './handshake.js';
 
 /** Outcome of a client handshake: the server's status byte, or 'closed' if the socket ended first. */
 export type HandshakeOutcome = { readonly status: number } | { readonly closed: true; readonly error?: Error };
@@ -36,5 +36,3 @@ export function clientHandshake(socket: Socket, token: bigint, done: (outcome: H
     cleanup();
   };
 }
-
-export { HANDSHAKE_ACCEPTED };
