@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
-import { watched } from '../fixtures/rpc-helpers.js';
+import { watched } from '../helpers/watched.js';
 
 const test = suite('examples/handoff');
 

@@ -1,7 +1,7 @@
 /** examples/rpc.ts runs by itself, exits 0, prints the results and the division-by-zero error. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { watched } from '../fixtures/rpc-helpers.js';
+import { watched } from '../helpers/watched.js';
 
 const test = suite('examples/rpc');
 

@@ -1,7 +1,7 @@
 /** examples/telemetry.ts runs by itself, exits 0, and its summary says every sample arrived in order. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { watched } from '../fixtures/rpc-helpers.js';
+import { watched } from '../helpers/watched.js';
 
 const test = suite('examples/telemetry');
 

@@ -11,3 +11,14 @@ export function offsetView(bytes: Uint8Array, offset = 5): Uint8Array {
   backing.set(bytes, offset);
   return backing.subarray(offset, offset + bytes.length);
 }
+
+/** The u32 little-endian at `offset` in `bytes`. */
+export const u32At = (bytes: Uint8Array, offset = 0): number =>
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset, true);
+
+/** Four bytes holding `n` as a u32 little-endian. */
+export const u32Bytes = (n: number): Uint8Array => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+};

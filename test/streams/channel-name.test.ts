@@ -9,14 +9,17 @@ import * as assert from 'uvu/assert';
 import { ChannelOptionsError, connect, listen, MAX_CHANNEL_NAME_BYTES } from '../../src/index.js';
 import { segmentName, validateChannelName } from '../../src/streams/channel/channel-name.js';
 import { MAX_NAME_BYTES } from '../../src/native/names.js';
-import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched } from '../helpers/watched.js';
+import { until } from '../helpers/waiting.js';
 
 const test = suite('channel names');
 const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
-/** A unique name (so `leftovers()` sees it) of exactly `bytes` UTF-8 bytes, filled with `fill` as far as it goes. */
+/** A unique name (so `shmLeft()` sees it) of exactly `bytes` UTF-8 bytes, filled with `fill` as far as it goes. */
 function nameOf(bytes: number, fill: string): string {
-  let name = `${uniqueName()}-`;
+  let name = `${channelName()}-`;
   while (utf8Bytes(name) + utf8Bytes(fill) <= bytes) name += fill;
   return name + 'x'.repeat(bytes - utf8Bytes(name));
 }
@@ -81,7 +84,7 @@ test(`the segment name of a ${MAX_CHANNEL_NAME_BYTES}-byte channel fits the nati
 
 /** listen + connect in this process, one message each way; both sides must see the channel's name. */
 async function exchange(name: string): Promise<void> {
-  await scoped(20_000, async (scope) => {
+  await watched(20_000, async (scope) => {
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const client = new Opened(connect(name, { timeout: 5000 }));
@@ -123,7 +126,7 @@ test('the exact lengths are what the titles say', () => {
 });
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 test.run();

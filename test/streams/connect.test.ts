@@ -7,14 +7,17 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect, ConnectError, listen, PeerExitedError } from '../../src/index.js';
 import { native } from '../../src/native/index.js';
-import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched } from '../helpers/watched.js';
+import { until } from '../helpers/waiting.js';
 
 const test = suite('connect');
 
 test('ServerAbsent after options.timeout when nobody serves the name', async () => {
-  await scoped(10_000, async () => {
+  await watched(10_000, async () => {
     const started = performance.now();
-    const error = await new Opened(connect(uniqueName(), { timeout: 200 })).failure();
+    const error = await new Opened(connect(channelName(), { timeout: 200 })).failure();
     const waited = performance.now() - started;
     assert.instance(error, ConnectError);
     assert.is((error as ConnectError).code, 'ServerAbsent');
@@ -24,8 +27,8 @@ test('ServerAbsent after options.timeout when nobody serves the name', async () 
 });
 
 test('Busy when another client is connected', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const first = scope.peer({ role: 'client', name, script: 'hold', stdin: true });
@@ -48,8 +51,8 @@ function junkSegment(name: string, header: number[]): () => void {
 }
 
 test('IncompatibleSegment at once for a segment with a wrong (non-zero) magic', async () => {
-  await scoped(10_000, async (scope) => {
-    const name = uniqueName();
+  await watched(10_000, async (scope) => {
+    const name = channelName();
     scope.defer(junkSegment(name, Array(256).fill(0xab)));
     const started = performance.now();
     const error = await new Opened(connect(name, { timeout: 1500 })).failure();
@@ -59,8 +62,8 @@ test('IncompatibleSegment at once for a segment with a wrong (non-zero) magic', 
 });
 
 test('IncompatibleSegment for the right magic with an unsupported layout version', async () => {
-  await scoped(10_000, async (scope) => {
-    const name = uniqueName();
+  await watched(10_000, async (scope) => {
+    const name = channelName();
     // "RXSH" then version 0x7777.
     scope.defer(junkSegment(name, [0x52, 0x58, 0x53, 0x48, 0x77, 0x77, 1, 0]));
     const error = await new Opened(connect(name, { timeout: 1500 })).failure();
@@ -71,8 +74,8 @@ test('IncompatibleSegment for the right magic with an unsupported layout version
 });
 
 test('an all-zero magic means "server still initialising": retried until the timeout, then ServerAbsent', async () => {
-  await scoped(10_000, async (scope) => {
-    const name = uniqueName();
+  await watched(10_000, async (scope) => {
+    const name = channelName();
     scope.defer(junkSegment(name, []));
     const error = await new Opened(connect(name, { timeout: 200 })).failure();
     assert.instance(error, ConnectError);
@@ -81,8 +84,8 @@ test('an all-zero magic means "server still initialising": retried until the tim
 });
 
 test('complete() on the client completes the server receive; SIGKILL of the server errors the client with PeerExitedError within one second; reconnect to its successor', async () => {
-  await scoped(40_000, async (scope) => {
-    const name = uniqueName();
+  await watched(40_000, async (scope) => {
+    const name = channelName();
     // A server process; this process is the client.
     const first = scope.peer({ role: 'server', name, script: 'echo', stdin: true });
     await first.next('subscribed');
@@ -127,8 +130,8 @@ test('complete() on the client completes the server receive; SIGKILL of the serv
 });
 
 test('a client process that exchanges messages and unsubscribes exits by itself within one second', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const child = scope.peer({ role: 'client', name, script: 'echo', leaveAfter: 5 });
@@ -146,7 +149,7 @@ test('a client process that exchanges messages and unsubscribes exits by itself 
 });
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 test.run();

@@ -10,13 +10,16 @@ import { TestScheduler } from 'rxjs/testing';
 import { Connection, listen, MessageTooLargeError } from '../../src/index.js';
 import type { ChannelEngine } from '../../src/streams/engine/engine.js';
 import { verify, type SizeSpec } from '../fixtures/streams-payload.js';
-import { Opened, leftovers, receive, scoped, sleep, uniqueName, until } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched } from '../helpers/watched.js';
+import { sleep, until } from '../helpers/waiting.js';
 
 const test = suite('Connection');
 
 test('complete() on the server completes the client receive; the client closes back and exits by itself', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const child = scope.peer({ role: 'client', name, script: 'hold' });
@@ -35,8 +38,8 @@ test('complete() on the server completes the client receive; the client closes b
 });
 
 test('complete() on the client (after its messages) completes the server receive after the last message', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const child = scope.peer({ role: 'client', name, script: 'writer', count: 3, seed: 1, sizes: [1, 100] });
@@ -64,8 +67,8 @@ test('complete() on the client (after its messages) completes the server receive
 });
 
 test('receive copies by default: kept messages stay intact while the ring is reused many times', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const sizes: SizeSpec = [1000, 4000];
     const count = 3000; // ~7 MB through a 16 KiB ring
     const server = new Opened(listen(name, { ringCapacity: 16384 }));
@@ -86,8 +89,8 @@ test('receive copies by default: kept messages stay intact while the ring is reu
 });
 
 test("receive: 'borrow' delivers views into the ring, valid during the synchronous next", async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const sizes: SizeSpec = [4, 3000];
     const count = 2000;
     const server = new Opened(listen(name, { ringCapacity: 16384, receive: 'borrow' }));
@@ -111,8 +114,8 @@ test("receive: 'borrow' delivers views into the ring, valid during the synchrono
 });
 
 test('messages sent before anyone subscribes wait (local backlog, then the ring) and all arrive when a subscriber comes', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const child = scope.peer({ role: 'client', name, script: 'writer', count: 200, seed: 8, sizes: [1, 1000], backpressure: 'none' });
@@ -135,8 +138,8 @@ test('messages sent before anyone subscribes wait (local backlog, then the ring)
 });
 
 test('claim(length) + commit(n) delivers exactly the n written bytes; abort() sends nothing; MessageTooLargeError sends nothing', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name, { maxMessage: 1000 }));
     scope.defer(() => server.close());
     const child = scope.peer({ role: 'client', name, script: 'hold', report: true });
@@ -219,7 +222,7 @@ test("statsEvery keeps ticking after the peer's Close while this side can still 
 });
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 test.run();

@@ -8,7 +8,10 @@ import * as assert from 'uvu/assert';
 import { listen, type Connection } from '../../src/index.js';
 import { seqOf, verify, PatternWriter, type SizeSpec } from '../fixtures/streams-payload.js';
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { Opened, leftovers, receive, scoped, sleep, uniqueName, until, type Ending } from './_helpers.js';
+import { Opened, receive, type Ending } from '../helpers/connections.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched } from '../helpers/watched.js';
+import { sleep, until } from '../helpers/waiting.js';
 
 const engine = suite('channel engine across processes');
 
@@ -23,8 +26,8 @@ const stall = (ms: number): void => {
 };
 
 engine(`block: ${COUNT} messages of log-uniform random sizes (1 B..64 KiB), a slow reader, all verified in order`, async () => {
-  await scoped(110_000, async (scope) => {
-    const name = uniqueName();
+  await watched(110_000, async (scope) => {
+    const name = channelName();
     const seed = 0x5eed0001;
     // Taken with firstValueFrom (the await style), the connection stays open while its reader pauses by
     // unsubscribing; a connection its listen subscription owns would close its side when the last reader leaves.
@@ -86,8 +89,8 @@ engine(`block: ${COUNT} messages of log-uniform random sizes (1 B..64 KiB), a sl
 });
 
 engine('drop-oldest: a flooding writer and a slow reader; only whole valid messages, increasing, dropped + received == written', async () => {
-  await scoped(45_000, async (scope) => {
-    const name = uniqueName();
+  await watched(45_000, async (scope) => {
+    const name = channelName();
     const seed = 77;
     const sizes: SizeSpec = [8, 4096];
     const count = 20_000;
@@ -124,8 +127,8 @@ engine('drop-oldest: a flooding writer and a slow reader; only whole valid messa
 });
 
 engine('reject: a full ring reports RingFullError (errors$ and send()), counts them, and delivers everything accepted intact', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const seed = 99;
     const sizes: SizeSpec = [8, 2000];
     const extra = 5;
@@ -165,8 +168,8 @@ engine('reject: a full ring reports RingFullError (errors$ and send()), counts t
 });
 
 engine('both directions at once: the child echoes 20,000 messages while this side keeps sending', async () => {
-  await scoped(45_000, async (scope) => {
-    const name = uniqueName();
+  await watched(45_000, async (scope) => {
+    const name = channelName();
     const seed = 5;
     const sizes: SizeSpec = [1, 8192];
     const count = 20_000;
@@ -195,8 +198,8 @@ engine('both directions at once: the child echoes 20,000 messages while this sid
 });
 
 engine('idle: a connected pair with no traffic parks; wakes grow only when messages come', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name, { wait: { pollMicros: 2000 } }));
     scope.defer(() => server.close());
     const peer = scope.peer({ role: 'client', name, script: 'hold', stdin: true });
@@ -230,7 +233,7 @@ engine('idle: a connected pair with no traffic parks; wakes grow only when messa
 });
 
 engine('leaves no rxshm.* segment of this process in /dev/shm', () => {
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 engine.run();

@@ -33,8 +33,12 @@ import { native, type Segment } from '../../src/native/index.js';
 import { PARK_RECHECK_MAX_MS } from '../../src/streams/engine/engine.js';
 import type { HostileSpec } from '../fixtures/hostile-peer.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
-import { failure, served, u32Bytes, watched } from '../fixtures/rpc-helpers.js';
-import { Opened, receive, root, scoped, sleep, uniqueName, until, type Peer, type Scope } from './_helpers.js';
+import { u32Bytes } from '../helpers/bytes.js';
+import { Opened, receive, failure, served } from '../helpers/connections.js';
+import { root, type Child } from '../helpers/processes.js';
+import { watched, type Watch } from '../helpers/watched.js';
+import { sleep, until } from '../helpers/waiting.js';
+import { channelName } from '../helpers/names.js';
 
 const test = suite('hostile input');
 
@@ -79,8 +83,8 @@ class Forger {
 }
 
 /** A fresh channel name whose segment is removed at the end of the scope (a child server killed there leaves it). */
-function channel(scope: Scope): string {
-  const name = uniqueName();
+function channel(scope: Watch): string {
+  const name = channelName();
   scope.defer(() => rmSync(`/dev/shm/rxshm.${name}`, { force: true }));
   return name;
 }
@@ -92,8 +96,8 @@ const mappings = (name: string): number =>
     .filter((line) => line.endsWith(`/dev/shm/rxshm.${name}`) || line.endsWith(`/dev/shm/rxshm.${name} (deleted)`)).length;
 
 /** hostile-peer.ts with a piped stdin (`peer.send(line)`), tracked by the scope. */
-const hostile = (scope: Scope, spec: HostileSpec): Peer =>
-  scope.peer(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hostile-peer.ts', JSON.stringify(spec)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+const hostile = (scope: Watch, spec: HostileSpec): Child =>
+  scope.child(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hostile-peer.ts', JSON.stringify(spec)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
 
 /** A Uint8Array whose buffer was transferred away (detached): length 0, and copying from it throws TypeError. */
 function detached(length: number): Uint8Array {
@@ -119,7 +123,7 @@ function neverThrowsCorruption(what: string, op: () => void): void {
 const endOf = (connection: Connection): Promise<ConnectionEnd> => firstValueFrom(connection.end$);
 
 /** A client of a hostile-peer server, kept open by the scope, once both sides see the connection. */
-async function clientOf(scope: Scope, server: Peer, name: string, options: Record<string, unknown> = {}): Promise<{ opened: Opened; connection: Connection }> {
+async function clientOf(scope: Watch, server: Child, name: string, options: Record<string, unknown> = {}): Promise<{ opened: Opened; connection: Connection }> {
   const opened = new Opened(connect(name, { timeout: 20_000, ...SMALL, ...options }));
   scope.defer(() => opened.close());
   const connection = await opened.connection();
@@ -130,7 +134,7 @@ async function clientOf(scope: Scope, server: Peer, name: string, options: Recor
 // 2. Corruption never wedges or escapes as a throw ----------------------------------------------------------------
 
 test('a corrupt record in the receive ring errors the receive side with RingCorruptError; next(), send(), complete(), error() and unsubscribe never throw it; the peer is told', () =>
-  scoped(40_000, async (scope) => {
+  watched(40_000, async (scope) => {
     const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     // highWaterMark 0: nobody subscribes yet, so the server's messages wait in the ring, the first under the cursor.
@@ -184,7 +188,7 @@ const calls: Record<string, (connection: Connection, opened: Opened) => void> = 
 
 for (const [what, call] of Object.entries(calls)) {
   test(`a corrupt send ring (a forged READ_POSITION) met by ${what}: it does not throw, the connection fails with RingCorruptError, pending sends and requests fail, the peer is told`, () =>
-    scoped(40_000, async (scope) => {
+    watched(40_000, async (scope) => {
       const name = channel(scope);
       const server = hostile(scope, { role: 'server', name, script: 'silent', options: { ...SMALL, highWaterMark: 0 } });
       const { opened, connection } = await clientOf(scope, server, name);
@@ -224,11 +228,11 @@ for (const [what, call] of Object.entries(calls)) {
 
 for (const corrupted of ['client', 'server'] as const) {
   test(`a ${corrupted} process that finds its receive ring corrupt tears down and exits by itself; its peer fails with ConnectionAbortedError instead of waiting`, () =>
-    scoped(40_000, async (scope) => {
+    watched(40_000, async (scope) => {
       const name = channel(scope);
       let connection: Connection;
       let opened: Opened;
-      let child: Peer;
+      let child: Child;
       if (corrupted === 'client') {
         opened = new Opened(listen(name, SMALL));
         scope.defer(() => opened.close());
@@ -273,7 +277,7 @@ for (const corrupted of ['client', 'server'] as const) {
 }
 
 test('a forged parked flag (0 written over a sleeping receiver\'s flag) costs latency, not liveness: 10 of 10 echoes arrive', () =>
-  scoped(60_000, async (scope) => {
+  watched(60_000, async (scope) => {
     const name = channel(scope);
     const opened = new Opened(listen(name, SMALL));
     scope.defer(() => opened.close());
@@ -301,7 +305,7 @@ test('a forged parked flag (0 written over a sleeping receiver\'s flag) costs la
 );
 
 test('a parked flag forged to 0 whenever a sender waits for room (it is never rung) costs latency, not liveness: all 3,000 messages arrive in order', () =>
-  scoped(60_000, async (scope) => {
+  watched(60_000, async (scope) => {
     const name = channel(scope);
     const opened = new Opened(listen(name, SMALL));
     scope.defer(() => opened.close());
@@ -336,15 +340,15 @@ test('a parked flag forged to 0 whenever a sender waits for room (it is never ru
 );
 
 /** A third process storing a misaligned READ_POSITION (4) over and over into `ring`, whatever an accept resets. */
-async function spinReadPosition(scope: Scope, name: string, ring: number, ms: number): Promise<Peer> {
-  const spinner = scope.peer(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/fuzz-corrupter.ts', name], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+async function spinReadPosition(scope: Watch, name: string, ring: number, ms: number): Promise<Child> {
+  const spinner = scope.child(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/fuzz-corrupter.ts', name], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
   await spinner.next('ready');
-  spinner.child.stdin!.write(`spin ${ring + READ_POSITION} 4 ${ms}\n`);
+  spinner.process.stdin!.write(`spin ${ring + READ_POSITION} 4 ${ms}\n`);
   return spinner;
 }
 
 test('garbage written over the read position of the server\'s send ring while clients are accepted never crashes the server: those connections fail with typed errors, the next one works', () =>
-  scoped(60_000, async (scope) => {
+  watched(60_000, async (scope) => {
     const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
@@ -354,7 +358,7 @@ test('garbage written over the read position of the server\'s send ring while cl
     // The server's ring writer reads the position right after its accept resets it: connect again and again.
     const outcomes: string[] = [];
     const typed = (): boolean => outcomes.filter((o) => o.startsWith('RingCorruptError')).length >= 3;
-    while (!typed() && server.child.exitCode === null && outcomes.length < 50) {
+    while (!typed() && server.process.exitCode === null && outcomes.length < 50) {
       const opened = new Opened(connect(name, { timeout: 3000 }));
       try {
         const connection = await opened.connection();
@@ -371,7 +375,7 @@ test('garbage written over the read position of the server\'s send ring while cl
     spinner.kill();
     await spinner.exited;
     await sleep(200); // a crash still on its way
-    assert.is(server.child.exitCode, null, `the server crashed: ${server.stderr}`);
+    assert.is(server.process.exitCode, null, `the server crashed: ${server.stderr}`);
     assert.not.ok(server.stderr.includes('RingCorruptError'), server.stderr);
     assert.ok(outcomes.some((o) => o.startsWith('RingCorruptError')), `typed errors: ${outcomes.join(', ')}`);
     // The server serves on: a clean client after the spinner stopped gets its echo.
@@ -383,7 +387,7 @@ test('garbage written over the read position of the server\'s send ring while cl
 );
 
 test('garbage written over the read position of the client\'s send ring while it is accepted never crashes the client: the connection fails with a typed error, the client exits by itself', () =>
-  scoped(60_000, async (scope) => {
+  watched(60_000, async (scope) => {
     const name = channel(scope);
     const opened = new Opened(listen(name, SMALL));
     scope.defer(() => opened.close());
@@ -406,7 +410,7 @@ test('garbage written over the read position of the client\'s send ring while it
 );
 
 test('a process that exits with an idle connection whose send ring is corrupt exits cleanly (code 0, nothing thrown at exit); its peer fails with ConnectionAbortedError', () =>
-  scoped(40_000, async (scope) => {
+  watched(40_000, async (scope) => {
     const name = channel(scope);
     const opened = new Opened(listen(name, { ...SMALL, highWaterMark: 0 }));
     scope.defer(() => opened.close());
@@ -431,7 +435,7 @@ test('a process that exits with an idle connection whose send ring is corrupt ex
 
 for (const maxMessage of [1, FRAME_HEADER_LENGTH]) {
   test(`connect refuses a header whose MAX_MESSAGE (${maxMessage}) cannot hold a frame header with ConnectError IncompatibleSegment, never a connection whose maxMessage is ${maxMessage - FRAME_HEADER_LENGTH}`, () =>
-    scoped(30_000, async (scope) => {
+    watched(30_000, async (scope) => {
       const name = channel(scope);
       const server = new Opened(listen(name, SMALL));
       scope.defer(() => server.close());
@@ -451,7 +455,7 @@ for (const maxMessage of [1, FRAME_HEADER_LENGTH]) {
 }
 
 test('a side leaving with messages its peer never takes gives up after LINGER_MS with a typed ConnectionClosedError, exits by itself, and its peer gets ConnectionAbortedError', () =>
-  scoped(60_000, async (scope) => {
+  watched(60_000, async (scope) => {
     const name = channel(scope);
     // The server never reads (no subscriber, no backlog): the client's ring fills and the rest waits in its queue.
     const opened = new Opened(listen(name, { ...SMALL, highWaterMark: 0 }));
@@ -474,7 +478,7 @@ test('a side leaving with messages its peer never takes gives up after LINGER_MS
 // 3. A bad send never wedges the channel --------------------------------------------------------------------------
 
 test('next() and send() of a detached Uint8Array are refused (TypeError) and leave the ring as it was: later messages are delivered, send() completes', () =>
-  scoped(40_000, async (scope) => {
+  watched(40_000, async (scope) => {
     const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     const { connection } = await clientOf(scope, server, name);
@@ -493,7 +497,7 @@ test('next() and send() of a detached Uint8Array are refused (TypeError) and lea
 );
 
 test('next() of a detached Uint8Array while sends are queued is refused and leaves the queue as it was: every queued message is delivered', () =>
-  scoped(40_000, async (scope) => {
+  watched(40_000, async (scope) => {
     const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'silent', options: { ...SMALL, highWaterMark: 0 } });
     const { connection } = await clientOf(scope, server, name);
@@ -510,7 +514,7 @@ test('next() of a detached Uint8Array while sends are queued is refused and leav
 );
 
 test('Claim.commit refuses NaN, negative, fractional and too-large lengths (RangeError) and keeps the claim: it then commits or aborts, and later sends are delivered', () =>
-  scoped(40_000, async (scope) => {
+  watched(40_000, async (scope) => {
     const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     const { connection } = await clientOf(scope, server, name);
@@ -575,7 +579,7 @@ test('a request timeout beyond what a timer can hold (2^31 ms and more) is refus
 );
 
 test('a serve handler answering with a detached Uint8Array: the caller gets RemoteError (HandlerError), nothing escapes as a throw, and the server answers the next request', () =>
-  scoped(40_000, async (scope) => {
+  watched(40_000, async (scope) => {
     const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'serve', options: SMALL });
     const { connection } = await clientOf(scope, server, name);
@@ -584,7 +588,7 @@ test('a serve handler answering with a detached Uint8Array: the caller gets Remo
     const answer = await firstValueFrom(connection.request(Uint8Array.of(5, 6), { method: 2, timeout: 10_000 }));
     assert.equal(Array.from(answer), [5, 6]);
     await sleep(100);
-    assert.is(server.child.exitCode, null, server.stderr);
+    assert.is(server.process.exitCode, null, server.stderr);
     assert.not.ok(server.stderr.includes('TypeError'), server.stderr);
   }),
 );
@@ -592,7 +596,7 @@ test('a serve handler answering with a detached Uint8Array: the caller gets Remo
 // 6. Reconnecting at once is not Busy -----------------------------------------------------------------------------
 
 test('a client reconnecting at once after its predecessor closed cleanly is never refused Busy: 300 cycles against a server process', () =>
-  scoped(90_000, async (scope) => {
+  watched(90_000, async (scope) => {
     const name = channel(scope);
     const server = scope.peer({ role: 'server', name, script: 'echo' });
     await server.next('subscribed');

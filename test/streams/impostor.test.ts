@@ -17,7 +17,11 @@ import { ChannelOptionsError, connect, ConnectError, listen, ListenError } from 
 import { ChannelSession, channelSegmentLength, initChannelSegment, SERVER_PID_OFFSET, SERVER_STATE_LISTENING } from '../../src/layout/index.js';
 import { native } from '../../src/native/index.js';
 import type { SquatSpec } from '../fixtures/impostor-squatter.js';
-import { Opened, Peer, leftovers, receive, root, scoped, sleep, uniqueName, type Scope } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { Child, root } from '../helpers/processes.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched, type Watch } from '../helpers/watched.js';
+import { sleep } from '../helpers/waiting.js';
 
 const test = suite('impostor');
 const ATTACKER = 'rxshm-attacker';
@@ -76,10 +80,10 @@ const skipped = (what: string): boolean => {
 };
 
 /** Starts the squatter as the attacker; resolves once it holds what `spec` asks for. */
-async function squat(scope: Scope, spec: SquatSpec): Promise<Peer & { uid: number }> {
+async function squat(scope: Watch, spec: SquatSpec): Promise<Child & { uid: number }> {
   const a = attacker as Attacker;
   const [command, ...args] = a.argv(spec);
-  const peer = scope.peer(spawn(command!, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+  const peer = scope.child(spawn(command!, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
   scope.defer(() => rmSync(`/dev/shm/rxshm.${spec.channel}`, { force: true }));
   const ready = await peer.next('ready');
   assert.is(ready.uid, a.uid, 'the squatter runs as the other user');
@@ -109,8 +113,8 @@ async function failure(source: ReturnType<typeof listen>): Promise<Error> {
 
 test("an impostor's own segment and doorbell: connect is Refused at once, naming its uid and pid, and sends nothing", async () => {
   if (skipped('impostor segment + doorbell')) return;
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const impostor = await squat(scope, { channel: name, file: channelImage(0), doorbell: native.doorbellPath(name) });
     const started = performance.now();
     const error = await failure(connect(name, { timeout: 3000 }));
@@ -127,8 +131,8 @@ test("an impostor's own segment and doorbell: connect is Refused at once, naming
 
 test('trustUids lets a client trust another user, and still refuses a doorbell held by another pid than the header names', async () => {
   if (skipped('trustUids')) return;
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     // The header names pid 1 (alive, but not the squatter), the squatter holds the doorbell.
     const impostor = await squat(scope, { channel: name, file: channelImage(1), doorbell: native.doorbellPath(name) });
     const error = await failure(connect(name, { timeout: 300, trustUids: [impostor.uid] }));
@@ -142,8 +146,8 @@ test('trustUids lets a client trust another user, and still refuses a doorbell h
 
 test("this user's segment with another user's doorbell: connect is Refused naming the doorbell's uid and pid", async () => {
   if (skipped('doorbell hijack')) return;
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const impostor = await squat(scope, { channel: name, doorbell: native.doorbellPath(name) });
     // A segment of ours left by a server that is gone, whose doorbell the squatter took.
     const segment = native.segments.create(`rxshm.${name}`, channelSegmentLength(1024));
@@ -160,8 +164,8 @@ test("this user's segment with another user's doorbell: connect is Refused namin
 
 test("another user's segment whose fake header names a live pid: listen fails Squatted naming uid and pid, takes nothing over", async () => {
   if (skipped('fake header')) return;
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const impostor = await squat(scope, { channel: name, file: channelImage(1) });
     const error = await failure(listen(name));
     assert.instance(error, ListenError);
@@ -175,21 +179,21 @@ test("another user's segment whose fake header names a live pid: listen fails Sq
 
 test('a doorbell bound first by another user: listen fails Squatted naming its uid and pid, and leaves nothing', async () => {
   if (skipped('doorbell bound first')) return;
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const impostor = await squat(scope, { channel: name, doorbell: native.doorbellPath(name) });
     const error = await failure(listen(name));
     assert.instance(error, ListenError);
     assert.is((error as ListenError).code, 'Squatted', error.message);
     assert.match(error.message, `the doorbell is held by uid ${impostor.uid} (pid ${impostor.pid})`);
-    assert.equal(leftovers(), [], 'our segment was unlinked');
+    assert.equal(shmLeft(), [], 'our segment was unlinked');
   });
 });
 
 test("a garbage file of another user: listen fails Squatted and leaves the file as it was", async () => {
   if (skipped('garbage file')) return;
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const garbage = Buffer.alloc(4096, 0xab);
     const impostor = await squat(scope, { channel: name, file: { size: garbage.length, bytes: garbage.toString('base64') } });
     const error = await failure(listen(name));
@@ -201,8 +205,8 @@ test("a garbage file of another user: listen fails Squatted and leaves the file 
 });
 
 test('the same user: listen and connect work, a second listen is AlreadyServing, a stale segment of ours is taken over', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     // Our own leftover whose header names a live pid that does not listen (pid reuse after a crash): stale.
     const stale = native.segments.create(`rxshm.${name}`, channelSegmentLength(1024));
     new Uint8Array(stale.buffer).set(Buffer.from(channelImage(1).bytes, 'base64'));
@@ -219,15 +223,15 @@ test('the same user: listen and connect work, a second listen is AlreadyServing,
     assert.is((again as ListenError).code, 'AlreadyServing', again.message);
     assert.match(again.message, `process ${process.pid} already serves it`);
   });
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 test('trustUids is validated at creation', () => {
   for (const bad of [5, 'root', [-1], [1.5], [2 ** 32], [Number.NaN], [undefined], ['0']]) {
-    assert.throws(() => connect(uniqueName(), { trustUids: bad as never }), (e: unknown) => e instanceof ChannelOptionsError && /trustUids/.test((e as Error).message), JSON.stringify(bad));
+    assert.throws(() => connect(channelName(), { trustUids: bad as never }), (e: unknown) => e instanceof ChannelOptionsError && /trustUids/.test((e as Error).message), JSON.stringify(bad));
   }
-  connect(uniqueName(), { trustUids: [0, 1000, 4294967294] });
-  assert.not.ok(existsSync(`/dev/shm/rxshm.${uniqueName()}`));
+  connect(channelName(), { trustUids: [0, 1000, 4294967294] });
+  assert.not.ok(existsSync(`/dev/shm/rxshm.${channelName()}`));
 });
 
 test.run();

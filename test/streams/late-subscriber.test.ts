@@ -8,7 +8,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listen, type Connection } from '../../src/index.js';
 import { verify, type SizeSpec } from '../fixtures/streams-payload.js';
-import { Opened, leftovers, receive, scoped, sleep, uniqueName, type PeerEvent } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched } from '../helpers/watched.js';
+import { sleep } from '../helpers/waiting.js';
+import { type ChildEvent } from '../helpers/processes.js';
 
 const late = suite('late subscriber across processes');
 
@@ -31,7 +35,7 @@ class Checker {
  * Waits until the peer has sent everything (written into the ring or queued behind it, Close last), then lets the
  * receiver fill its backlog; nothing is delivered yet. Returns the frames the peer still queued (Close included).
  */
-async function sentAndWaiting(connection: Connection, done: Promise<PeerEvent>): Promise<number> {
+async function sentAndWaiting(connection: Connection, done: Promise<ChildEvent>): Promise<number> {
   const report = await done;
   await sleep(500);
   assert.is(connection.stats.received, 0, 'nothing delivered without a subscriber');
@@ -39,8 +43,8 @@ async function sentAndWaiting(connection: Connection, done: Promise<PeerEvent>):
 }
 
 late('200,000 messages of 8 B sent before anyone subscribes all arrive, verified in order, then complete', async () => {
-  await scoped(90_000, async (scope) => {
-    const name = uniqueName();
+  await watched(90_000, async (scope) => {
+    const name = channelName();
     const [seed, count, sizes] = [0x1a7e, 200_000, [8, 8] as const];
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
@@ -61,8 +65,8 @@ late('200,000 messages of 8 B sent before anyone subscribes all arrive, verified
 });
 
 late('with a small backlog and ring, 20,000 messages of 1..2000 B that waited in the backlog, the ring and the sender queue all arrive in order', async () => {
-  await scoped(90_000, async (scope) => {
-    const name = uniqueName();
+  await watched(90_000, async (scope) => {
+    const name = channelName();
     const [seed, count, sizes] = [0x1a7f, 20_000, [1, 2000] as const];
     // A small backlog and ring, so the messages wait in all three places: backlog, ring, and the sender's queue.
     const server = new Opened(listen(name, { highWaterMark: 64 * 1024, ringCapacity: 64 * 1024 }));
@@ -84,7 +88,7 @@ late('with a small backlog and ring, 20,000 messages of 1..2000 B that waited in
 });
 
 late('leaves no rxshm.* segment of this process in /dev/shm', () => {
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 late.run();

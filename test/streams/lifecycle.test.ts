@@ -8,8 +8,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom, mergeMap, of, tap } from 'rxjs';
 import { ConnectionAbortedError, ConnectionClosedError, PeerExitedError, connect, listen, serve, type Connection } from '../../src/index.js';
-import { channelName, kept, shmLeft, until, watched } from '../fixtures/rpc-helpers.js';
-import { Opened, receive, scoped, uniqueName } from './_helpers.js';
+import { until } from '../helpers/waiting.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { watched } from '../helpers/watched.js';
+import { channelName, shmLeft } from '../helpers/names.js';
 
 const test = suite('connection lifecycle');
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -54,10 +56,10 @@ for (const mode of ['pipe-echo', 'await-echo', 'await-idle']) {
 test('for await: a client iterates until the server closes', () =>
   watched(20_000, async (watch) => {
     const name = channelName();
-    const listening = kept(listen(name));
-    watch.defer(() => listening.subscription.unsubscribe());
+    const listening = new Opened(listen(name));
+    watch.defer(() => listening.close());
     const client = watch.child(['test/fixtures/lifecycle-client.ts', 'await-iterate', name]);
-    const server = await listening.connection;
+    const server = await listening.connection();
     await client.next('connected');
     for (const word of ['one', 'two', 'three']) server.next(bytes(word));
     server.complete();
@@ -157,8 +159,8 @@ test('a client whose last receive subscription ended closes its side; connect() 
 );
 
 test("the peer's death: next() throws ConnectionClosedError whose cause is PeerExitedError", async () => {
-  await scoped(20_000, async (scope) => {
-    const name = uniqueName();
+  await watched(20_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name, { clientFailure: 'error' }));
     scope.defer(() => server.close());
     const peer = scope.peer({ role: 'client', name, script: 'hold' });
@@ -175,8 +177,8 @@ test("the peer's death: next() throws ConnectionClosedError whose cause is PeerE
 });
 
 test('nothing lost behind a clean close: 20,000 x 1 KiB, complete() and unsubscribe at once; all arrive, then complete', async () => {
-  await scoped(60_000, async (scope) => {
-    const name = uniqueName();
+  await watched(60_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const writer = scope.peer({ role: 'client', name, script: 'writer', count: 20_000, sizes: [1024, 1024], backpressure: 'none', quitAfterDone: true });
@@ -192,8 +194,8 @@ test('nothing lost behind a clean close: 20,000 x 1 KiB, complete() and unsubscr
 });
 
 test('error() with messages still queued: the peer fails with ConnectionAbortedError, never a clean completion', async () => {
-  await scoped(60_000, async (scope) => {
-    const name = uniqueName();
+  await watched(60_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name, { ringCapacity: 64 * 1024, highWaterMark: 0 }));
     scope.defer(() => server.close());
     const peer = scope.peer({ role: 'client', name, script: 'hold', stdin: true, options: { ringCapacity: 64 * 1024 } });

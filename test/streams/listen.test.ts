@@ -8,13 +8,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom } from 'rxjs';
 import { ConnectionClosedError, listen, ListenError, PeerExitedError } from '../../src/index.js';
-import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched } from '../helpers/watched.js';
+import { until } from '../helpers/waiting.js';
 
 const test = suite('listen');
 
 test('a client that leaves cleanly ends its connection; the next client gets generation + 1 and clean rings', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const first = scope.peer({ role: 'client', name, script: 'hold', stdin: true, report: true });
@@ -46,8 +49,8 @@ test('a client that leaves cleanly ends its connection; the next client gets gen
 for (const clientFailure of ['complete', 'error'] as const) {
   const outcome = clientFailure === 'complete' ? 'completes the server side (PeerExitedError on errors$ and end$)' : 'errors the server side with PeerExitedError';
   test(`SIGKILL of the client ${outcome} within one second (clientFailure '${clientFailure}'); the next client is served`, async () => {
-    await scoped(30_000, async (scope) => {
-      const name = uniqueName();
+    await watched(30_000, async (scope) => {
+      const name = channelName();
       const server = new Opened(listen(name, { clientFailure }));
       scope.defer(() => server.close());
       const victim = scope.peer({ role: 'client', name, script: 'echo' });
@@ -95,8 +98,8 @@ for (const clientFailure of ['complete', 'error'] as const) {
 }
 
 test('AlreadyServing when a live process serves the name; its segment is left alone', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const owner = scope.peer({ role: 'server', name, script: 'echo', stdin: true });
     await owner.next('subscribed');
     const second = new Opened(listen(name));
@@ -118,8 +121,8 @@ test('AlreadyServing when a live process serves the name; its segment is left al
 });
 
 test('takes over the segment a SIGKILLed server left behind, and serves', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const dead = scope.peer({ role: 'server', name, script: 'echo' });
     await dead.next('subscribed');
     dead.kill('SIGKILL');
@@ -144,7 +147,7 @@ test('takes over the segment a SIGKILLed server left behind, and serves', async 
 });
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 test.run();

@@ -7,7 +7,10 @@ import * as assert from 'uvu/assert';
 import { of, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { listen, liveness, peerStates, type LivenessProbe, type PeerState } from '../../src/index.js';
-import { channelName, kept, shmLeft, until, watched } from '../fixtures/rpc-helpers.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { Opened } from '../helpers/connections.js';
+import { until } from '../helpers/waiting.js';
+import { watched } from '../helpers/watched.js';
 
 const real = suite('liveness (real processes)');
 
@@ -15,10 +18,10 @@ real('SIGSTOP: unresponsive within two intervals; SIGCONT: alive again; SIGKILL:
   watched(30_000, async (watch) => {
     const INTERVAL = 300;
     const name = channelName();
-    const listening = kept(listen(name));
-    watch.defer(() => listening.subscription.unsubscribe());
+    const listening = new Opened(listen(name));
+    watch.defer(() => listening.close());
     const child = watch.child(['test/fixtures/rpc-server.ts', 'connect', name, '{}']);
-    const connection = await listening.connection;
+    const connection = await listening.connection();
     await child.next('ready');
     const states: { state: PeerState; at: number }[] = [];
     let completed = false;

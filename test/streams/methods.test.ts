@@ -8,7 +8,10 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { firstValueFrom } from 'rxjs';
 import { bytes, call, DecodeError, defineMethod, EncodeError, f64, RemoteError, spawnConnected, Status, struct, type Connection } from '../../src/index.js';
-import { kept, root, shmLeft, watched, type Watch, failure } from '../fixtures/rpc-helpers.js';
+import { Opened, failure } from '../helpers/connections.js';
+import { root } from '../helpers/processes.js';
+import { shmLeft } from '../helpers/names.js';
+import { watched, type Watch } from '../helpers/watched.js';
 import { Add, Broken, Greet, Method } from '../fixtures/rpc-methods.js';
 
 const test = suite('methods');
@@ -17,7 +20,7 @@ const test = suite('methods');
 async function spawned(watch: Watch): Promise<{ connection: Connection; events: Record<string, any>[] }> {
   let child: ChildProcess | undefined;
   const events: Record<string, any>[] = [];
-  const opened = kept(
+  const opened = new Opened(
     spawnConnected(process.execPath, ['--import', 'tsx', 'test/fixtures/rpc-server.ts', 'parent', '{}'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -28,10 +31,10 @@ async function spawned(watch: Watch): Promise<{ connection: Connection; events: 
     }),
   );
   watch.defer(() => {
-    opened.subscription.unsubscribe();
+    opened.close();
     child?.kill('SIGKILL');
   });
-  return { connection: await opened.connection, events };
+  return { connection: await opened.connection(), events };
 }
 
 test('struct and json methods round trip', () =>

@@ -21,7 +21,10 @@ import {
   type Connection,
 } from '../../src/index.js';
 import { maxMessageFor, resolveOptions } from '../../src/streams/channel/options.js';
-import { Opened, leftovers, receive, scoped, uniqueName, until } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched } from '../helpers/watched.js';
+import { until } from '../helpers/waiting.js';
 
 const test = suite('channel options');
 
@@ -59,7 +62,7 @@ const bad: [string, ChannelOptions][] = [
 
 for (const [what, options] of bad) {
   test(`ChannelOptionsError at creation: ${what}`, () => {
-    const name = uniqueName();
+    const name = channelName();
     for (const [factory, create] of [
       ['listen', () => listen(name, options)],
       ['connect', () => connect(name, options)],
@@ -74,7 +77,7 @@ for (const [what, options] of bad) {
 
 test('the message names the option and the value', () => {
   try {
-    listen(uniqueName(), { ringCapacity: 3000 });
+    listen(channelName(), { ringCapacity: 3000 });
     assert.unreachable('no error');
   } catch (e) {
     assert.instance(e, ChannelOptionsError);
@@ -87,7 +90,7 @@ test('spawnConnected: an empty command throws ChannelOptionsError', () => {
 });
 
 test('good options create nothing until subscribe (cold)', () => {
-  const name = uniqueName();
+  const name = channelName();
   listen(name, { ringCapacity: 1024, maxMessage: 100, overflow: 'reject', wait: { spinMicros: 0, pollMicros: 0 }, receive: 'borrow', highWaterMark: 0, timeout: 0 });
   connect(name, { overflow: 'drop-oldest' });
   assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`));
@@ -126,8 +129,8 @@ test('the messages name the option and the value', () => {
 
 /** A real listen + connect pair in this process, the server with `options`, the client with `clientOptions`. */
 async function pair(options: ChannelOptions, body: (server: Connection, client: Connection) => Promise<void>, clientOptions: ChannelOptions = {}): Promise<void> {
-  await scoped(20_000, async (scope) => {
-    const name = uniqueName();
+  await watched(20_000, async (scope) => {
+    const name = channelName();
     const listening = new Opened(listen(name, options));
     scope.defer(() => listening.close());
     const connecting = new Opened(connect(name, clientOptions));
@@ -177,7 +180,7 @@ test("the server's maxMessage wins, also when the client asks for a different on
 );
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 test.run();

@@ -10,7 +10,11 @@ import { of, type Subscription } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect, ConnectError, ConnectionClosedError, listen, liveness, RingFullError, serve, spawnConnected, type Connection, type PeerState } from '../../src/index.js';
-import { Opened, Peer, leftovers, receive, root, scoped, sleep, uniqueName, until, type Scope } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { Child, root } from '../helpers/processes.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { watched, type Watch } from '../helpers/watched.js';
+import { sleep, until } from '../helpers/waiting.js';
 
 const test = suite('regressions');
 
@@ -27,12 +31,12 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Starts the fixture scenario as a plain child process, tracked by the scope (killed in its finally). */
-function child(scope: Scope, ...args: string[]): Peer {
-  return scope.peer(spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
+function child(scope: Watch, ...args: string[]): Child {
+  return scope.child(spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** spawnConnected on the fixture scenario; the child is tracked by the scope, the subscription closed in its finally. */
-async function spawnScenario(scope: Scope, ...args: string[]): Promise<{ opened: Opened; peer: Peer }> {
+async function spawnScenario(scope: Watch, ...args: string[]): Promise<{ opened: Opened; peer: Child }> {
   let spawned: ChildProcess | null = null;
   const opened = new Opened(
     spawnConnected(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], exitGraceMs: 60_000, onSpawn: (c) => (spawned = c) }),
@@ -40,18 +44,18 @@ async function spawnScenario(scope: Scope, ...args: string[]): Promise<{ opened:
   scope.defer(() => opened.close());
   await until(() => spawned !== null || opened.error !== null, 'the spawn');
   if (!spawned) throw opened.error;
-  return { opened, peer: scope.peer(spawned) };
+  return { opened, peer: scope.child(spawned) };
 }
 
 /** A listen() kept open by the scope; `onConnection` runs for each connection. */
-function serveScoped(scope: Scope, name: string, onConnection: (c: Connection) => void, options?: Parameters<typeof listen>[1]): Subscription {
+function serveScoped(scope: Watch, name: string, onConnection: (c: Connection) => void, options?: Parameters<typeof listen>[1]): Subscription {
   const subscription = listen(name, options).subscribe({ next: onConnection });
   scope.defer(() => subscription.unsubscribe());
   return subscription;
 }
 
 /** connect() retried while the server answers Busy, until `ms` have passed. */
-async function connectRetryingBusy(scope: Scope, name: string, ms: number): Promise<{ opened: Opened; connection: Connection; busy: number }> {
+async function connectRetryingBusy(scope: Watch, name: string, ms: number): Promise<{ opened: Opened; connection: Connection; busy: number }> {
   const deadline = performance.now() + ms;
   let busy = 0;
   for (;;) {
@@ -71,8 +75,8 @@ async function connectRetryingBusy(scope: Scope, name: string, ms: number): Prom
 // 1 (t6) ---------------------------------------------------------------------------------------------------------
 
 test('t6 ring reset vs a stalled old client: the old client never reads the next client\'s data, the new one reads it exactly once', async () => {
-  await scoped(40_000, async (scope) => {
-    const name = uniqueName();
+  await watched(40_000, async (scope) => {
+    const name = channelName();
     const forB = ['for-B-1', 'for-B-2', 'for-B-3'];
     const serverSide: { generation: number; closed: boolean }[] = [];
     serveScoped(scope, name, (c) => {
@@ -122,8 +126,8 @@ test('t6 ring reset vs a stalled old client: the old client never reads the next
 // 2 (t1) ---------------------------------------------------------------------------------------------------------
 
 test('t1 unsubscribing connect() while a zero-copy claim is open: no throw, the peer sees Close, the process exits by itself', async () => {
-  await scoped(30_000, async (scope) => {
-    const name = uniqueName();
+  await watched(30_000, async (scope) => {
+    const name = channelName();
     const segment = `/dev/shm/rxshm.${name}`;
     scope.defer(() => rmSync(segment, { force: true })); // asserted below; removed so a failure leaves nothing behind
     const peer = child(scope, 'claim-teardown', name);
@@ -144,8 +148,8 @@ test('t1 unsubscribing connect() while a zero-copy claim is open: no throw, the 
 // 3 (t2) ---------------------------------------------------------------------------------------------------------
 
 test('t2 committing a claim after the connection ended throws (ConnectionClosedError or another Error), never SIGSEGV', async () => {
-  await scoped(30_000, async (scope) => {
-    const peer = child(scope, 'commit-after-end', uniqueName());
+  await watched(30_000, async (scope) => {
+    const peer = child(scope, 'commit-after-end', channelName());
     const claimed = await within(peer.next('claimed'), 15_000, 'the claim');
     assert.ok(claimed.ok, 'claim(10) on a fresh connection returned a claim');
     const ending = await within(peer.next('ending'), 5000, 'the connection ending');
@@ -162,7 +166,7 @@ test('t2 committing a claim after the connection ended throws (ConnectionClosedE
 // 4 (t3) ---------------------------------------------------------------------------------------------------------
 
 test('t3 next(x); complete(); process.exit(0) in a child: the parent receives x, then completes', async () => {
-  await scoped(30_000, async (scope) => {
+  await watched(30_000, async (scope) => {
     const { opened } = await spawnScenario(scope, 'last-words');
     const connection = await within(opened.connection(), 15_000, "the child's connection");
     const got: string[] = [];
@@ -176,8 +180,8 @@ test('t3 next(x); complete(); process.exit(0) in a child: the parent receives x,
 // 5 (t5) ---------------------------------------------------------------------------------------------------------
 
 test("t5 overflow 'reject' with a full ring, then complete(): the reader drains every accepted message, then completes", async () => {
-  await scoped(20_000, async (scope) => {
-    const name = uniqueName();
+  await watched(20_000, async (scope) => {
+    const name = channelName();
     const options = { ringCapacity: 1024, maxMessage: 64, overflow: 'reject' as const };
     const sent = { total: 40, rejected: -1, ringFull: 0 };
     serveScoped(
@@ -209,8 +213,8 @@ test("t5 overflow 'reject' with a full ring, then complete(): the reader drains 
 // 6 (t4) ---------------------------------------------------------------------------------------------------------
 
 test('t4 request() after this side\'s complete() errors with ConnectionClosedError (not RingFullError)', async () => {
-  await scoped(20_000, async (scope) => {
-    const name = uniqueName();
+  await watched(20_000, async (scope) => {
+    const name = channelName();
     serveScoped(scope, name, (c) => void serve(c, () => of(Uint8Array.of(1))).subscribe());
     const opened = new Opened(connect(name));
     scope.defer(() => opened.close());
@@ -231,8 +235,8 @@ test('t4 request() after this side\'s complete() errors with ConnectionClosedErr
 // 7 (t7) ---------------------------------------------------------------------------------------------------------
 
 test('t7 control frames behind unread Data: request() is answered without a Data subscriber; the Data is still delivered later, in order', async () => {
-  await scoped(20_000, async (scope) => {
-    const name = uniqueName();
+  await watched(20_000, async (scope) => {
+    const name = channelName();
     serveScoped(scope, name, (c) => {
       c.next(encode('notice-1'));
       c.next(encode('notice-2'));
@@ -264,8 +268,8 @@ test('t7 control frames behind unread Data: request() is answered without a Data
 // 8 (t8) ---------------------------------------------------------------------------------------------------------
 
 test('t8 Data waiting for a subscriber when the peer leaves cleanly: a late subscriber gets a, b, c in order, then complete', async () => {
-  await scoped(20_000, async (scope) => {
-    const name = uniqueName();
+  await watched(20_000, async (scope) => {
+    const name = channelName();
     let server: Subscription | null = null;
     server = serveScoped(scope, name, (c) => {
       for (const w of ['a', 'b', 'c']) c.next(encode(w));
@@ -289,7 +293,7 @@ test('t8 Data waiting for a subscriber when the peer leaves cleanly: a late subs
 // 9 (t9) ---------------------------------------------------------------------------------------------------------
 
 test('t9 spawnConnected with a child that takes ~3 s before connectParent still gets the connection', async () => {
-  await scoped(40_000, async (scope) => {
+  await watched(40_000, async (scope) => {
     const spawnedAt = performance.now();
     const { opened, peer } = await spawnScenario(scope, 'slow-parent', '3000');
     const connection = await within(opened.connection(), 15_000, `the slow child's connection (observable error: ${describe(opened.error)})`).catch((e) => {
@@ -306,20 +310,20 @@ test('t9 spawnConnected with a child that takes ~3 s before connectParent still 
 });
 
 test('t9 spawnConnected with a child whose doorbell closes before the handshake errors instead of hanging', async () => {
-  await scoped(30_000, async (scope) => {
+  await watched(30_000, async (scope) => {
     const { opened, peer } = await spawnScenario(scope, 'close-doorbell');
     await within(peer.next('closed'), 15_000, 'the child closing its fds');
     const error = await within(opened.failure(), 5000, 'the observable erroring after the child closed its doorbell');
     assert.instance(error, Error);
-    assert.is(peer.child.exitCode, null, 'the child is still running: the error comes from the closed doorbell, not from its exit');
+    assert.is(peer.process.exitCode, null, 'the child is still running: the error comes from the closed doorbell, not from its exit');
   });
 });
 
 // 10 (t10) -------------------------------------------------------------------------------------------------------
 
 test("t10 liveness subscribed after the peer's Close completes without emitting 'unresponsive'", async () => {
-  await scoped(20_000, async (scope) => {
-    const name = uniqueName();
+  await watched(20_000, async (scope) => {
+    const name = channelName();
     serveScoped(scope, name, (c) => c.complete()); // the server half-closes and keeps running
     const opened = new Opened(connect(name));
     scope.defer(() => opened.close());
@@ -345,8 +349,8 @@ test("t10 liveness subscribed after the peer's Close completes without emitting 
 });
 
 test('t10 serve() subscribed after the connection ended completes at once', async () => {
-  await scoped(20_000, async (scope) => {
-    const name = uniqueName();
+  await watched(20_000, async (scope) => {
+    const name = channelName();
     const serverSide: Connection[] = [];
     serveScoped(scope, name, (c) => {
       serverSide.push(c);
@@ -378,7 +382,7 @@ test('t10 serve() subscribed after the connection ended completes at once', asyn
 
 test('leaves no rxshm.* segment of this process in /dev/shm', async () => {
   await sleep(100);
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 test.run();

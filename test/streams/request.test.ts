@@ -6,7 +6,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NEVER, lastValueFrom, firstValueFrom, mergeMap, range, map, reduce } from 'rxjs';
 import { connect, ConnectionClosedError, listen, serve, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
-import { channelName, kept, shmLeft, sleep, u32Bytes, until, watched, type Watch, failure, served } from '../fixtures/rpc-helpers.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { Opened, failure, served } from '../helpers/connections.js';
+import { sleep, until } from '../helpers/waiting.js';
+import { u32Bytes } from '../helpers/bytes.js';
+import { watched, type Watch } from '../helpers/watched.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
 
 const test = suite('request');
@@ -149,10 +153,10 @@ test('SIGKILL of the server: every pending request errors with PeerExitedError w
 test("the peer's Close fails pending requests and later ones with ConnectionClosedError (they can never be answered)", () =>
   watched(10_000, async () => {
     const name = channelName();
-    const server = kept(listen(name));
-    const client = kept(connect(name));
+    const server = new Opened(listen(name));
+    const client = new Opened(connect(name));
     try {
-      const [s, c] = await Promise.all([server.connection, client.connection]);
+      const [s, c] = await Promise.all([server.connection(), client.connection()]);
       serve(s, () => NEVER).subscribe({ error: () => undefined });
       let peerClosed = false;
       c.subscribe({ complete: () => (peerClosed = true), error: () => undefined });
@@ -165,8 +169,8 @@ test("the peer's Close fails pending requests and later ones with ConnectionClos
       const later = await Promise.race([failure(c.request(new Uint8Array([2]), { method: 1 })), sleep(2000).then(() => 'still pending 2 s after it was sent')]);
       assert.instance(later, ConnectionClosedError, String(later));
     } finally {
-      client.subscription.unsubscribe();
-      server.subscription.unsubscribe();
+      client.close();
+      server.close();
     }
   }),
 );

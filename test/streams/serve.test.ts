@@ -6,7 +6,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom, lastValueFrom, mergeMap, of, range, toArray } from 'rxjs';
 import { connect, listen, RemoteError, RequestTimeoutError, serve, Status, type Connection, type Served } from '../../src/index.js';
-import { channelName, kept, shmLeft, sleep, u32At, u32Bytes, until, watched, type Watch, failure, served } from '../fixtures/rpc-helpers.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { Opened, failure, served } from '../helpers/connections.js';
+import { sleep, until } from '../helpers/waiting.js';
+import { u32At, u32Bytes } from '../helpers/bytes.js';
+import { watched, type Watch } from '../helpers/watched.js';
 import { Method } from '../fixtures/rpc-methods.js';
 
 const test = suite('serve');
@@ -96,10 +100,10 @@ test('a request cancelled while it waits for a free slot (concurrency) is droppe
 test('in one process: serve answers, a second serve on the same connection errors, serve completes on a clean end', () =>
   watched(10_000, async () => {
     const name = channelName();
-    const server = kept(listen(name));
-    const client = kept(connect(name));
+    const server = new Opened(listen(name));
+    const client = new Opened(connect(name));
     try {
-      const [s, c] = await Promise.all([server.connection, client.connection]);
+      const [s, c] = await Promise.all([server.connection(), client.connection()]);
       const records: Served[] = [];
       let completed = false;
       serve(s, (payload) => of(payload.slice().reverse())).subscribe({ next: (r) => records.push(r), complete: () => (completed = true) });
@@ -113,8 +117,8 @@ test('in one process: serve answers, a second serve on the same connection error
       c.complete();
       await until(() => completed, 'serve to complete');
     } finally {
-      client.subscription.unsubscribe();
-      server.subscription.unsubscribe();
+      client.close();
+      server.close();
     }
   }),
 );

@@ -11,7 +11,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom, take } from 'rxjs';
 import { connect, f64, fixedUtf8, struct } from '../../src/index.js';
-import { type Child, channelName, sleep, watched } from '../fixtures/rpc-helpers.js';
+import { type Child } from '../helpers/processes.js';
+import { channelName } from '../helpers/names.js';
+import { sleep } from '../helpers/waiting.js';
+import { watched } from '../helpers/watched.js';
 
 const test = suite('servers outlive their clients');
 const CLIENTS = Number(process.env['SURVIVAL_CLIENTS'] ?? 300);

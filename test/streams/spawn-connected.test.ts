@@ -8,12 +8,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChannelOptionsError, connectParent, ConnectError, PeerExitedError, spawnConnected, type SpawnConnectedOptions } from '../../src/index.js';
 import type { PeerSpec } from '../fixtures/streams-peer.js';
-import { Opened, Peer, leftovers, peerArgs, receive, root, scoped, until, type Scope } from './_helpers.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { Child, peerArgs, root } from '../helpers/processes.js';
+import { shmLeft } from '../helpers/names.js';
+import { watched, type Watch } from '../helpers/watched.js';
+import { until } from '../helpers/waiting.js';
 
 const test = suite('spawnConnected and connectParent');
 
-/** spawnConnected on the peer fixture; the Peer watches the child's stdout. exitGraceMs is long: the child must exit by itself. */
-async function spawnPeer(scope: Scope, spec: PeerSpec, options: SpawnConnectedOptions = {}): Promise<{ opened: Opened; peer: Peer }> {
+/** spawnConnected on the peer fixture; the Child reads the spawned process's stdout. exitGraceMs is long: the child must exit by itself. */
+async function spawnPeer(scope: Watch, spec: PeerSpec, options: SpawnConnectedOptions = {}): Promise<{ opened: Opened; peer: Child }> {
   let child: ChildProcess | null = null;
   const opened = new Opened(
     spawnConnected(process.execPath, peerArgs(spec), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], exitGraceMs: 60_000, onSpawn: (c) => (child = c), ...options }),
@@ -21,11 +25,11 @@ async function spawnPeer(scope: Scope, spec: PeerSpec, options: SpawnConnectedOp
   scope.defer(() => opened.close());
   await until(() => child !== null || opened.error !== null, 'the spawn');
   if (!child) throw opened.error;
-  return { opened, peer: scope.peer(child) };
+  return { opened, peer: scope.child(child) };
 }
 
 test('round trip with the child; peerPid is the spawned pid', async () => {
-  await scoped(30_000, async (scope) => {
+  await watched(30_000, async (scope) => {
     const { opened, peer } = await spawnPeer(scope, { role: 'parent', script: 'echo' });
     const connection = await opened.connection();
     assert.is(connection.peerPid, peer.pid);
@@ -44,7 +48,7 @@ test('round trip with the child; peerPid is the spawned pid', async () => {
 });
 
 test("unsubscribing the parent completes the child's connection and the child exits by itself", async () => {
-  await scoped(30_000, async (scope) => {
+  await watched(30_000, async (scope) => {
     const { opened, peer } = await spawnPeer(scope, { role: 'parent', script: 'hold' });
     await opened.connection();
     await peer.next('ready');
@@ -59,7 +63,7 @@ test("unsubscribing the parent completes the child's connection and the child ex
 });
 
 test('a child that exchanges messages and unsubscribes (connectParent) exits by itself within one second', async () => {
-  await scoped(30_000, async (scope) => {
+  await watched(30_000, async (scope) => {
     const { opened, peer } = await spawnPeer(scope, { role: 'parent', script: 'echo', leaveAfter: 5 });
     const connection = await opened.connection();
     const got: number[] = [];
@@ -76,7 +80,7 @@ test('a child that exchanges messages and unsubscribes (connectParent) exits by 
 });
 
 test('a child that exits before connecting errors the observable (PeerExitedError, as documented)', async () => {
-  await scoped(30_000, async () => {
+  await watched(30_000, async () => {
     const opened = new Opened(spawnConnected(process.execPath, ['-e', 'process.exitCode = 3'], { stdio: ['ignore', 'ignore', 'ignore'] }));
     try {
       const error = await opened.failure();
@@ -115,7 +119,7 @@ test('bad spawn arguments throw ChannelOptionsError at the call, before anything
 });
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
-  assert.equal(leftovers(), []);
+  assert.equal(shmLeft(), []);
 });
 
 test.run();

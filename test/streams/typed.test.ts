@@ -7,17 +7,20 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { of, firstValueFrom } from 'rxjs';
 import { ConnectionAbortedError, connect, DecodeError, type ListenOptions, EncodeError, listen, typed, typedConnection, TypedConnection, type Connection } from '../../src/index.js';
-import { channelName, kept, shmLeft, until, watched, type Watch } from '../fixtures/rpc-helpers.js';
+import { channelName, shmLeft } from '../helpers/names.js';
+import { Opened } from '../helpers/connections.js';
+import { until } from '../helpers/waiting.js';
+import { watched, type Watch } from '../helpers/watched.js';
 import { Note, Sample } from '../fixtures/rpc-methods.js';
 
 const test = suite('typed');
 
 async function peer(watch: Watch, mode: string, options: ListenOptions = {}): Promise<Connection> {
   const name = channelName();
-  const listening = kept(listen(name, options));
-  watch.defer(() => listening.subscription.unsubscribe());
+  const listening = new Opened(listen(name, options));
+  watch.defer(() => listening.close());
   const child = watch.child(['test/fixtures/rpc-server.ts', 'connect', name, JSON.stringify({ mode })]);
-  const connection = await listening.connection;
+  const connection = await listening.connection();
   await child.next('ready');
   return connection;
 }
@@ -95,10 +98,10 @@ test("default onError with clientFailure 'error': a bad message errors the recei
 test("default onError on a server connection: an undecodable message is the client's failure; the receive side completes", () =>
   watched(20_000, async (watch) => {
     const name = channelName();
-    const listening = kept(listen(name));
-    watch.defer(() => listening.subscription.unsubscribe());
+    const listening = new Opened(listen(name));
+    watch.defer(() => listening.close());
     const client = await firstValueFrom(connect(name));
-    const server = await listening.connection;
+    const server = await listening.connection();
     const samples = typedConnection(server, Sample);
     const reported: Error[] = [];
     server.errors$.subscribe((e) => reported.push(e));
@@ -141,11 +144,11 @@ test('EncodeError from next names the failing field and its value', () =>
 /** A listen + connect pair in this process, both connections held (no operator chain around them). */
 async function heldPair(watch: Watch): Promise<{ server: Connection; client: Connection }> {
   const name = channelName();
-  const listening = kept(listen(name));
-  watch.defer(() => listening.subscription.unsubscribe());
-  const connecting = kept(connect(name));
-  watch.defer(() => connecting.subscription.unsubscribe());
-  const [server, client] = await Promise.all([listening.connection, connecting.connection]);
+  const listening = new Opened(listen(name));
+  watch.defer(() => listening.close());
+  const connecting = new Opened(connect(name));
+  watch.defer(() => connecting.close());
+  const [server, client] = await Promise.all([listening.connection(), connecting.connection()]);
   return { server, client };
 }
 
