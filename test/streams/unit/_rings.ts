@@ -1,7 +1,8 @@
 /**
- * Rings for the engine unit specs: one real ring (src/layout) over a SharedArrayBuffer in this process, so the
- * sender writes what the receiver reads, record for record, with no second process; and frame reading and writing
- * at the byte level, to check what the sender wrote or to forge what a peer might write.
+ * Rings for the engine unit specs: one real ring (src/layout, built by test/helpers/layout.ts) over a
+ * SharedArrayBuffer in this process, so the sender writes what the receiver reads, record for record, with no second
+ * process; and frames read and written at the byte level, to check what the sender wrote or to forge what a peer
+ * might write.
  */
 import {
   FRAME_HEADER_LENGTH,
@@ -11,29 +12,19 @@ import {
   readFrameStatus,
   writeFrameHeader,
 } from '../../../src/codecs/index.js';
-import { RING_HEADER_LENGTH } from '../../../src/layout/ring-descriptor.js';
-import { RingReader } from '../../../src/layout/ring-reader.js';
-import { RingWriter } from '../../../src/layout/ring-writer.js';
+import type { RingReader } from '../../../src/layout/ring-reader.js';
+import type { RingWriter } from '../../../src/layout/ring-writer.js';
+import { TEST_RING_OFFSET, makeRing } from '../../helpers/layout.js';
 
-/** Where the ring starts in its buffer: not 0, so every view must honour the ring's offset (a multiple of 64). */
-export const RING_OFFSET = 128;
-
-/** A ring's writer and reader, and its buffer. */
-export interface TestRing {
-  readonly buffer: SharedArrayBuffer;
-  readonly writer: RingWriter;
-  readonly reader: RingReader;
+/** A ring's writer and reader, its buffer and where its data area starts (see makeRing). */
+export type TestRing = ReturnType<typeof makeRing> & {
   /** Int32 word of the ring header field at `offset` (READ_POSITION_OFFSET, ...), for forging positions. */
   readonly wordIndex: (offset: number) => number;
-}
+};
 
 /** A ring of `capacity` data bytes; `maxMessage` is the largest record payload the reader accepts. */
 export function testRing(capacity: number, options: { dropOldest?: boolean; maxMessage?: number } = {}): TestRing {
-  const buffer = new SharedArrayBuffer(RING_OFFSET + RING_HEADER_LENGTH + capacity + 64);
-  const dropOldest = options.dropOldest ?? false;
-  const writer = new RingWriter(buffer, RING_OFFSET, capacity, dropOldest);
-  const reader = new RingReader(buffer, RING_OFFSET, capacity, options.maxMessage ?? capacity - 8, dropOldest);
-  return { buffer, writer, reader, wordIndex: (offset) => (RING_OFFSET + offset) >> 2 };
+  return { ...makeRing(capacity, options), wordIndex: (offset) => (TEST_RING_OFFSET + offset) >> 2 };
 }
 
 /** A frame as read back: header fields and payload bytes. */

@@ -1,86 +1,21 @@
 /**
  * Receiver over a real ring in this process (test/streams/unit/_rings.ts), against a sink that records: Data in
- * order (copied, or borrowed only when that is safe), control frames with their header, Close ending the reading,
- * 'hold' leaving everything from the first held Data on in the ring, the batch limit, the producer's doorbell, a
- * record exactly maxMessage long, and what a broken or hostile peer can write (short record, unknown kind, corrupt
- * length, corrupt position) reported as typed errors with nothing delivered; a record the producer dropped while
- * it was being read (drop-oldest) is discarded, never delivered torn.
+ * order (copied, or borrowed only when that is safe), control frames with their header and a copy of their payload,
+ * room given back before a control handler runs, Close ending the reading, 'hold' leaving everything from the first
+ * held Data on in the ring, keepAll, the batch limit and the producer's doorbell. What a broken or hostile peer can
+ * write: receiver-hostile.test.ts.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FRAME_HEADER_LENGTH, FrameKind, Status } from '../../../src/codecs/index.js';
-import { RingCorruptError } from '../../../src/layout/errors.js';
-import {
-  RECORD_LENGTH_OFFSET,
-  RING_HEADER_LENGTH,
-  WRITE_POSITION_OFFSET,
-} from '../../../src/layout/ring-descriptor.js';
-import { MalformedFrameError } from '../../../src/streams/errors.js';
-import type { FrameFields } from '../../../src/streams/engine/frame-fields.js';
-import type { DataMode, FrameSink } from '../../../src/streams/engine/frame-sink.js';
-import { Receiver } from '../../../src/streams/engine/receiver.js';
-import { RING_OFFSET, testRing, writeRawFrame, type TestRing } from './_rings.js';
+import type { DataMode } from '../../../src/streams/engine/frame-sink.js';
+import { writeRawFrame } from './_rings.js';
+import { data, receiverOnRing as setup } from './_receiver.js';
 
 const receiver = suite('Receiver');
 
-/** A sink whose Data mode the test sets; it records what it is given, in order. */
-class Sink implements FrameSink {
-  mode: DataMode = 'deliver';
-  readonly delivered: Uint8Array[] = [];
-  readonly events: string[] = [];
-  readonly headers: FrameFields[] = [];
-  /** Called when the receiver asks for the Data mode (the cursor is then on a Data record). */
-  onDataMode: () => void = () => undefined;
-  /** Called with each Data payload before it is recorded (a borrowed view is valid only now). */
-  onData: (payload: Uint8Array) => void = () => undefined;
-
-  dataMode = (): DataMode => {
-    this.onDataMode();
-    return this.mode;
-  };
-  data = (payload: Uint8Array): void => {
-    this.onData(payload);
-    this.delivered.push(payload.slice());
-    this.events.push(`data ${[...payload.subarray(0, 1)]}`);
-  };
-  control = (header: FrameFields, payload: Uint8Array): void => {
-    this.headers.push(header);
-    this.events.push(`control ${header.kind} ${header.correlation} ${[...payload]}`);
-  };
-  closed = (): void => void this.events.push('closed');
-  failed = (error: Error): void => void this.events.push(`failed ${error.message}`);
-  ended = (): void => void this.events.push('ended');
-  writableChanged = (): void => undefined;
-}
-
-/** A receiver on a fresh ring; `rings` counts the bells it rang for the producer. */
-function setup(
-  options: { capacity?: number; maxMessage?: number; borrow?: boolean; dropOldest?: boolean } = {},
-): TestRing & { receiver: Receiver; sink: Sink; rings: () => number } {
-  const ring = testRing(options.capacity ?? 1024, options);
-  const sink = new Sink();
-  let rings = 0;
-  const r = new Receiver('unit', ring.reader, options.borrow ?? false, sink, () => rings++);
-  return { ...ring, receiver: r, sink, rings: () => rings };
-}
-
-const data = (...bytes: number[]): [{ kind: number }, Uint8Array] => [{ kind: FrameKind.Data }, Uint8Array.from(bytes)];
-
-/** Asserts that `fn` throws `type` with `code`, and returns the error. */
-function expectThrow<E extends Error>(fn: () => unknown, type: new (...args: never[]) => E, code: string): E {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, type);
-    assert.is((error as Error & { code: string }).code, code);
-    return error as E;
-  }
-  assert.unreachable(`expected ${type.name} ${code}`);
-  throw new Error('unreachable');
-}
-
 receiver('Data frames are delivered in order as copies that outlive the ring memory', () => {
-  const { receiver: r, writer, sink, buffer } = setup();
+  const { receiver: r, writer, sink, buffer, dataStart } = setup();
   for (let i = 1; i <= 3; i++) writeRawFrame(writer, ...data(i, i));
   assert.ok(r.drain());
   assert.equal(sink.events, ['data 1', 'data 2', 'data 3']);
@@ -89,7 +24,7 @@ receiver('Data frames are delivered in order as copies that outlive the ring mem
   writeRawFrame(writer, ...data(9));
   r.drain();
   assert.is.not(kept!.buffer, buffer, 'not a view of the ring');
-  new Uint8Array(buffer).fill(0xee, RING_OFFSET + RING_HEADER_LENGTH); // the peer reuses the ring
+  new Uint8Array(buffer).fill(0xee, dataStart); // the peer reuses the ring
   assert.is(kept![0], 9);
 });
 
@@ -233,86 +168,6 @@ receiver('a disposed receiver leaves the ring alone', () => {
   assert.not.ok(r.drain());
   assert.equal(sink.events, []);
   assert.ok(reader.poll());
-});
-
-receiver(
-  'a record exactly maxMessage long is delivered; one byte longer is a typed RingCorruptError, not delivered',
-  () => {
-    const maxMessage = 200;
-    const { receiver: r, writer, sink, reader } = setup({ maxMessage });
-    writeRawFrame(writer, { kind: FrameKind.Data }, new Uint8Array(maxMessage - FRAME_HEADER_LENGTH).fill(3));
-    r.drain();
-    assert.is(sink.delivered[0]!.length, maxMessage - FRAME_HEADER_LENGTH);
-    writeRawFrame(writer, { kind: FrameKind.Data }, new Uint8Array(maxMessage - FRAME_HEADER_LENGTH + 1));
-    expectThrow(() => r.drain(), RingCorruptError, 'MessageTooLarge');
-    assert.is(sink.delivered.length, 1);
-    expectThrow(() => reader.poll(), RingCorruptError, 'MessageTooLarge'); // still there, still refused
-  },
-);
-
-receiver('a record shorter than a frame header is a MalformedFrameError, nothing delivered', () => {
-  for (const length of [0, FRAME_HEADER_LENGTH - 1]) {
-    const { receiver: r, writer, sink } = setup();
-    writer.tryWrite(new Uint8Array(length).fill(FrameKind.Data));
-    const error = expectThrow(() => r.drain(), MalformedFrameError, 'MalformedFrame');
-    assert.match(error.message, `length=${length}`);
-    assert.equal(sink.events, []);
-  }
-});
-
-receiver('an unknown frame kind is a MalformedFrameError, nothing delivered', () => {
-  for (const kind of [0, FrameKind.Cancel + 1, 0xff]) {
-    const { receiver: r, writer, sink } = setup();
-    writeRawFrame(writer, { kind }, Uint8Array.from([1]));
-    const error = expectThrow(() => r.drain(), MalformedFrameError, 'MalformedFrame');
-    assert.match(error.message, `kind=${kind}`);
-    assert.equal(sink.events, []);
-  }
-});
-
-receiver('a record length the peer corrupted is a typed RingCorruptError, never a read out of range', () => {
-  for (const [length, code] of [
-    [0xfffffff0, 'MessageTooLarge'],
-    [500, 'LengthOutOfRange'],
-  ] as const) {
-    const { receiver: r, writer, sink, buffer } = setup();
-    writeRawFrame(writer, ...data(1));
-    new DataView(buffer).setUint32(RING_OFFSET + RING_HEADER_LENGTH + RECORD_LENGTH_OFFSET, length, true);
-    expectThrow(() => r.drain(), RingCorruptError, code);
-    assert.equal(sink.events, []);
-  }
-});
-
-receiver('a write position the peer corrupted is a typed RingCorruptError', () => {
-  for (const [position, code] of [
-    [4, 'MisalignedPosition'],
-    [4096, 'PositionOutOfRange'],
-  ] as const) {
-    const { receiver: r, buffer, wordIndex } = setup();
-    Atomics.store(new Int32Array(buffer), wordIndex(WRITE_POSITION_OFFSET), position);
-    expectThrow(() => r.drain(), RingCorruptError, code);
-  }
-});
-
-receiver('drop-oldest: a record the producer drops while it is being read is discarded, never delivered torn', () => {
-  const { receiver: r, writer, sink } = setup({ dropOldest: true });
-  writeRawFrame(writer, { kind: FrameKind.Data }, new Uint8Array(100).fill(1));
-  let overwritten = false;
-  sink.onDataMode = () => {
-    if (overwritten) return;
-    overwritten = true;
-    // The cursor is on the first record: the producer now laps the ring, dropping it and overwriting its bytes.
-    for (let i = 0; i < 8; i++) writeRawFrame(writer, { kind: FrameKind.Data }, new Uint8Array(100).fill(2));
-  };
-  r.drain();
-  assert.ok(overwritten);
-  assert.ok(writer.dropped >= 1);
-  assert.ok(sink.delivered.length > 0, 'the frames that survived are delivered');
-  assert.ok(
-    sink.delivered.every((p) => p.length === 100 && p.every((b) => b === 2)),
-    'only whole frames of the second batch: the dropped one is not delivered',
-  );
-  assert.is(sink.delivered.length + writer.dropped, 9, 'each frame is either delivered or counted dropped');
 });
 
 receiver.run();

@@ -2,63 +2,20 @@
  * Sender over a real ring in this process (test/streams/unit/_rings.ts): what it writes (header fields, payload,
  * order), when it becomes visible (at the end of the synchronous burst; Close at once), the overflow policies at a
  * full ring (block queues a copy in order, reject refuses only Data and Request, drop-oldest never waits), the
- * writable flag against the high-water mark, the largest frame the ring holds, zero-copy claims, the consumer's
- * doorbell, and a corrupt read position reported as a typed RingCorruptError.
+ * writable flag against the high-water mark, the largest frame the ring holds, the consumer's doorbell, a corrupt
+ * read position reported as a typed RingCorruptError, and clear. Zero-copy claims: sender-claim.test.ts.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FRAME_HEADER_LENGTH, FrameKind, Status } from '../../../src/codecs/index.js';
 import { RingCorruptError } from '../../../src/layout/errors.js';
 import { READ_POSITION_OFFSET } from '../../../src/layout/ring-descriptor.js';
-import { resolveOptions } from '../../../src/streams/channel/options.js';
-import { EngineStats } from '../../../src/streams/engine/engine-stats.js';
 import { CLOSE_FRAME, DATA_FRAME, type FrameFields } from '../../../src/streams/engine/frame-fields.js';
-import { Sender } from '../../../src/streams/engine/sender.js';
-import type { OverflowPolicy } from '../../../src/layout/ring-writer.js';
-import { readFrames, testRing, type TestRing } from './_rings.js';
+import { expectError } from '../../helpers/assertions.js';
+import { readFrames } from './_rings.js';
+import { bytes, endOfBurst, fill, request, senderOnRing as setup } from './_sender.js';
 
 const sender = suite('Sender');
-
-const CAPACITY = 1024;
-
-/** A sender on a fresh ring, with its stats and the hooks it called, in order. */
-function setup(
-  overflow: OverflowPolicy = 'block',
-  highWaterMark = 1 << 20,
-): TestRing & {
-  sender: Sender;
-  stats: EngineStats;
-  events: string[];
-} {
-  const ring = testRing(CAPACITY, { dropOldest: overflow === 'drop-oldest' });
-  const stats = new EngineStats();
-  const events: string[] = [];
-  const s = new Sender(ring.writer, resolveOptions({ overflow, highWaterMark }), stats, {
-    ring: () => events.push('ring'),
-    activity: () => undefined,
-    closeSent: () => events.push('closeSent'),
-    writableChanged: (writable) => events.push(`writable ${writable}`),
-  });
-  return { ...ring, sender: s, stats, events };
-}
-
-const request = (correlation: number, method = 3): FrameFields => ({
-  kind: FrameKind.Request,
-  status: 0,
-  correlation,
-  method,
-});
-const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
-/** The end of the current synchronous burst: deferred commits are published in a microtask. */
-const endOfBurst = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Sends Data frames of `size` payload bytes until one is not written; returns how many were. */
-function fill(s: Sender, size = 100): number {
-  let written = 0;
-  while (s.writeFrame(DATA_FRAME, new Uint8Array(size))) written++;
-  s.publish();
-  return written;
-}
 
 sender('a frame is written with its header fields and payload, visible at the end of the burst', async () => {
   const { sender: s, reader } = setup();
@@ -245,69 +202,6 @@ sender('a full ring publishes what the burst wrote and wakes a parked consumer: 
   assert.equal(events, ['ring']);
 });
 
-sender('a zero-copy claim is written in place and published as a Data frame of the committed length', async () => {
-  const { sender: s, reader, buffer, stats } = setup('block');
-  const room = s.claim(10)!;
-  assert.is(room.length, 10);
-  assert.is(room.buffer, buffer, 'in the ring itself');
-  assert.ok(s.claimOpen);
-  room.set([1, 2, 3, 4]);
-  s.commit(4);
-  assert.not.ok(s.claimOpen);
-  await endOfBurst();
-  assert.equal(readFrames(reader), [
-    { kind: FrameKind.Data, status: 0, correlation: 0, method: 0, payload: [1, 2, 3, 4] },
-  ]);
-  assert.is(stats.sent, 1);
-  assert.is(stats.bytesSent, 4);
-});
-
-sender('while a claim is open sends wait behind it (reject included) and whenNoClaim waits for its end', async () => {
-  const { sender: s, reader } = setup('reject');
-  const room = s.claim(1)!;
-  const after: string[] = [];
-  s.whenNoClaim(() => after.push('no claim'));
-  assert.is(s.send(DATA_FRAME, bytes(2)), 'queued', 'not rejected: the ring has room, the claim holds it');
-  assert.not.ok(s.flush(), 'the claim comes first');
-  assert.equal(after, []);
-  room[0] = 1;
-  s.commit(1);
-  assert.equal(after, ['no claim']);
-  assert.ok(s.flush());
-  await endOfBurst();
-  assert.equal(
-    readFrames(reader).map((f) => f.payload),
-    [[1], [2]],
-  );
-  let ran = false;
-  s.whenNoClaim(() => (ran = true));
-  assert.ok(ran, 'with no claim open it runs at once');
-});
-
-sender('an aborted claim leaves nothing in the ring; no claim is given while frames are queued', async () => {
-  const { sender: s, reader } = setup('block');
-  s.claim(8)!.fill(9);
-  s.abortClaim();
-  assert.not.ok(s.claimOpen);
-  await endOfBurst();
-  assert.equal(readFrames(reader), []);
-  fill(s);
-  assert.is(s.claim(8), null, 'full ring');
-  s.send(DATA_FRAME, bytes(1));
-  readFrames(reader);
-  assert.is(s.claim(8), null, 'room, but a frame is queued: it goes first');
-});
-
-sender('a claim refused for room publishes what the burst wrote and wakes a parked consumer', () => {
-  const { sender: s, reader, events } = setup('block');
-  reader.park();
-  for (let i = 0; i < 7; i++) assert.is(s.send(DATA_FRAME, new Uint8Array(100)), 'written'); // 896 of 1024 bytes
-  assert.equal(events, []);
-  assert.is(s.claim(200), null);
-  assert.ok(reader.poll(), 'the records are visible before the burst ends');
-  assert.equal(events, ['ring']);
-});
-
 sender('a read position the peer corrupted is reported as a typed RingCorruptError', () => {
   for (const [forged, code] of [
     [4, 'MisalignedPosition'],
@@ -316,13 +210,7 @@ sender('a read position the peer corrupted is reported as a typed RingCorruptErr
     const { sender: s, buffer, wordIndex } = setup('block');
     fill(s);
     Atomics.store(new Int32Array(buffer), wordIndex(READ_POSITION_OFFSET), forged);
-    try {
-      s.send(DATA_FRAME, bytes(1));
-      assert.unreachable('a corrupt position was trusted');
-    } catch (error) {
-      assert.instance(error, RingCorruptError);
-      assert.is((error as RingCorruptError).code, code);
-    }
+    expectError(() => s.send(DATA_FRAME, bytes(1)), RingCorruptError, code);
   }
 });
 
