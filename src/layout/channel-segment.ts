@@ -56,12 +56,16 @@ export function channelSegmentLength(ringCapacity: number): number {
 /** Throws LayoutConfigError unless the geometry is one a channel can have. */
 export function checkChannelGeometry({ ringCapacity, maxMessage }: ChannelGeometry): void {
   if (!isValidCapacity(ringCapacity)) {
-    throw new LayoutConfigError('InvalidCapacity', `ringCapacity must be a power of two from 1024 to 2^30: ringCapacity=${ringCapacity}`);
+    throw new LayoutConfigError(
+      'InvalidCapacity',
+      `ringCapacity must be a power of two from 1024 to 2^30: ringCapacity=${ringCapacity}`,
+    );
   }
   if (!Number.isInteger(maxMessage) || maxMessage < 1 || maxMessage > maxPayloadFor(ringCapacity)) {
     throw new LayoutConfigError(
       'InvalidMaxMessage',
-      `maxMessage must be an integer from 1 to ringCapacity - 8: maxMessage=${maxMessage}, ringCapacity=${ringCapacity}`,
+      'maxMessage must be an integer from 1 to ringCapacity - 8: ' +
+        `maxMessage=${maxMessage}, ringCapacity=${ringCapacity}`,
     );
   }
 }
@@ -74,7 +78,10 @@ export function initChannelSegment(
   checkChannelGeometry(geometry);
   const size = channelSegmentLength(geometry.ringCapacity);
   if (buffer.byteLength < size) {
-    throw new LayoutConfigError('BufferTooSmall', `segment too small: needed=${size}, bufferLength=${buffer.byteLength}`);
+    throw new LayoutConfigError(
+      'BufferTooSmall',
+      `segment too small: needed=${size}, bufferLength=${buffer.byteLength}`,
+    );
   }
   const data = new DataView(buffer);
   data.setUint16(VERSION_OFFSET, LAYOUT_VERSION, true);
@@ -88,7 +95,11 @@ export function initChannelSegment(
   data.setBigUint64(TOKEN_OFFSET, geometry.token, true);
   for (const ring of [SERVER_TO_CLIENT_RING, CLIENT_TO_SERVER_RING]) {
     const entry = ringEntryOffset(ring);
-    data.setUint32(entry + RING_ENTRY_OFFSET_OFFSET, SEGMENT_HEADER_LENGTH + ring * ringRegionLength(geometry.ringCapacity), true);
+    data.setUint32(
+      entry + RING_ENTRY_OFFSET_OFFSET,
+      SEGMENT_HEADER_LENGTH + ring * ringRegionLength(geometry.ringCapacity),
+      true,
+    );
     data.setUint32(entry + RING_ENTRY_CAPACITY_OFFSET, geometry.ringCapacity, true);
   }
   Atomics.store(new Int32Array(buffer, MAGIC_OFFSET, 1), 0, SEGMENT_MAGIC | 0);
@@ -103,14 +114,15 @@ export function readChannelSegment(buffer: ArrayBufferLike): ChannelLayout {
   };
   if (length < SEGMENT_HEADER_LENGTH) fail('SizeMismatch', `segment shorter than its header: size=${length}`);
   const data = new DataView(buffer);
-  const magic = Atomics.load(new Int32Array(buffer, MAGIC_OFFSET, 1), 0) >>> 0;
+  const magic = loadSegmentMagic(buffer);
   if (magic !== SEGMENT_MAGIC) fail('BadMagic', `not an rxshm segment: magic=0x${magic.toString(16)}`);
   const version = data.getUint16(VERSION_OFFSET, true);
   if (version !== LAYOUT_VERSION) fail('UnsupportedVersion', `layout version=${version}, supported=${LAYOUT_VERSION}`);
   const kind = data.getUint16(KIND_OFFSET, true);
   if (kind !== KIND_CHANNEL) fail('WrongKind', `segment kind=${kind}, expected=${KIND_CHANNEL} (channel)`);
   const headerLength = data.getUint32(HEADER_LENGTH_OFFSET, true);
-  if (headerLength !== SEGMENT_HEADER_LENGTH) fail('BadHeaderLength', `headerLength=${headerLength}, expected=${SEGMENT_HEADER_LENGTH}`);
+  if (headerLength !== SEGMENT_HEADER_LENGTH)
+    fail('BadHeaderLength', `headerLength=${headerLength}, expected=${SEGMENT_HEADER_LENGTH}`);
   const declared = data.getBigUint64(SEGMENT_SIZE_OFFSET, true);
   if (declared !== BigInt(length)) fail('SizeMismatch', `declared size=${declared}, mapped size=${length}`);
   const ringCount = data.getUint32(RING_COUNT_OFFSET, true);
@@ -127,10 +139,12 @@ export function readChannelSegment(buffer: ArrayBufferLike): ChannelLayout {
     return { offset, capacity };
   });
   const [s2c, c2s] = rings as [{ offset: number; capacity: number }, { offset: number; capacity: number }];
-  if (s2c.capacity !== c2s.capacity) fail('BadRingTable', `rings differ in capacity: ${s2c.capacity} != ${c2s.capacity}`);
+  if (s2c.capacity !== c2s.capacity)
+    fail('BadRingTable', `rings differ in capacity: ${s2c.capacity} != ${c2s.capacity}`);
   const lo = Math.min(s2c.offset, c2s.offset);
   const hi = Math.max(s2c.offset, c2s.offset);
-  if (lo + ringRegionLength(s2c.capacity) > hi) fail('BadRingTable', `rings overlap: offsets=${s2c.offset},${c2s.offset}`);
+  if (lo + ringRegionLength(s2c.capacity) > hi)
+    fail('BadRingTable', `rings overlap: offsets=${s2c.offset},${c2s.offset}`);
   const maxMessage = data.getUint32(MAX_MESSAGE_OFFSET, true);
   if (maxMessage < 1 || maxMessage > maxPayloadFor(s2c.capacity)) {
     fail('BadMaxMessage', `maxMessage=${maxMessage} out of range for capacity=${s2c.capacity}`);
@@ -144,6 +158,23 @@ export function readChannelSegment(buffer: ArrayBufferLike): ChannelLayout {
     serverToClient: s2c.offset,
     clientToServer: c2s.offset,
   };
+}
+
+/**
+ * MAGIC as an opener must read it (an atomic load, which orders every header read after it): SEGMENT_MAGIC once the
+ * creator has published the header, 0 before; 0 for a buffer too short to hold it.
+ */
+export function loadSegmentMagic(buffer: ArrayBufferLike): number {
+  if (buffer.byteLength < MAGIC_OFFSET + 4) return 0;
+  return Atomics.load(new Int32Array(buffer, MAGIC_OFFSET, 1), 0) >>> 0;
+}
+
+/**
+ * True for a segment its creator has not finished (docs/LAYOUT.md 3.3 and 5: an opener may retry it): shorter than
+ * its header (created, not sized yet) or with MAGIC still 0 (the creator stores it last).
+ */
+export function isSegmentUnpublished(buffer: ArrayBufferLike): boolean {
+  return buffer.byteLength < SEGMENT_HEADER_LENGTH || loadSegmentMagic(buffer) === 0;
 }
 
 /** Resets a ring's positions, parked flags and counters. Only while neither side uses the ring. */

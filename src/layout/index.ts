@@ -8,6 +8,8 @@ export {
   channelSegmentLength,
   checkChannelGeometry,
   initChannelSegment,
+  isSegmentUnpublished,
+  loadSegmentMagic,
   readChannelSegment,
   resetRing,
   type ChannelGeometry,

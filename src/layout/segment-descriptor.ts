@@ -49,15 +49,15 @@ export const TOKEN_OFFSET = CREATOR_PID_OFFSET + 4;
 
 /** u32: bumped by the server each time it accepts a client; the rings are reset before the bump. */
 export const GENERATION_OFFSET = CACHE_LINE;
-/** u32: SERVER_STATE_* value. */
+/** u32: SERVER_STATE_* value, written by the server; advisory (for tools: nothing in the protocol reads it). */
 export const SERVER_STATE_OFFSET = GENERATION_OFFSET + 4;
-/** u32: CLIENT_STATE_* value. */
+/** u32: CLIENT_STATE_* value, written by the server for its client; advisory like SERVER_STATE. */
 export const CLIENT_STATE_OFFSET = SERVER_STATE_OFFSET + 4;
 /** u32: pid of the serving process. */
 export const SERVER_PID_OFFSET = CLIENT_STATE_OFFSET + 4;
 /** u32: pid of the connected client, 0 when none. */
 export const CLIENT_PID_OFFSET = SERVER_PID_OFFSET + 4;
-/** u32: bit 0 the server sent Close, bit 1 the client sent Close (advisory: the Close frame is authoritative). */
+/** u32: CLOSE_FLAG_* bits, each set by its side with an atomic OR; cleared by the server for a new generation. */
 export const CLOSE_FLAGS_OFFSET = CLIENT_PID_OFFSET + 4;
 
 /** Start of the ring table. */
@@ -74,15 +74,29 @@ export const MAX_RING_COUNT = (2 * CACHE_LINE) / RING_ENTRY_LENGTH;
 /** Total length of the segment header; the first ring starts here. */
 export const SEGMENT_HEADER_LENGTH = 4 * CACHE_LINE;
 
-/** SERVER_STATE values. */
+/** SERVER_STATE: not set yet (the creator is initialising; an anonymous channel before its accept). */
 export const SERVER_STATE_NONE = 0;
+/** SERVER_STATE: listening on the doorbell, no client; set when serving starts and each time a client's slot frees. */
 export const SERVER_STATE_LISTENING = 1;
+/** SERVER_STATE: a client is accepted; set after GENERATION is bumped. */
 export const SERVER_STATE_CONNECTED = 2;
+/** SERVER_STATE: the server stopped serving; set before it unlinks the name. */
 export const SERVER_STATE_CLOSED = 3;
-/** CLIENT_STATE values. */
+/** CLIENT_STATE: no client was accepted yet. */
 export const CLIENT_STATE_NONE = 0;
+/** CLIENT_STATE: the server accepted a client (set with CLIENT_PID, before GENERATION is bumped). */
 export const CLIENT_STATE_CONNECTED = 1;
+/** CLIENT_STATE: the accepted client's doorbell closed, or the server dropped it; set when its slot frees. */
 export const CLIENT_STATE_CLOSED = 2;
+
+/** CLOSE_FLAGS bit 0: the server left cleanly (every frame it sent is in the ring; a Close frame, if any, last). */
+export const CLOSE_FLAG_SERVER_CLOSED = 1;
+/** CLOSE_FLAGS bit 1: the client left cleanly. */
+export const CLOSE_FLAG_CLIENT_CLOSED = 2;
+/** CLOSE_FLAGS bit 2: the server aborted: it discarded frames it never wrote, or found the channel corrupt. */
+export const CLOSE_FLAG_SERVER_ABORTED = 4;
+/** CLOSE_FLAGS bit 3: the client aborted. */
+export const CLOSE_FLAG_CLIENT_ABORTED = 8;
 
 /** Ring index of the server-to-client ring in a channel. */
 export const SERVER_TO_CLIENT_RING = 0;

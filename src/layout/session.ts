@@ -1,7 +1,11 @@
 /**
  * The session line of a channel header (generation, states, pids, close flags): small atomic words both sides
- * read. Writers: the server writes GENERATION, SERVER_STATE, SERVER_PID and CLIENT_PID (from the client's hello);
- * the client writes CLIENT_STATE; each side sets its own CLOSE_FLAGS bit.
+ * read.
+ *
+ * Cross-process invariants: every word is read and written with sequentially consistent atomics. The server writes
+ * GENERATION, SERVER_STATE, CLIENT_STATE, SERVER_PID and CLIENT_PID (from the client's hello); each side sets only
+ * its own CLOSE_FLAG_* bits, with an atomic OR, and only the server clears them (for a new generation, while no
+ * client is attached). The states are advisory; GENERATION and CLOSE_FLAGS are protocol (docs/LAYOUT.md 3 and 5).
  */
 import {
   CLIENT_PID_OFFSET,
@@ -10,14 +14,23 @@ import {
   GENERATION_OFFSET,
   SERVER_PID_OFFSET,
   SERVER_STATE_OFFSET,
+  SEGMENT_HEADER_LENGTH,
 } from './segment-descriptor.js';
 
-/** Atomic accessors for the session line of a channel segment header. */
+/**
+ * Atomic accessors for the session line of a channel segment header; a view, so any number of them may be made over
+ * the same segment (in one process or several) and agree.
+ * @example
+ * ```ts
+ * const session = new ChannelSession(segment.buffer);
+ * if (session.closeFlags & CLOSE_FLAG_SERVER_ABORTED) console.log('the server aborted');
+ * ```
+ */
 export class ChannelSession {
   private readonly words: Int32Array;
 
   constructor(buffer: ArrayBufferLike) {
-    this.words = new Int32Array(buffer, 0, 64);
+    this.words = new Int32Array(buffer, 0, SEGMENT_HEADER_LENGTH >> 2);
   }
 
   get generation(): number {
@@ -65,7 +78,7 @@ export class ChannelSession {
     return this.load(CLOSE_FLAGS_OFFSET);
   }
 
-  /** Sets bits in CLOSE_FLAGS (bit 0: server sent Close, bit 1: client sent Close). */
+  /** Sets CLOSE_FLAG_* bits in CLOSE_FLAGS (an atomic OR: the other side's bits are kept). */
   markClosed(bits: number): void {
     Atomics.or(this.words, CLOSE_FLAGS_OFFSET >> 2, bits);
   }

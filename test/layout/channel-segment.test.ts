@@ -4,6 +4,8 @@ import {
   channelSegmentLength,
   checkChannelGeometry,
   initChannelSegment,
+  isSegmentUnpublished,
+  loadSegmentMagic,
   readChannelSegment,
   resetRing,
 } from '../../src/layout/channel-segment.js';
@@ -185,6 +187,21 @@ headerErrors('BadMagic: zero-filled (not yet published) or foreign', () => {
   const { buffer, data } = fresh();
   data.setUint32(MAGIC_OFFSET, 0x12345678, true);
   expectHeaderError(buffer, 'BadMagic', ['magic=0x12345678']);
+});
+
+headerErrors('unpublished (retry) only while shorter than a header or MAGIC is 0; loadSegmentMagic reads it', () => {
+  assert.ok(isSegmentUnpublished(new ArrayBuffer(0)), 'empty: created, not sized yet');
+  assert.ok(isSegmentUnpublished(new ArrayBuffer(SEGMENT_HEADER_LENGTH - 4)), 'shorter than its header');
+  const zero = new ArrayBuffer(channelSegmentLength(CAP));
+  assert.ok(isSegmentUnpublished(zero), 'sized, MAGIC not stored yet');
+  assert.is(loadSegmentMagic(zero), 0);
+  assert.is(loadSegmentMagic(new ArrayBuffer(2)), 0, 'too short to hold MAGIC');
+  const { buffer, data } = fresh();
+  assert.is(loadSegmentMagic(buffer), SEGMENT_MAGIC);
+  assert.not.ok(isSegmentUnpublished(buffer), 'published');
+  data.setUint32(MAGIC_OFFSET, 0x12345678, true);
+  assert.is(loadSegmentMagic(buffer), 0x12345678);
+  assert.not.ok(isSegmentUnpublished(buffer), 'a foreign MAGIC is final (IncompatibleSegment), not worth a retry');
 });
 
 headerErrors('UnsupportedVersion', () => {

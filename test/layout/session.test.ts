@@ -3,13 +3,21 @@ import * as assert from 'uvu/assert';
 import { channelSegmentLength, initChannelSegment, readChannelSegment } from '../../src/layout/channel-segment.js';
 import {
   CLIENT_PID_OFFSET,
+  CLIENT_STATE_CLOSED,
   CLIENT_STATE_CONNECTED,
+  CLIENT_STATE_NONE,
   CLIENT_STATE_OFFSET,
+  CLOSE_FLAG_CLIENT_ABORTED,
+  CLOSE_FLAG_CLIENT_CLOSED,
+  CLOSE_FLAG_SERVER_ABORTED,
+  CLOSE_FLAG_SERVER_CLOSED,
   CLOSE_FLAGS_OFFSET,
   GENERATION_OFFSET,
   SERVER_PID_OFFSET,
+  SERVER_STATE_CLOSED,
   SERVER_STATE_CONNECTED,
   SERVER_STATE_LISTENING,
+  SERVER_STATE_NONE,
   SERVER_STATE_OFFSET,
 } from '../../src/layout/segment-descriptor.js';
 import { ChannelSession } from '../../src/layout/session.js';
@@ -64,6 +72,18 @@ session('markClosed sets bits without clearing the other side, clearClosed reset
   assert.is(data.getUint32(CLOSE_FLAGS_OFFSET, true), 3);
   session.clearClosed();
   assert.is(session.closeFlags, 0);
+});
+
+session('the state values and CLOSE_FLAGS bits are the ones docs/LAYOUT.md section 3 gives a C peer', () => {
+  assert.equal(
+    [SERVER_STATE_NONE, SERVER_STATE_LISTENING, SERVER_STATE_CONNECTED, SERVER_STATE_CLOSED],
+    [0, 1, 2, 3],
+  );
+  assert.equal([CLIENT_STATE_NONE, CLIENT_STATE_CONNECTED, CLIENT_STATE_CLOSED], [0, 1, 2]);
+  assert.equal(
+    [CLOSE_FLAG_SERVER_CLOSED, CLOSE_FLAG_CLIENT_CLOSED, CLOSE_FLAG_SERVER_ABORTED, CLOSE_FLAG_CLIENT_ABORTED],
+    [1 << 0, 1 << 1, 1 << 2, 1 << 3],
+  );
 });
 
 session('the session line never touches the identity line or the ring table', () => {

@@ -3,6 +3,7 @@
  * SIGKILLed server noticed within one second and a reconnect to its successor, complete() on the client side, and
  * a client process that exits by itself after unsubscribing. Every test has a watchdog.
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect, ConnectError, listen, PeerExitedError } from '../../src/index.js';
@@ -80,6 +81,18 @@ test('an all-zero magic means "server still initialising": retried until the tim
     const error = await new Opened(connect(name, { timeout: 200 })).failure();
     assert.instance(error, ConnectError);
     assert.is((error as ConnectError).code, 'ServerAbsent');
+  });
+});
+
+test('an empty segment (created, not sized yet: open fails with InvalidSize) is retried until the timeout, then ServerAbsent', async () => {
+  await watched(10_000, async (scope) => {
+    const name = channelName();
+    const path = `/dev/shm/rxshm.${name}`;
+    writeFileSync(path, '', { mode: 0o600 }); // what shm_open(O_CREAT) leaves before the server's ftruncate
+    scope.defer(() => rmSync(path, { force: true }));
+    const error = await new Opened(connect(name, { timeout: 200 })).failure();
+    assert.instance(error, ConnectError);
+    assert.is((error as ConnectError).code, 'ServerAbsent', (error as Error).message);
   });
 });
 

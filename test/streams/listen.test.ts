@@ -8,6 +8,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom } from 'rxjs';
 import { ConnectionClosedError, listen, ListenError, PeerExitedError } from '../../src/index.js';
+import { ChannelSession, CLIENT_STATE_CLOSED, SERVER_STATE_LISTENING } from '../../src/layout/index.js';
+import { native } from '../../src/native/index.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { watched } from '../helpers/watched.js';
@@ -33,6 +35,12 @@ test('a client that leaves cleanly ends its connection; the next client gets gen
     assert.is((await oneEnded).how, 'complete', 'the leaving client sent Close');
     const exit = await first.exited;
     assert.equal([exit.code, exit.signal], [0, null], first.stderr);
+    // Its slot frees once its doorbell closed, and the session line says so (docs/LAYOUT.md 5, "Leaving after Close").
+    const view = native.segments.open(`rxshm.${name}`);
+    scope.defer(() => view.close());
+    const session = new ChannelSession(view.buffer);
+    await until(() => session.serverState === SERVER_STATE_LISTENING, 'the slot to free');
+    assert.equal([session.clientPid, session.clientState], [0, CLIENT_STATE_CLOSED]);
 
     const second = scope.peer({ role: 'client', name, script: 'hold', stdin: true, report: true });
     const two = await server.connection();

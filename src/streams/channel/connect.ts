@@ -17,6 +17,7 @@ import {
   SEGMENT_HEADER_LENGTH,
   SERVER_PID_OFFSET,
   SegmentHeaderError,
+  isSegmentUnpublished,
   type ChannelLayout,
 } from '../../layout/index.js';
 import { segmentName, validateChannelName } from './channel-name.js';
@@ -138,7 +139,7 @@ class ConnectAttempt {
       return { segment, owner, layout: readClientChannel(segment.buffer) };
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'NotFound' || (error instanceof SegmentHeaderError && this.beingCreated(code))) this.retry(error);
+      if (code === 'NotFound' || this.beingCreated(error)) this.retry(error);
       else {
         const failure = error instanceof SegmentHeaderError ? 'IncompatibleSegment' : 'HandshakeFailed';
         this.fail(new ConnectError(failure, this.channel, (error as Error).message, error));
@@ -208,14 +209,13 @@ class ConnectAttempt {
   }
 
   /**
-   * The server has created the segment but not sized or initialised it yet: still empty (shm_open comes before
-   * ftruncate), or a zero magic (it writes MAGIC last). Worth a retry, not an IncompatibleSegment.
+   * The server has created the segment but not finished it (docs/LAYOUT.md 5, step 1): still empty (shm_open comes
+   * before ftruncate: the open fails with InvalidSize), shorter than its header, or with MAGIC still 0 (the server
+   * stores it last). Worth a retry, not an IncompatibleSegment.
    */
-  private beingCreated(code: string | undefined): boolean {
-    const segment = this.segment;
-    if (segment === null) return false;
-    if (code === 'SizeMismatch' && segment.size < SEGMENT_HEADER_LENGTH) return true;
-    return code === 'BadMagic' && segment.size >= 4 && Atomics.load(new Int32Array(segment.buffer, 0, 1), 0) === 0;
+  private beingCreated(error: unknown): boolean {
+    if ((error as { code?: string }).code === 'InvalidSize') return true;
+    return error instanceof SegmentHeaderError && this.segment !== null && isSegmentUnpublished(this.segment.buffer);
   }
 
   /** Releases this attempt's socket and segment and tries again, or fails once the deadline has passed. */

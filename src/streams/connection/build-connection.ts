@@ -1,9 +1,17 @@
 /**
- * Builds a Connection and its engine over an accepted handshake: picks the rings for the side (the server
- * consumes client-to-server and produces server-to-client; the client the reverse) and the close bits.
+ * Builds a Connection and its engine over an accepted handshake: picks the rings and the close bits of the side.
+ *
+ * Cross-process invariants relied on: the server produces ring 0 (server to client) and consumes ring 1, the client
+ * the reverse, so each ring has one producer and one consumer. Each side sets only its own CLOSE_FLAG_* bits and
+ * reads the peer's (docs/LAYOUT.md 5, "Close and death"; aborted outranks closed). Ring positions are written by the
+ * peer and checked at each use, never trusted while the connection is built.
  */
 import type { Socket } from 'node:net';
 import {
+  CLOSE_FLAG_CLIENT_ABORTED,
+  CLOSE_FLAG_CLIENT_CLOSED,
+  CLOSE_FLAG_SERVER_ABORTED,
+  CLOSE_FLAG_SERVER_CLOSED,
   ChannelSession,
   RingCorruptError,
   RingReader,
@@ -17,12 +25,6 @@ import { ChannelEngine } from '../engine/engine.js';
 import { Connection } from './connection.js';
 import { ConnectionAbortedError, PeerExitedError } from '../errors.js';
 import type { ResolvedOptions } from '../channel/options.js';
-
-/** CLOSE_FLAGS bits (docs/LAYOUT.md): closed = left cleanly; aborted = left with messages undelivered. */
-const SERVER_CLOSED = 1;
-const CLIENT_CLOSED = 2;
-const SERVER_ABORTED = 4;
-const CLIENT_ABORTED = 8;
 
 /** What building a Connection needs: an accepted handshake's segment, layout, doorbell, side and peer. */
 export interface BuildConnectionParams {
@@ -103,12 +105,12 @@ export function buildConnection(params: BuildConnectionParams): Connection {
     params.options,
     connection.sink(),
     {
-      mark: () => session.markClosed(server ? SERVER_CLOSED : CLIENT_CLOSED),
-      markAborted: () => session.markClosed(server ? SERVER_ABORTED : CLIENT_ABORTED),
+      mark: () => session.markClosed(server ? CLOSE_FLAG_SERVER_CLOSED : CLOSE_FLAG_CLIENT_CLOSED),
+      markAborted: () => session.markClosed(server ? CLOSE_FLAG_SERVER_ABORTED : CLOSE_FLAG_CLIENT_ABORTED),
       peerMark: () => {
         const flags = session.closeFlags;
-        if ((flags & (server ? CLIENT_ABORTED : SERVER_ABORTED)) !== 0) return 'aborted';
-        return (flags & (server ? CLIENT_CLOSED : SERVER_CLOSED)) !== 0 ? 'closed' : null;
+        if ((flags & (server ? CLOSE_FLAG_CLIENT_ABORTED : CLOSE_FLAG_SERVER_ABORTED)) !== 0) return 'aborted';
+        return (flags & (server ? CLOSE_FLAG_CLIENT_CLOSED : CLOSE_FLAG_SERVER_CLOSED)) !== 0 ? 'closed' : null;
       },
     },
   );

@@ -5,13 +5,15 @@
  * Cross-process invariants: the segment is created exclusively with mode 0600 and its memory reserved (a full
  * /dev/shm fails listen with SegmentFailed/NoSpace, never a SIGBUS later); a segment whose server is alive is never
  * touched, nor is another user's segment; a name held by a process that does not serve it fails with `Squatted`,
- * naming its uid and pid (see taken-name.ts); rings are reset only between clients (see accept.ts); the creator
- * unlinks on close.
+ * naming its uid and pid (see taken-name.ts); rings are reset only between clients (see server-handshake.ts); a
+ * client's slot frees (SERVER_STATE listening, CLIENT_STATE closed) only once its doorbell has closed, since it may
+ * still read the rings until then; the creator sets SERVER_STATE closed, then unlinks, on close.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NativeApi, Segment } from '../../native/contract.js';
 import {
+  CLIENT_STATE_CLOSED,
   ChannelSession,
   RingCorruptError,
   SERVER_STATE_CLOSED,
@@ -33,6 +35,14 @@ import { segmentName } from '../channel/channel-name.js';
 
 /** How often listen looks again at a name that another server takes while this one takes it over. */
 const TAKEOVER_ROUNDS = 3;
+
+/** Marks the client gone in the session line (CLIENT_PID 0, CLIENT_STATE closed, SERVER_STATE listening). */
+function freeClientSlot(buffer: ArrayBuffer): void {
+  const session = new ChannelSession(buffer);
+  session.clientPid = 0;
+  session.clientState = CLIENT_STATE_CLOSED;
+  session.serverState = SERVER_STATE_LISTENING;
+}
 
 export class ChannelServer {
   private segment: Segment | null = null;
@@ -142,9 +152,7 @@ export class ChannelServer {
         // The rings were corrupted under the handshake: drop this client (its doorbell ends, so it fails with a
         // typed error), free the slot, and serve the next one.
         socket.destroy();
-        const session = new ChannelSession(segment.buffer);
-        session.clientPid = 0;
-        session.serverState = SERVER_STATE_LISTENING;
+        freeClientSlot(segment.buffer);
         return;
       }
       this.current = connection;
@@ -153,11 +161,7 @@ export class ChannelServer {
       socket.once('close', () => {
         if (this.current !== connection) return;
         this.current = null;
-        if (!this.closing && !segment.closed) {
-          const session = new ChannelSession(segment.buffer);
-          session.clientPid = 0;
-          session.serverState = SERVER_STATE_LISTENING;
-        }
+        if (!this.closing && !segment.closed) freeClientSlot(segment.buffer);
       });
       connection.emitTo({ next: this.onConnection });
     });
