@@ -31,11 +31,14 @@ export class RingClaim implements Claim {
     if (!this.pending) throw new Error('Claim.commit: this claim was already committed or aborted');
     if (!Number.isInteger(length) || length < 0 || length > this.bytes.length) {
       // Checked before anything changes: the claim stays open, to commit with a good length or abort.
-      throw new RangeError(`Claim.commit: length=${length} must be an integer from 0 to the claimed ${this.bytes.length}`);
+      throw new RangeError(
+        `Claim.commit: length=${length} must be an integer from 0 to the claimed ${this.bytes.length}`,
+      );
     }
     this.pending = false;
     this.bytes = EMPTY;
-    if (!this.engine.commit(length)) throw new ConnectionClosedError(this.engine.channel, 'ended before the claim was committed; nothing was sent');
+    if (!this.engine.commit(length))
+      throw new ConnectionClosedError(this.engine.channel, 'ended before the claim was committed; nothing was sent');
   }
 
   abort(): void {

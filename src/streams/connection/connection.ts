@@ -9,24 +9,33 @@
  * it to the caller (an owner that lets go while emitting it: firstValueFrom). Once this side is closed every use fails
  * with ConnectionClosedError naming why; the segment is unmapped only after the end and after the owner let go.
  *
+ * This class is the public face; the work is done by its parts: SendPath (send-path.ts), ReceivePath
+ * (receive-path.ts), ConnectionOwnership (connection-ownership.ts), ConnectionEnding (connection-ending.ts) and the
+ * ControlRouter with its RequestTable.
+ *
  * Cross-process invariant relied on: a clean close (Close frame, closed bit) is only ever announced when nothing
- * this side sent is lost; otherwise the engine sets the aborted bit (see engine.ts and docs/LAYOUT.md section 5).
+ * this side sent is lost; otherwise the engine sets the aborted bit (see engine/close-sequence.ts, docs/LAYOUT.md
+ * section 5).
  */
-import { BehaviorSubject, Observable, ReplaySubject, Subject, Subscriber, Subscription, defer, distinctUntilChanged, interval, map, startWith, takeUntil } from 'rxjs';
+import { Observable, Subject, type Subscriber, type Subscription } from 'rxjs';
 import { FrameKind } from '../../codecs/index.js';
 import type { ChannelEngine, FrameSink, SendResult } from '../engine/engine.js';
-import { DATA_FRAME, EMPTY_PAYLOAD, type FrameFields } from '../engine/frame-fields.js';
-import { ConnectionClosedError, MessageTooLargeError, RingFullError } from '../errors.js';
-import type { ConnectionStats } from './connection-stats.js';
-import { ControlRouter } from './control-router.js';
+import type { FrameFields } from '../engine/frame-fields.js';
+import { ConnectionClosedError } from '../errors.js';
 import { request, type RequestOptions } from '../rpc/request.js';
 import { RequestTable } from '../rpc/request-table.js';
 import { DEFAULT_HIGH_WATER_MARK } from '../channel/options.js';
-import { RingClaim, type Claim } from './claim.js';
-import { ReceiveBacklog } from './receive-backlog.js';
+import type { Claim } from './claim.js';
+import { ConnectionEnding, type ConnectionEnd } from './connection-ending.js';
 import { iterate } from './connection-iterator.js';
+import { ConnectionOwnership } from './connection-ownership.js';
+import { statsEvery, statsSnapshot, type ConnectionCounters, type ConnectionStats } from './connection-stats.js';
+import { connectionSink } from './connection-sink.js';
+import { ControlRouter } from './control-router.js';
+import { ReceivePath } from './receive-path.js';
+import { SendPath } from './send-path.js';
 
-export type { Claim };
+export type { Claim, ConnectionEnd };
 
 /** Facts about a connection, fixed at the handshake. */
 export interface ConnectionInfo {
@@ -39,16 +48,6 @@ export interface ConnectionInfo {
   readonly backlogLimit?: number;
   /** When the peer fails (dies, aborts, corrupts the channel): error the receive side (default) or complete it. */
   readonly peerFailure?: 'error' | 'complete';
-}
-
-/** How a connection ended, as `end$` tells it. */
-export interface ConnectionEnd {
-  /** True when nothing was lost: both sides closed, or this side closed and everything it sent was delivered. */
-  readonly clean: boolean;
-  /** Why it ended, when not clean: PeerExitedError, ConnectionAbortedError, MalformedFrameError, ... */
-  readonly error: Error | null;
-  /** Who ended it: `both` (Close both ways), `self` (this side closed or let go), `peer` (the peer died or failed). */
-  readonly by: 'both' | 'self' | 'peer';
 }
 
 /**
@@ -69,6 +68,12 @@ export class Connection extends Subject<Uint8Array> {
   readonly generation: number;
   readonly peerPid: number;
   readonly maxMessage: number;
+  /**
+   * What the peer's failure (death, abort, corrupt or malformed data, and in `typed` a message that does not
+   * decode) does to the receive side: `error` it (the default for clients) or `complete` it, reporting the error on
+   * `errors$` and `end$` (the default for listen's connections, so one client never takes a server down).
+   */
+  readonly peerFailure: 'error' | 'complete';
   /** Non-fatal problems: RingFullError under `reject`, DecodeError from a skipping decode, ... */
   readonly errors$: Observable<Error>;
   /** `true` while sends go straight out or the local queue is under the high-water mark. */
@@ -81,37 +86,18 @@ export class Connection extends Subject<Uint8Array> {
   readonly end$: Observable<ConnectionEnd>;
   /** @internal Request/response and liveness plumbing. */
   readonly control: ControlRouter;
-
-  private readonly incoming = new Subject<Uint8Array>();
-  private readonly errorsSubject = new Subject<Error>();
-  private readonly writableSubject = new BehaviorSubject<boolean>(true);
-  private readonly endedSubject = new Subject<void>();
-  private readonly endSubject = new ReplaySubject<ConnectionEnd>(1);
-  /**
-   * What the peer's failure (death, abort, corrupt or malformed data, and in `typed` a message that does not
-   * decode) does to the receive side: `error` it (the default for clients) or `complete` it, reporting the error on
-   * `errors$` and `end$` (the default for listen's connections, so one client never takes a server down).
-   */
-  readonly peerFailure: 'error' | 'complete';
-  private demand = 0;
-  /** Receive subscriptions, serves and pending requests: while any is there, this side stays open. */
-  private users = 0;
-  /** The last receive subscription ended: once nothing else uses it, a scoped connection closes its side. */
-  private receiversGone = false;
-  private idleCheckQueued = false;
-  /** `scoped`: its listen/connect subscription owns it; `handed`: that subscription let go while emitting it
-   * (firstValueFrom, take(1)), so the caller owns it until it ends; `gone`: the owner unsubscribed to stop it. */
-  private owner: 'scoped' | 'handed' | 'gone' = 'scoped';
-  private emitting = false;
-  /** Why sends are refused, once this side closed (for ConnectionClosedError's message). */
-  private closedReason: string | null = null;
-  /** Unmaps the segment once the connection ended and its owner let go. */
-  private unmap: (() => void) | null = null;
-  private engine!: ChannelEngine;
-  /** @internal counters kept here rather than in the engine */
-  readonly counters = { lateResponses: 0, decodeErrors: 0 };
+  /** @internal Counters kept here rather than in the engine. */
+  readonly counters: ConnectionCounters = { lateResponses: 0, decodeErrors: 0 };
   /** @internal The pending requests of this connection: correlation ids and who waits for each answer. */
   readonly requests: RequestTable;
+  /** @internal The owner's hook: the connection ended (null: cleanly). */
+  onEnd: ((error: Error | null) => void) | null = null;
+
+  private engine!: ChannelEngine;
+  private readonly sending: SendPath;
+  private readonly receiving: ReceivePath;
+  private readonly ownership: ConnectionOwnership;
+  private readonly ending: ConnectionEnding;
 
   /** @internal Built by listen/connect/spawnConnected, never by users. */
   constructor(info: ConnectionInfo) {
@@ -122,21 +108,43 @@ export class Connection extends Subject<Uint8Array> {
     this.peerPid = info.peerPid;
     this.maxMessage = info.maxMessage;
     this.peerFailure = info.peerFailure ?? 'error';
-    this.end$ = this.endSubject.asObservable();
-    this.backlog = new ReceiveBacklog(info.backlogLimit ?? DEFAULT_HIGH_WATER_MARK, {
-      demand: () => this.demand,
-      deliver: (payload) => this.deliver(payload),
-      end: (error) => (error ? this.incoming.error(error) : this.incoming.complete()),
+    const engine = (): ChannelEngine => this.engine;
+    this.ending = new ConnectionEnding({
+      channel: this.channel,
+      peerFailure: this.peerFailure,
+      engine,
+      endReceive: (error) => this.receiving.end(error),
+      failControl: (error) => this.control.fail(error),
+      ended: (error) => {
+        this.sending.end(); // writable$ completes, then the owner's hook runs
+        const onEnd = this.onEnd;
+        this.onEnd = null;
+        onEnd?.(error);
+      },
     });
-    this.errors$ = this.errorsSubject.asObservable();
-    this.writable$ = this.writableSubject.pipe(distinctUntilChanged());
-    this.stats$ = this.statsEvery(1000);
+    this.ownership = new ConnectionOwnership({
+      channel: this.channel,
+      ending: this.ending,
+      engine,
+      receiversGone: () => this.receiving.receiversGone,
+      peerClosed: () => this.control.peerClosed,
+      stop: (error) => {
+        this.receiving.end(error);
+        this.control.fail(error);
+      },
+    });
+    this.receiving = new ReceivePath(info.backlogLimit ?? DEFAULT_HIGH_WATER_MARK, engine, () => this.retain());
+    this.sending = new SendPath(engine, this);
     this.control = new ControlRouter(this);
     this.requests = new RequestTable(
       this.control,
       () => this.counters.lateResponses++,
       () => new ConnectionClosedError(this.channel, 'was closed by its peer; no response will come'),
     );
+    this.errors$ = this.ending.errors$;
+    this.end$ = this.ending.end$;
+    this.writable$ = this.sending.writable$;
+    this.stats$ = this.statsEvery(1000);
     this.livenessChecks$ = new Observable<number>((subscriber) =>
       this.control.on(FrameKind.LivenessCheck, ({ correlation }) => subscriber.next(correlation)),
     );
@@ -147,7 +155,7 @@ export class Connection extends Subject<Uint8Array> {
    * ConnectionClosedError (saying why) once this side is closed: nothing is ever dropped silently.
    */
   override next(bytes: Uint8Array): void {
-    this.sendData(bytes);
+    this.sending.next(bytes);
   }
 
   /**
@@ -155,10 +163,10 @@ export class Connection extends Subject<Uint8Array> {
    * receiving while something uses it (a receive subscription, serve, a pending request), then ends.
    */
   override complete(): void {
-    if (this.finished || this.engine.sendClosed) return;
-    this.closedReason ??= 'was closed by this side (complete() was called)';
+    if (this.ending.ended || this.engine.sendClosed) return;
+    this.ending.closing('was closed by this side (complete() was called)');
     this.engine.close();
-    if (this.users === 0) this.queueIdleCheck();
+    this.ownership.checkIdle();
   }
 
   /**
@@ -166,9 +174,9 @@ export class Connection extends Subject<Uint8Array> {
    * Close; otherwise it gets ConnectionAbortedError (queued messages are discarded, never silently).
    */
   override error(error: unknown): void {
-    if (this.finished) return;
-    this.closedReason ??= 'was closed by this side (error() was called)';
-    this.abort(error);
+    if (this.ending.ended) return;
+    this.ending.closing('was closed by this side (error() was called)');
+    this.ending.abort(error);
   }
 
   /** Receives with `for await (const bytes of connection)`; leaving the loop unsubscribes. */
@@ -182,84 +190,7 @@ export class Connection extends Subject<Uint8Array> {
    * @internal
    */
   protected _subscribe(subscriber: Subscriber<Uint8Array>): Subscription {
-    this.demand++;
-    this.receiversGone = false;
-    const release = this.retain();
-    const subscription = this.incoming.subscribe(subscriber);
-    subscription.add(() => {
-      if (--this.demand === 0) this.receiversGone = true;
-      release();
-    });
-    this.backlog.flush();
-    this.engine.resume();
-    return subscription;
-  }
-
-  /**
-   * @internal One user of this side (a receive subscription, serve, a pending request) until the returned function
-   * runs. Users keep the process alive; without them a connection does not (its exit hook still closes it cleanly).
-   * When the last receive subscription has ended and no user is left (checked a turn later, so a re-subscription
-   * carries over), a connection its listen/connect subscription still owns closes its side: the pipe style ends by
-   * itself.
-   */
-  retain(): () => void {
-    if (this.users++ === 0) this.engine.setInUse(true);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (--this.users > 0) return;
-      this.engine.setInUse(false);
-      this.queueIdleCheck();
-    };
-  }
-
-  private queueIdleCheck(): void {
-    if (this.idleCheckQueued || this.finished) return;
-    this.idleCheckQueued = true;
-    setImmediate(() => {
-      this.idleCheckQueued = false;
-      if (this.finished || this.users > 0) return;
-      if (this.engine.sendClosed) return this.engine.leave(); // complete() was called: done once Close is out
-      if (this.owner !== 'scoped') return; // a handed-over connection closes when its holder says so
-      if (this.receiversGone || this.control.peerClosed) {
-        this.closedReason ??= this.receiversGone
-          ? 'was closed by this side (its last subscriber, serve or request ended)'
-          : 'was closed by this side (its peer closed and nothing here used it)';
-        this.engine.leave();
-      }
-    });
-  }
-
-  /** @internal Emits this connection to its owner's subscriber; an owner that lets go meanwhile hands it over. */
-  emitTo(subscriber: { next(connection: Connection): void }): void {
-    this.emitting = true;
-    try {
-      subscriber.next(this);
-    } finally {
-      this.emitting = false;
-    }
-  }
-
-  /**
-   * @internal The owning subscription ended; `unmap` runs once the connection has ended. Letting go while emitting
-   * (firstValueFrom, take(1)) hands the connection to the caller; later it means "stop": this side closes after
-   * everything queued is delivered.
-   */
-  release(unmap: () => void): void {
-    this.unmap = unmap;
-    if (this.finished) return this.engine.dispose(this.endError ?? new ConnectionClosedError(this.channel), unmap);
-    if (this.emitting) {
-      this.owner = 'handed';
-      return;
-    }
-    this.owner = 'gone';
-    this.closedReason ??= 'was closed by its owning subscription (unsubscribed)';
-    // "Stop": receiving and pending requests end now; what this side queued is still delivered before its Close.
-    const stopped = new ConnectionClosedError(this.channel, this.closedReason);
-    this.backlog.end(stopped);
-    this.control.fail(stopped);
-    this.engine.leave();
+    return this.receiving.subscribe(subscriber);
   }
 
   /**
@@ -270,58 +201,13 @@ export class Connection extends Subject<Uint8Array> {
     return request(this, payload, options);
   }
 
-  /** @internal Wires the engine; the sink it needs is `this.sink()`. */
-  attach(engine: ChannelEngine): void {
-    this.engine = engine;
-  }
-
-  /** True while sends go straight out or the local queue is under the high-water mark. */
-  get writable(): boolean {
-    return this.writableSubject.value;
-  }
-
-  /** True once the connection ended (closed both ways, this side closed and left, failed, or torn down). */
-  get ended(): boolean {
-    return this.finished;
-  }
-
-  /** A snapshot of the counters. */
-  get stats(): ConnectionStats {
-    const s = this.engine.stats;
-    return {
-      sent: s.sent,
-      received: s.received,
-      bytesSent: s.bytesSent,
-      bytesReceived: s.bytesReceived,
-      dropped: this.engine.dropped,
-      rejected: s.rejected,
-      queued: this.engine.queued,
-      parks: s.parks,
-      wakes: s.wakes,
-      bells: s.bells,
-      lateResponses: this.counters.lateResponses,
-      decodeErrors: this.counters.decodeErrors,
-    };
-  }
-
-  /** Stats every `periodMs`, starting now, until the connection ends. */
-  statsEvery(periodMs: number): Observable<ConnectionStats> {
-    return defer(() => (this.ended ? [this.stats] : interval(periodMs).pipe(startWith(0), map(() => this.stats), takeUntil(this.endedSubject))));
-  }
-
   /**
    * Sends `bytes` and completes once they are in the ring (waiting for room under `block`), or errors with
    * RingFullError (`reject`), MessageTooLargeError or ConnectionClosedError. Cold: nothing is sent until subscribed.
    * Use it for real backpressure: `source.pipe(concatMap((m) => connection.send(m)))`.
    */
   send(bytes: Uint8Array): Observable<never> {
-    return new Observable<never>((subscriber) => {
-      const error = this.checkSend(bytes);
-      if (error) return subscriber.error(error);
-      const result = this.engine.send(DATA_FRAME, bytes, (e) => (e ? subscriber.error(e) : subscriber.complete()));
-      if (result === 'rejected') subscriber.error(this.rejected(bytes));
-      if (result === 'failed') subscriber.error(this.closedError());
-    });
+    return this.sending.send(bytes);
   }
 
   /**
@@ -330,63 +216,70 @@ export class Connection extends Subject<Uint8Array> {
    * is sent on this connection.
    */
   claim(length: number): Claim | null {
-    const error = this.checkSend(EMPTY_PAYLOAD, length);
-    if (error) throw error;
-    const bytes = this.engine.claim(length);
-    if (!bytes) return null;
-    // One claim is open at a time, so one object serves them all: no allocation per zero-copy send.
-    return (this.openClaim ??= new RingClaim(this.engine)).open(bytes);
+    return this.sending.claim(length);
   }
 
-  private openClaim: RingClaim | null = null;
+  /** True while sends go straight out or the local queue is under the high-water mark. */
+  get writable(): boolean {
+    return this.sending.writable;
+  }
+
+  /** True once the connection ended (closed both ways, this side closed and left, failed, or torn down). */
+  get ended(): boolean {
+    return this.ending.ended;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): ConnectionStats {
+    return statsSnapshot(this.engine, this.counters);
+  }
+
+  /** Stats every `periodMs`, starting now, until the connection ends. */
+  statsEvery(periodMs: number): Observable<ConnectionStats> {
+    return statsEvery(this, this.ending.ended$, periodMs);
+  }
+
+  /**
+   * @internal One user of this side (a receive subscription, serve, a pending request) until the returned function
+   * runs; see ConnectionOwnership.retain.
+   */
+  retain(): () => void {
+    return this.ownership.retain();
+  }
+
+  /** @internal Emits this connection to its owner's subscriber; an owner that lets go meanwhile hands it over. */
+  emitTo(subscriber: { next(connection: Connection): void }): void {
+    this.ownership.emitTo(this, subscriber);
+  }
+
+  /**
+   * @internal The owning subscription ended; `unmap` runs once the connection has ended. Letting go while emitting
+   * (firstValueFrom, take(1)) hands the connection to the caller; later it means "stop": this side closes after
+   * everything queued is delivered.
+   */
+  release(unmap: () => void): void {
+    this.ownership.release(unmap);
+  }
+
+  /** @internal Wires the engine; the sink it needs is `this.sink()`. */
+  attach(engine: ChannelEngine): void {
+    this.engine = engine;
+  }
 
   /** @internal The sink the engine delivers to. */
   sink(): FrameSink {
-    return {
-      dataMode: () => this.backlog.mode(),
-      data: (payload) => this.backlog.accept(payload),
-      control: (header, payload) => this.control.dispatch(header, payload),
-      closed: () => {
-        this.control.closedByPeer();
-        this.backlog.end(null);
-        if (this.users === 0) this.queueIdleCheck();
-      },
-      failed: (error) => this.finish(error, 'peer'),
-      ended: () => this.finish(null, this.control.peerClosed ? 'both' : 'self'),
-      writableChanged: (writable) => this.writableSubject.next(writable),
-    };
+    const { receiving, sending, control, ownership, ending } = this;
+    return connectionSink({ receiving, sending, control, ownership, ending });
   }
 
   /** @internal Reports a non-fatal error on errors$. */
   report(error: Error): void {
-    this.errorsSubject.next(error);
+    this.ending.report(error);
   }
 
-  /** @internal Sends a control frame (no size check beyond maxMessage). */
+  /** @internal Sends a control frame (no size check beyond maxMessage); 'closed' once this side's Close is queued. */
   sendFrame(header: FrameFields, payload: Uint8Array): SendResult | 'closed' {
-    if (this.engine.sendClosed && header.kind !== FrameKind.Close) return 'closed';
-    if (payload.length > this.maxMessage) throw new MessageTooLargeError(payload.length, this.maxMessage);
-    return this.engine.send(header, payload);
-  }
-
-  private sendData(bytes: Uint8Array): void {
-    const error = this.checkSend(bytes);
-    if (error) throw error;
-    // 'failed': the ring is corrupt; the connection failed and its receive side, errors$ and end$ say so.
-    if (this.engine.send(DATA_FRAME, bytes) === 'rejected') this.report(this.rejected(bytes));
-  }
-
-  private rejected(bytes: Uint8Array): RingFullError {
-    this.engine.stats.rejected++;
-    return new RingFullError(this.channel, bytes.length);
-  }
-
-  private checkSend(bytes: Uint8Array, length = bytes?.length): Error | null {
-    if (this.engine.sendClosed) return this.closedError();
-    if (!(bytes instanceof Uint8Array)) return new TypeError('Connection.next expects a Uint8Array');
-    if (!Number.isInteger(length) || length < 0) return new RangeError(`invalid message length=${length}`);
-    if (length > this.maxMessage) return new MessageTooLargeError(length, this.maxMessage);
-    return null;
+    return this.sending.frame(header, payload);
   }
 
   /**
@@ -394,67 +287,11 @@ export class Connection extends Subject<Uint8Array> {
    * the peer is told (aborted close bit, doorbell closed) so it fails with ConnectionAbortedError.
    */
   rejectPeer(error: Error): void {
-    if (this.finished) return;
-    this.closedReason ??= `was closed because its peer misbehaved: ${error.message}`;
-    this.engine.dispose(error, undefined, true);
-    this.finish(error, 'peer');
+    this.ending.rejectPeer(error);
   }
 
   /** @internal The error a use of this closed side fails with, naming why it is closed. */
   closedError(): ConnectionClosedError {
-    const why = this.closedReason ?? (this.endError ? `failed: ${this.endError.message}` : 'was closed by both sides');
-    return new ConnectionClosedError(this.channel, `${why}; nothing was sent`, this.endError ?? undefined);
+    return this.ending.closedError();
   }
-
-  private abort(error: unknown): void {
-    const reason = error instanceof Error ? error : new Error(String(error));
-    this.engine.dispose(reason);
-    this.finish(reason, 'self');
-  }
-
-  /** Data nobody subscribed to yet (see ReceiveBacklog). */
-  private readonly backlog: ReceiveBacklog;
-
-  /** Hands one message to the subscribers; `stats.received` counts exactly these. */
-  private deliver(payload: Uint8Array): void {
-    const stats = this.engine.stats;
-    stats.received++;
-    stats.bytesReceived += payload.length;
-    this.incoming.next(payload);
-  }
-
-  /**
-   * Ends the connection once. `error` null: closed both ways. A side that closed and left ends its receive side with
-   * ConnectionClosedError (completion only means the peer closed); a failed peer errors it, or completes it under
-   * `peerFailure: 'complete'` (the error then goes to errors$ and end$).
-   */
-  private finish(error: Error | null, by: ConnectionEnd['by']): void {
-    if (this.finished) return;
-    this.finished = true;
-    const left = error === null && by === 'self';
-    this.endError = left ? new ConnectionClosedError(this.channel, this.closedReason ?? 'was closed by this side') : error;
-    this.closedReason ??= error ? `failed: ${error.message}` : null;
-    if (error && by === 'peer' && this.peerFailure === 'complete') {
-      this.report(error);
-      this.backlog.end(null);
-    } else this.backlog.end(this.endError);
-    this.control.fail(this.endError ?? new ConnectionClosedError(this.channel, 'was closed by both sides'));
-    this.endSubject.next({ clean: error === null, error, by });
-    this.endSubject.complete();
-    this.writableSubject.complete();
-    this.errorsSubject.complete();
-    this.endedSubject.next();
-    this.endedSubject.complete();
-    const onEnd = this.onEnd;
-    this.onEnd = null;
-    onEnd?.(error);
-    if (this.unmap) this.engine.dispose(this.endError ?? new ConnectionClosedError(this.channel), this.unmap);
-  }
-
-  private finished = false;
-  /** How it ended, once it has (null: closed both ways). */
-  private endError: Error | null = null;
-
-  /** @internal The owner's hook: the connection ended (null: cleanly). */
-  onEnd: ((error: Error | null) => void) | null = null;
 }

@@ -58,7 +58,9 @@ export class Receiver {
         if (rx.producerDropsOldest() && !rx.release()) continue;
         throw new MalformedFrameError(
           this.channel,
-          length < FRAME_HEADER_LENGTH ? `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}` : `unknown frame kind=${kind}, length=${length}`,
+          length < FRAME_HEADER_LENGTH
+            ? `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}`
+            : `unknown frame kind=${kind}, length=${length}`,
         );
       }
       if (kind === FrameKind.Data) {

@@ -12,6 +12,7 @@ import type { FrameFields } from './frame-fields.js';
 import type { SendResult } from './frame-sink.js';
 import type { ResolvedOptions } from '../channel/options.js';
 import { SendQueue } from './send-queue.js';
+import { atProcessExit } from './exit-hook.js';
 
 /** What the sender needs from its engine. */
 export interface SenderHooks {
@@ -23,10 +24,6 @@ export interface SenderHooks {
   closeSent(): void;
   writableChanged(writable: boolean): void;
 }
-
-/** Senders with a mapped ring: at process exit their deferred commits are published, so nothing sent is lost. */
-const live = new Set<Sender>();
-let exitHook = false;
 
 export class Sender {
   private readonly queue = new SendQueue();
@@ -47,14 +44,11 @@ export class Sender {
     private readonly hooks: SenderHooks,
   ) {
     this.frame = new DataView(tx.bytes.buffer, tx.bytes.byteOffset, tx.bytes.byteLength);
-    live.add(this);
-    if (!exitHook) {
-      exitHook = true;
-      process.on('exit', () => {
-        for (const sender of live) sender.publish();
-      });
-    }
+    // While the ring is mapped, deferred commits are published at process exit, so nothing sent is lost.
+    this.forgetAtExit = atProcessExit(() => this.publish());
   }
+
+  private readonly forgetAtExit: () => void;
 
   get writable(): boolean {
     return this.writableNow;
@@ -161,7 +155,7 @@ export class Sender {
   clear(error: Error): void {
     this.publish();
     this.disposed = true;
-    live.delete(this);
+    this.forgetAtExit();
     this.queue.clear(error);
   }
 

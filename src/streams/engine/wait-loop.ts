@@ -1,0 +1,186 @@
+/**
+ * How a channel engine waits, in three phases: spin (look at the rings again and again for `spinMicros`), poll
+ * (one look per event-loop turn for `pollMicros`), then park (sleep until the peer's bell). Each look flushes the
+ * local send queue and drains the receive ring.
+ *
+ * Cross-process invariants relied on:
+ * - Parking: store parked=1, re-check, then sleep; the peer compare-exchanges the flag 1 -> 0 after publishing and
+ *   rings one byte if it was 1. So a bell is never lost and at most one is sent per park.
+ * - The parked flag lives in shared memory, so a lost or forged wake-up must cost latency, never liveness: a parked
+ *   side re-checks its rings after PARK_RECHECK_MIN_MS, doubling up to PARK_RECHECK_MAX_MS while idle.
+ * - Synchronous spinning never runs longer than MAX_SPIN_SLICE_MS, so timers and I/O still run under a busy peer.
+ */
+import type { ResolvedOptions } from '../channel/options.js';
+import type { EngineStats } from './engine-stats.js';
+import type { Receiver } from './receiver.js';
+import type { Sender } from './sender.js';
+
+/** Longest synchronous spin slice (ms), so timers and I/O still run under a busy peer. */
+const MAX_SPIN_SLICE_MS = 2;
+
+/** First re-check of a parked side (ms); see the module header. */
+export const PARK_RECHECK_MIN_MS = 50;
+/** Longest interval between re-checks of an idle parked side (ms). */
+export const PARK_RECHECK_MAX_MS = 1000;
+
+/** What the loop needs from its engine. */
+export interface WaitLoopHost {
+  /** True once the engine is disposed: no more looks. */
+  disposed(): boolean;
+  /** After the spin: ends the engine if it is done (peer gone, or Close sent and nothing more to wait for). */
+  settle(): boolean;
+  /** The re-check before parking found something: ends the engine if Close went both ways; true if it did. */
+  endIfClosed(): boolean;
+  /** A look threw (a malformed frame, a corrupt ring): the connection fails. */
+  fail(error: Error): void;
+  /** Decide again whether the doorbell keeps the process alive. */
+  keepAlive(): void;
+}
+
+/** The scheduler of one engine: runs a look at the rings when there may be work, and parks when there is none. */
+export class WaitLoop {
+  private scheduled = false;
+  private parked = false;
+  private inPump = false;
+  private activity = true;
+  private lastActivity = 0;
+  private recheckMs = PARK_RECHECK_MIN_MS;
+  private recheckTimer: NodeJS.Timeout | null = null;
+  /** A re-park after an empty re-check is the same park, not a new one (stats.parks). */
+  private rechecking = false;
+  private afterPump: (() => void) | null = null;
+  private readonly pumpSoon = (): void => this.pump();
+  private readonly recheck = (): void => {
+    this.recheckTimer = null;
+    if (!this.parked || this.host.disposed()) return;
+    this.rechecking = true;
+    this.unpark();
+    this.schedule(); // one look at the rings; with nothing there it parks again, re-checking later
+  };
+
+  constructor(
+    private readonly sender: Sender,
+    private readonly receiver: Receiver,
+    private readonly options: ResolvedOptions,
+    private readonly stats: EngineStats,
+    private readonly host: WaitLoopHost,
+  ) {}
+
+  /** Looks at the rings on the next event-loop turn (once, however often it is asked). */
+  schedule(): void {
+    if (this.scheduled || this.host.disposed()) return;
+    this.scheduled = true;
+    setImmediate(this.pumpSoon);
+  }
+
+  /** Something to do soon: leave the parked state and poll. */
+  wake(): void {
+    this.activity = true;
+    if (this.parked) this.unpark();
+    this.schedule();
+  }
+
+  /** The peer rang the doorbell. */
+  bell(): void {
+    if (this.host.disposed()) return;
+    if (this.parked) this.stats.wakes++;
+    this.wake();
+  }
+
+  /** Runs `then` now, or after the current look if one is on the stack (the rings must stay mapped under it). */
+  whenIdle(then: () => void): void {
+    if (this.inPump) this.afterPump = then;
+    else then();
+  }
+
+  /** The engine is disposed: no more looks, no re-check timer. */
+  stop(): void {
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.recheckTimer = null;
+    this.parked = false;
+  }
+
+  private unpark(): void {
+    this.parked = false;
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.recheckTimer = null;
+    this.receiver.unpark();
+    this.sender.unpark();
+  }
+
+  private pump(): void {
+    this.scheduled = false;
+    if (this.host.disposed()) return;
+    this.inPump = true;
+    try {
+      this.run();
+    } catch (error) {
+      this.host.fail(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.inPump = false;
+      const then = this.afterPump;
+      this.afterPump = null;
+      then?.();
+    }
+  }
+
+  private run(): void {
+    const start = performance.now();
+    if (this.step() || this.activity) {
+      this.recheckMs = PARK_RECHECK_MIN_MS;
+      this.rechecking = false;
+      this.lastActivity = start;
+    }
+    this.activity = false;
+    this.host.keepAlive();
+    this.spin(start);
+    if (this.host.disposed() || this.host.settle()) return;
+    if (this.receiver.held && this.sender.queued === 0) return; // ChannelEngine.resume() restarts us
+    if (performance.now() - this.lastActivity < this.options.pollMicros / 1000) return this.schedule();
+    this.park();
+  }
+
+  /** Looks again and again while the last activity is under `spinMicros` old, for one slice at most. */
+  private spin(start: number): void {
+    const spinMs = this.options.spinMicros / 1000;
+    if (spinMs <= 0) return;
+    const sliceEnd = start + Math.max(MAX_SPIN_SLICE_MS, spinMs);
+    let t = performance.now();
+    for (let idle = 0; !this.host.disposed() && t - this.lastActivity < spinMs && t < sliceEnd;) {
+      if (this.step()) {
+        t = this.lastActivity = performance.now();
+        idle = 0;
+      } else if ((++idle & 31) === 0) t = performance.now(); // the clock costs more than a poll of the ring
+    }
+  }
+
+  /** One look: publish and flush queued sends, then drain the receive ring. True if anything moved. */
+  private step(): boolean {
+    this.sender.publish();
+    const flushed = this.sender.queued > 0 && this.sender.flush();
+    const drained = this.receiver.drain();
+    return flushed || drained;
+  }
+
+  private park(): void {
+    this.receiver.park();
+    const waitingForRoom = this.sender.queued > 0;
+    if (waitingForRoom) this.sender.parkForRoom();
+    // Re-check after announcing the park, or a message published in between would sleep until the next one.
+    if (this.step() || this.host.disposed()) {
+      if (this.host.disposed()) return;
+      this.unpark();
+      // The peer's Close may have come in this very re-check: end now, as run() would, so the connection is
+      // `ended` by the time its receive side's completion is observed.
+      if (this.host.endIfClosed()) return;
+      this.activity = true;
+      return this.schedule();
+    }
+    if (this.receiver.held && !waitingForRoom) return this.receiver.unpark();
+    this.parked = true;
+    if (!this.rechecking) this.stats.parks++;
+    this.recheckTimer = setTimeout(this.recheck, this.recheckMs);
+    this.recheckTimer.unref(); // the doorbell socket decides whether the process stays
+    this.recheckMs = Math.min(this.recheckMs * 2, PARK_RECHECK_MAX_MS);
+  }
+}
