@@ -2,17 +2,18 @@
  * A receiver that subscribes late, across real processes (issue 9, point 5): the peer sends everything first, the
  * messages wait in the receive backlog, the ring and the sender's queue, and a subscriber that comes later gets
  * every one of them, byte for byte and in order, then the completion. The test process serves (listen); a child
- * (test/fixtures/streams-peer.ts) connects and writes. Every test runs under a watchdog; none checks a time.
+ * (test/fixtures/streams-peer.ts) connects and writes. The same in one process once the peer has closed and left.
+ * Every test runs under a watchdog; none checks a time.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { listen, type Connection } from '../../src/index.js';
+import { connect, listen, type Connection } from '../../src/index.js';
 import { verify, type SizeSpec } from '../fixtures/streams-payload.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { watched } from '../helpers/watched.js';
-import { sleep } from '../helpers/waiting.js';
-import { type ChildEvent } from '../helpers/processes.js';
+import { sleep, within } from '../helpers/waiting.js';
+import type { ChildEvent } from '../helpers/processes.js';
 
 const late = suite('late subscriber across processes');
 
@@ -84,6 +85,29 @@ late('with a small backlog and ring, 20,000 messages of 1..2000 B that waited in
     connection.complete();
     const exit = await child.exited;
     assert.equal([exit.code, exit.signal], [0, null], child.stderr);
+  });
+});
+
+late('in one process: messages waiting for a subscriber when the peer has closed and left arrive in order, then complete', async () => {
+  await watched(20_000, async (scope) => {
+    const name = channelName();
+    const server = listen(name).subscribe((c) => {
+      for (const w of ['a', 'b', 'c']) c.next(new TextEncoder().encode(w));
+      setTimeout(() => server.unsubscribe(), 50);
+    });
+    scope.defer(() => server.unsubscribe());
+    const opened = new Opened(connect(name));
+    scope.defer(() => opened.close());
+    const connection = await within(opened.connection(), 5000, 'the connection');
+    await sleep(300); // the server has closed and left
+    assert.ok(server.closed, 'precondition: the server left');
+    const got: string[] = [];
+    const { ended } = receive(connection, (m) => got.push(new TextDecoder().decode(m)));
+    const ending = await within(ended, 3000, "the late subscriber's receive side ending").catch((e) => {
+      throw new Error(`${(e as Error).message}; got ${JSON.stringify(got)}`);
+    });
+    assert.equal(got, ['a', 'b', 'c']);
+    assert.is(ending.how, 'complete', String(ending.error));
   });
 });
 

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom, mergeMap, of, tap } from 'rxjs';
 import { ConnectionAbortedError, ConnectionClosedError, PeerExitedError, connect, listen, serve, type Connection } from '../../src/index.js';
-import { until } from '../helpers/waiting.js';
+import { sleep, until, within } from '../helpers/waiting.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { watched } from '../helpers/watched.js';
 import { channelName, shmLeft } from '../helpers/names.js';
@@ -207,6 +207,34 @@ test('error() with messages still queued: the peer fails with ConnectionAbortedE
     const failed = await peer.next('recv-error');
     assert.is(failed['name'], ConnectionAbortedError.name);
     assert.ok(failed['received'] < 2_000, `received ${failed['received']}`);
+  });
+});
+
+test("overflow 'reject' with a full ring, then complete(): the reader drains every accepted message, then completes", async () => {
+  await watched(20_000, async (scope) => {
+    const name = channelName();
+    const options = { ringCapacity: 1024, maxMessage: 64, overflow: 'reject' as const };
+    const sent = { total: 40, rejected: -1 };
+    const server = listen(name, options).subscribe((c) => {
+      c.errors$.subscribe(() => undefined); // RingFullError for each rejected message
+      for (let i = 0; i < sent.total; i++) c.next(new Uint8Array(32).fill(i));
+      sent.rejected = c.stats.rejected;
+      c.complete();
+    });
+    scope.defer(() => server.unsubscribe());
+    const opened = new Opened(connect(name, options));
+    scope.defer(() => opened.close());
+    const connection = await within(opened.connection(), 5000, 'the connection');
+    await sleep(200);
+    assert.ok(sent.rejected > 0, `precondition: the ring filled and some messages were rejected (rejected=${sent.rejected})`);
+    const got: number[] = [];
+    const { ended } = receive(connection, (m) => got.push(m[0]!));
+    const accepted = sent.total - sent.rejected;
+    const ending = await within(ended, 3000, `the receive side completing after ${accepted} accepted messages`).catch((e) => {
+      throw new Error(`${(e as Error).message}; got ${got.length}`);
+    });
+    assert.is(ending.how, 'complete', String(ending.error));
+    assert.equal(got, Array.from({ length: accepted }, (_, i) => i), 'every accepted message, in order');
   });
 });
 

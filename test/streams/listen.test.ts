@@ -1,19 +1,20 @@
 /**
  * listen() across real processes: one client at a time with generation + 1 per client, a killed client noticed
  * within one second and the next client served, AlreadyServing against a live server, taking over the segment of
- * a SIGKILLed server. Children are test/fixtures/streams-peer.ts; every test has a watchdog.
+ * a SIGKILLed server, a client stalled after its Close that never reads the next client's messages. Children are
+ * test/fixtures/streams-peer.ts and stalled-client.ts; every test has a watchdog.
  */
 import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom } from 'rxjs';
-import { ConnectionClosedError, listen, ListenError, PeerExitedError } from '../../src/index.js';
+import { connect, ConnectError, ConnectionClosedError, listen, ListenError, PeerExitedError, type Connection } from '../../src/index.js';
 import { ChannelSession, CLIENT_STATE_CLOSED, SERVER_STATE_LISTENING } from '../../src/layout/index.js';
 import { native } from '../../src/native/index.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
-import { watched } from '../helpers/watched.js';
-import { until } from '../helpers/waiting.js';
+import { watched, type Watch } from '../helpers/watched.js';
+import { sleep, until, within } from '../helpers/waiting.js';
 
 const test = suite('listen');
 
@@ -151,6 +152,75 @@ test('takes over the segment a SIGKILLed server left behind, and serves', async 
     await client.exited;
     server.close();
     assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`), 'unsubscribe unlinked the segment');
+  });
+});
+
+/** connect() retried while the server answers Busy (its slot not free yet), until `ms` have passed. */
+async function connectRetryingBusy(scope: Watch, name: string, ms: number): Promise<Connection> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const opened = new Opened(connect(name, { timeout: Math.max(1, Math.round(deadline - performance.now())) }));
+    scope.defer(() => opened.close());
+    try {
+      return await opened.connection();
+    } catch (e) {
+      opened.close();
+      if (!(e instanceof ConnectError && e.code === 'Busy') || performance.now() > deadline) throw e;
+      await sleep(20);
+    }
+  }
+}
+
+test("a client stalled after its Close never reads the next client's messages; the next client reads them once, in order", async () => {
+  await watched(40_000, async (scope) => {
+    const name = channelName();
+    const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
+    const forB = ['for-B-1', 'for-B-2', 'for-B-3'];
+    const serverSide: { closed: boolean }[] = [];
+    const server = listen(name).subscribe({
+      next: (c) => {
+        const side = { closed: false };
+        serverSide.push(side);
+        if (serverSide.length >= 2) for (const m of forB) c.next(encode(m));
+        c.subscribe({
+          complete: () => {
+            side.closed = true;
+            c.complete();
+          },
+          error: () => undefined,
+        });
+      },
+    });
+    scope.defer(() => server.unsubscribe());
+
+    // Client A completes, then stalls its event loop before it can read the server's Close.
+    const a = scope.child(['test/fixtures/stalled-client.ts', name, '1500']);
+    const aReady = await within(a.next('ready'), 15_000, "client A's connection");
+    await within(a.next('stall-start'), 5000, 'client A stalling');
+    await until(() => serverSide[0]?.closed === true, "the server reading A's Close and closing too", 5000);
+
+    // Client B connects meanwhile (the server may answer Busy until A has really gone).
+    const b = await connectRetryingBusy(scope, name, 15_000);
+    assert.ok(b.generation > aReady.generation, `B's generation ${b.generation} follows A's ${aReady.generation}`);
+
+    // B reads its messages only after A's stall is over (A had every chance to read them).
+    await within(a.next('stall-end'), 10_000, "the end of A's stall");
+    await sleep(300);
+    const gotB: string[] = [];
+    const { ended: endedB } = receive(b, (m) => gotB.push(new TextDecoder().decode(m)));
+    await until(() => gotB.length >= forB.length, `B receiving its ${forB.length} messages`, 5000).catch((e) => {
+      throw new Error(`${(e as Error).message}; B got ${JSON.stringify(gotB)}`);
+    });
+    await sleep(200);
+    assert.equal(gotB, forB, 'B receives its messages exactly once, in order');
+
+    const aEnd = await within(a.next('recv-end'), 10_000, "A's receive side ending");
+    assert.equal(aEnd.got, [], `A must never receive a message meant for B; A got ${JSON.stringify(aEnd.got)}`);
+    assert.is(aEnd.how, 'complete', `A's connection ends cleanly, not ${JSON.stringify(aEnd.error)}`);
+
+    b.complete();
+    const ending = await within(endedB, 5000, "B's receive side completing");
+    assert.is(ending.how, 'complete', String(ending.error));
   });
 });
 

@@ -6,10 +6,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { of, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { listen, liveness, peerStates, type LivenessProbe, type PeerState } from '../../src/index.js';
+import { connect, listen, liveness, peerStates, type LivenessProbe, type PeerState } from '../../src/index.js';
 import { channelName, shmLeft } from '../helpers/names.js';
-import { Opened } from '../helpers/connections.js';
-import { until } from '../helpers/waiting.js';
+import { Opened, receive } from '../helpers/connections.js';
+import { until, within } from '../helpers/waiting.js';
 import { watched } from '../helpers/watched.js';
 
 const real = suite('liveness (real processes)');
@@ -52,6 +52,34 @@ real('SIGSTOP: unresponsive within two intervals; SIGCONT: alive again; SIGKILL:
       states.map((s) => s.state),
       ['alive', 'unresponsive', 'alive', 'exited'],
     );
+  }),
+);
+
+real("subscribed after the peer's Close, liveness completes without emitting 'unresponsive'", () =>
+  watched(20_000, async (scope) => {
+    const name = channelName();
+    const server = listen(name).subscribe((c) => c.complete()); // the server half-closes and keeps running
+    scope.defer(() => server.unsubscribe());
+    const opened = new Opened(connect(name));
+    scope.defer(() => opened.close());
+    const connection = await within(opened.connection(), 5000, 'the connection');
+    const ending = await within(receive(connection).ended, 3000, "the server's Close");
+    assert.is(ending.how, 'complete');
+    const states: PeerState[] = [];
+    const done = await within(
+      new Promise<{ how: 'complete' | 'error'; error?: unknown }>((resolve) => {
+        const subscription = of(connection)
+          .pipe(liveness({ interval: 100, timeout: 80 }))
+          .subscribe({ next: (s) => states.push(s), complete: () => resolve({ how: 'complete' }), error: (error) => resolve({ how: 'error', error }) });
+        scope.defer(() => subscription.unsubscribe());
+      }),
+      2000,
+      'liveness completing',
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}; states so far ${JSON.stringify(states)}`);
+    });
+    assert.is(done.how, 'complete', String(done.error));
+    assert.not.ok(states.includes('unresponsive'), `a peer that closed is not 'unresponsive': ${JSON.stringify(states)}`);
   }),
 );
 

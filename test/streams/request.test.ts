@@ -4,11 +4,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NEVER, lastValueFrom, firstValueFrom, mergeMap, range, map, reduce } from 'rxjs';
+import { NEVER, lastValueFrom, firstValueFrom, mergeMap, of, range, map, reduce } from 'rxjs';
 import { connect, ConnectionClosedError, listen, serve, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
 import { channelName, shmLeft } from '../helpers/names.js';
-import { Opened, failure, served } from '../helpers/connections.js';
-import { sleep, until } from '../helpers/waiting.js';
+import { Opened, failure, receive, served } from '../helpers/connections.js';
+import { sleep, until, within } from '../helpers/waiting.js';
 import { u32Bytes } from '../helpers/bytes.js';
 import { watched, type Watch } from '../helpers/watched.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
@@ -172,6 +172,45 @@ test("the peer's Close fails pending requests and later ones with ConnectionClos
       client.close();
       server.close();
     }
+  }),
+);
+
+test("request() after this side's complete() errors with ConnectionClosedError (not RingFullError)", () =>
+  watched(20_000, async (scope) => {
+    const name = channelName();
+    const server = listen(name).subscribe((c) => void serve(c, () => of(Uint8Array.of(1))).subscribe());
+    scope.defer(() => server.unsubscribe());
+    const opened = new Opened(connect(name));
+    scope.defer(() => opened.close());
+    const connection = await within(opened.connection(), 5000, 'the connection');
+    connection.complete();
+    const error = await within(failure(connection.request(Uint8Array.of(1), { timeout: 500 })), 3000, 'the request failing');
+    assert.instance(error, ConnectionClosedError, String(error));
+  }),
+);
+
+test('request() is answered while Data waits unread for a subscriber; the Data still arrives later, in order', () =>
+  watched(20_000, async (scope) => {
+    const name = channelName();
+    const notices = ['notice-1', 'notice-2'];
+    const server = listen(name).subscribe((c) => {
+      for (const n of notices) c.next(new TextEncoder().encode(n));
+      serve(c, () => of(Uint8Array.of(42))).subscribe();
+    });
+    scope.defer(() => server.unsubscribe());
+    const opened = new Opened(connect(name));
+    scope.defer(() => opened.close());
+    const connection = await within(opened.connection(), 5000, 'the connection');
+    await sleep(50); // the Data frames are in the ring, ahead of the response
+    const answer = await within(firstValueFrom(connection.request(Uint8Array.of(1), { timeout: 2000 })), 5000, 'the answer');
+    assert.equal([...answer], [42]);
+    const got: string[] = [];
+    receive(connection, (m) => got.push(new TextDecoder().decode(m)));
+    await until(() => got.length >= notices.length, 'the Data messages after subscribing', 3000).catch((e) => {
+      throw new Error(`${(e as Error).message}; got ${JSON.stringify(got)}`);
+    });
+    await sleep(50);
+    assert.equal(got, notices);
   }),
 );
 

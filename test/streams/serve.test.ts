@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import { firstValueFrom, lastValueFrom, mergeMap, of, range, toArray } from 'rxjs';
 import { connect, listen, RemoteError, RequestTimeoutError, serve, Status, type Connection, type Served } from '../../src/index.js';
 import { channelName, shmLeft } from '../helpers/names.js';
-import { Opened, failure, served } from '../helpers/connections.js';
-import { sleep, until } from '../helpers/waiting.js';
+import { Opened, failure, receive, served } from '../helpers/connections.js';
+import { sleep, until, within } from '../helpers/waiting.js';
 import { u32At, u32Bytes } from '../helpers/bytes.js';
 import { watched, type Watch } from '../helpers/watched.js';
 import { Method } from '../fixtures/rpc-methods.js';
@@ -119,6 +119,39 @@ test('in one process: serve answers, a second serve on the same connection error
     } finally {
       client.close();
       server.close();
+    }
+  }),
+);
+
+test('serve() subscribed after the connection ended completes at once, on either side', () =>
+  watched(20_000, async (scope) => {
+    const name = channelName();
+    const serverSide: Connection[] = [];
+    const server = listen(name).subscribe((c) => {
+      serverSide.push(c);
+      c.subscribe({ complete: () => undefined, error: () => undefined });
+      c.complete();
+    });
+    scope.defer(() => server.unsubscribe());
+    const opened = new Opened(connect(name));
+    scope.defer(() => opened.close());
+    const connection = await within(opened.connection(), 5000, 'the connection');
+    await within(receive(connection).ended, 3000, "the server's Close");
+    connection.complete();
+    await until(() => connection.ended && serverSide[0]?.ended === true, 'both sides of the connection ending', 3000);
+    for (const [side, c] of [['client', connection], ['server', serverSide[0]!]] as const) {
+      const started = performance.now();
+      const done = await within(
+        new Promise<{ how: 'complete' | 'error'; error?: unknown }>((resolve) => {
+          const subscription = serve(c, () => of(Uint8Array.of(1))).subscribe({ complete: () => resolve({ how: 'complete' }), error: (error) => resolve({ how: 'error', error }) });
+          scope.defer(() => subscription.unsubscribe());
+        }),
+        1000,
+        `serve() on the ended ${side} connection completing`,
+      );
+      assert.is(done.how, 'complete', `${side}: ${String(done.error)}`);
+      const took = performance.now() - started;
+      assert.ok(took < 100, `${side}: serve() completed ${took.toFixed(0)} ms after subscribing, not at once`);
     }
   }),
 );

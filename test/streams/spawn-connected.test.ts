@@ -1,7 +1,9 @@
 /**
  * spawnConnected / connectParent: a child joined by an anonymous memfd channel. Round trip, peerPid, the parent's
  * unsubscribe completing the child's connection and the child exiting by itself, a child that unsubscribes and
- * exits by itself within one second, and a child that exits before connecting.
+ * exits by itself within one second, a child that exits before connecting, and children at the edges
+ * (test/fixtures/spawned-child.ts): one that exits right after sending, one slow to connect, one that closes
+ * its doorbell before the handshake.
  */
 import type { ChildProcess } from 'node:child_process';
 import { suite } from 'uvu';
@@ -12,21 +14,29 @@ import { Opened, receive } from '../helpers/connections.js';
 import { Child, peerArgs, root } from '../helpers/processes.js';
 import { shmLeft } from '../helpers/names.js';
 import { watched, type Watch } from '../helpers/watched.js';
-import { until } from '../helpers/waiting.js';
+import { until, within } from '../helpers/waiting.js';
 
 const test = suite('spawnConnected and connectParent');
 
-/** spawnConnected on the peer fixture; the Child reads the spawned process's stdout. exitGraceMs is long: the child must exit by itself. */
-async function spawnPeer(scope: Watch, spec: PeerSpec, options: SpawnConnectedOptions = {}): Promise<{ opened: Opened; peer: Child }> {
+/** spawnConnected on `node <args>`; the Child reads its stdout. exitGraceMs is long: the child must exit by itself. */
+async function spawnNode(scope: Watch, args: string[], options: SpawnConnectedOptions = {}): Promise<{ opened: Opened; peer: Child }> {
   let child: ChildProcess | null = null;
   const opened = new Opened(
-    spawnConnected(process.execPath, peerArgs(spec), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], exitGraceMs: 60_000, onSpawn: (c) => (child = c), ...options }),
+    spawnConnected(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], exitGraceMs: 60_000, onSpawn: (c) => (child = c), ...options }),
   );
   scope.defer(() => opened.close());
   await until(() => child !== null || opened.error !== null, 'the spawn');
   if (!child) throw opened.error;
   return { opened, peer: scope.child(child) };
 }
+
+/** spawnConnected on the peer fixture with `spec`. */
+const spawnPeer = (scope: Watch, spec: PeerSpec, options?: SpawnConnectedOptions): ReturnType<typeof spawnNode> =>
+  spawnNode(scope, peerArgs(spec), options);
+
+/** spawnConnected on a scenario of test/fixtures/spawned-child.ts. */
+const spawnScenario = (scope: Watch, ...args: string[]): ReturnType<typeof spawnNode> =>
+  spawnNode(scope, ['--import', 'tsx', 'test/fixtures/spawned-child.ts', ...args]);
 
 test('round trip with the child; peerPid is the spawned pid', async () => {
   await watched(30_000, async (scope) => {
@@ -116,6 +126,45 @@ test('bad spawn arguments throw ChannelOptionsError at the call, before anything
   for (const [what, create] of bad) {
     assert.throws(create, (e: unknown) => e instanceof ChannelOptionsError && e.code === 'InvalidOption', what);
   }
+});
+
+test('a child that sends, completes and calls process.exit(0) at once: the parent receives the message, then completes', async () => {
+  await watched(30_000, async (scope) => {
+    const { opened } = await spawnScenario(scope, 'last-words');
+    const connection = await within(opened.connection(), 15_000, "the child's connection");
+    const got: string[] = [];
+    const { ended } = receive(connection, (m) => got.push(new TextDecoder().decode(m)));
+    const ending = await within(ended, 5000, "the parent's receive side ending");
+    assert.equal(got, ['last words'], 'the message sent right before exit arrives');
+    assert.is(ending.how, 'complete', `the Close sent right before exit arrives, not ${String(ending.error)}`);
+  });
+});
+
+test('a child that takes ~3 s before connectParent still gets its connection', async () => {
+  await watched(40_000, async (scope) => {
+    const spawnedAt = performance.now();
+    const { opened, peer } = await spawnScenario(scope, 'slow-parent', '3000');
+    const connection = await within(opened.connection(), 15_000, `the slow child's connection (observable error: ${String(opened.error)})`).catch((e) => {
+      throw new Error(`${String(e)}; child stderr: ${peer.stderr}`);
+    });
+    assert.ok(performance.now() - spawnedAt >= 3000, 'the child waited ~3 s before connecting');
+    assert.is(connection.peerPid, peer.pid);
+    await within(peer.next('connected'), 5000, 'the child reporting its connection');
+    const { ended } = receive(connection);
+    connection.complete();
+    const ending = await within(ended, 5000, 'the child closing in turn');
+    assert.is(ending.how, 'complete', String(ending.error));
+  });
+});
+
+test('a child that closes its doorbell before the handshake errors the observable instead of hanging', async () => {
+  await watched(30_000, async (scope) => {
+    const { opened, peer } = await spawnScenario(scope, 'close-doorbell');
+    await within(peer.next('closed'), 15_000, 'the child closing its fds');
+    const error = await within(opened.failure(), 5000, 'the observable erroring after the child closed its doorbell');
+    assert.instance(error, Error);
+    assert.ok(peer.running, 'the child is still running: the error comes from the closed doorbell, not from its exit');
+  });
 });
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
