@@ -2,16 +2,14 @@
  * The `encode` operator: values in, bytes out, each value checked before it is encoded.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import type * as t from 'io-ts';
 import { EncodeError } from '../../codecs/index.js';
-
-/** What `encode` needs of a codec: its name, its `is` (the validity check) and its `encode`. */
-export type EncoderOf<A> = Pick<t.Type<A, Uint8Array, any>, 'name' | 'is' | 'encode'>;
+import type { BytesCodec } from './bytes-codec.js';
 
 /**
- * Encodes each value with `codec`. io-ts `encode` cannot fail and assumes a valid value, so each value is first
- * checked with `codec.is`: an invalid one (an out-of-range int, a too-long fixed string, a wrong type) errors the
- * stream with an `EncodeError`, as does a codec that throws while encoding (e.g. a bigint inside `json`).
+ * Encodes each value with `codec`, a BytesCodec (only its `name`, `is` and `encode` are used, so an encoder without
+ * a decoder will do). io-ts `encode` cannot fail and assumes a valid value, so each value is first checked with
+ * `codec.is`: an invalid one (an out-of-range int, a too-long fixed string, a wrong type) errors the stream with an
+ * `EncodeError`, as does a codec that throws while encoding (e.g. a bigint inside `json`).
  *
  * @example
  * ```ts
@@ -19,7 +17,7 @@ export type EncoderOf<A> = Pick<t.Type<A, Uint8Array, any>, 'name' | 'is' | 'enc
  * ticks$.pipe(encode(Tick)).subscribe(connection);
  * ```
  */
-export function encode<A>(codec: EncoderOf<A>): OperatorFunction<A, Uint8Array> {
+export function encode<A>(codec: Pick<BytesCodec<A>, 'name' | 'is' | 'encode'>): OperatorFunction<A, Uint8Array> {
   return (source) =>
     new Observable<Uint8Array>((subscriber) =>
       source.subscribe({

@@ -2,7 +2,6 @@
  * Typed request/response: a method contract names a method id and the io-ts codecs of its request and response;
  * `implement` turns a typed function into a serve Handler, `call` makes a typed request.
  */
-import type * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Observable, from, map, mergeMap, type ObservableInput } from 'rxjs';
 import { DecodeError, EncodeError, Status, toDecodeError } from '../../codecs/index.js';
@@ -10,9 +9,10 @@ import type { Connection } from '../connection/connection.js';
 import { request, type RequestOptions } from './request.js';
 import { StatusError } from './request-errors.js';
 import type { Handler, RequestContext } from './serve.js';
+import type { BytesCodec } from '../operators/bytes-codec.js';
 
-/** A codec from A to bytes, as the codecs layer makes them. */
-export type BytesCodec<A> = t.Type<A, Uint8Array, Uint8Array>;
+/** A codec between values of A and bytes: one type with what `encode` and `typed` take (operators/bytes-codec.ts). */
+export type { BytesCodec };
 
 /** A method id with the codecs of its request (A) and response (B). */
 export interface MethodContract<A, B> {
