@@ -11,7 +11,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom, take } from 'rxjs';
 import { connect, f64, fixedUtf8, struct } from '../../src/index.js';
-import { type Child } from '../helpers/processes.js';
+import type { Child } from '../helpers/processes.js';
+import { prngFloat } from '../helpers/random.js';
 import { channelName } from '../helpers/names.js';
 import { sleep } from '../helpers/waiting.js';
 import { watched } from '../helpers/watched.js';
@@ -20,16 +21,6 @@ const test = suite('servers outlive their clients');
 const CLIENTS = Number(process.env['SURVIVAL_CLIENTS'] ?? 300);
 const PROBE_EVERY = 25;
 const Price = struct({ symbol: fixedUtf8(8), bid: f64, ask: f64 });
-
-/** A small seeded generator (mulberry32): the same kill moments on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** This process connects, gets one answer, and closes: the server still serves. */
 async function probe(pattern: string, name: string): Promise<void> {
@@ -74,7 +65,7 @@ for (const pattern of (process.env['SURVIVAL_PATTERNS'] ?? 'echo,jobs,serve,type
   test(`${pattern}: ${CLIENTS} clients killed at random moments or misbehaving; the server serves on`, () =>
     watched(60_000 + CLIENTS * 1_000, async (watch) => {
       const name = channelName();
-      const rand = random(0x5e7e + pattern.length);
+      const rand = prngFloat(0x5e7e + pattern.length); // seeded: the same kill moments on every run
       const server = watch.child(['test/fixtures/survival-server.ts', pattern, name]);
       await server.next('listening');
       const mode = (i: number): string => (i % 10 === 9 ? (i % 20 === 9 ? 'malformed' : 'garbage') : 'victim');
