@@ -35,6 +35,7 @@ import { ControlRouter } from './control-router.js';
 import { ReceivePath } from './receive-path.js';
 import { SendPath } from './send-path.js';
 
+/** Types of the Connection API defined next to their parts, re-exported with it. */
 export type { Claim, ConnectionEnd };
 
 /** Facts about a connection, fixed at the handshake. */
@@ -62,11 +63,15 @@ export interface ConnectionInfo {
  * ```
  */
 export class Connection extends Subject<Uint8Array> {
+  /** The channel name, as given to listen/connect. */
   readonly channel: string;
+  /** Which end this is: the `server` (listen) or the `client` (connect, connectParent, spawnConnected's parent). */
   readonly side: 'server' | 'client';
   /** Bumped by the server at each accepted client: tells connections on the same channel apart. */
   readonly generation: number;
+  /** The peer's process id, as its handshake told it. */
   readonly peerPid: number;
+  /** The largest message (payload bytes) this connection sends or receives. */
   readonly maxMessage: number;
   /**
    * What the peer's failure (death, abort, corrupt or malformed data, and in `typed` a message that does not

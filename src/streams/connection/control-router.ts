@@ -3,6 +3,9 @@
  * itself, and hands the rest to whoever registered for them (request/serve/liveness operators).
  * Requests that arrive before anyone serves wait here (up to MAX_WAITING_REQUESTS, in order) for `serve` to take
  * them; beyond that they are answered Error `Unavailable`, so no request is silently lost.
+ *
+ * Invariants relied on: frames arrive in ring order, one at a time, each with a header object and payload copy
+ * of its own (handlers may keep them); the peer's Close and the end are told once, and to late registrations at once.
  */
 import { FrameKind, Status } from '../../codecs/index.js';
 import { EMPTY_PAYLOAD, type FrameFields } from '../engine/frame-fields.js';
@@ -27,6 +30,7 @@ export interface WaitingRequest {
 
 const UNAVAILABLE = new TextEncoder().encode('nobody serves requests on this connection');
 
+/** The control-frame switchboard of one connection: handlers by frame kind, requests kept until served, ends told. */
 export class ControlRouter {
   private readonly handlers = new Map<number, Set<ControlHandler>>();
   private readonly failures = new Set<(error: Error) => void>();

@@ -22,6 +22,9 @@ export interface BacklogTarget {
 const COMPACT_AFTER = 4096;
 
 /**
+ * A bounded FIFO of Data payloads kept for subscribers still to come, which also holds back the end of the receive
+ * side until what it kept is delivered.
+ *
  * @example
  * ```ts
  * const backlog = new ReceiveBacklog(1 << 20, { demand: () => subscribers, deliver: (m) => emit(m), end: (e) => close(e) });

@@ -37,6 +37,7 @@ export class SendPath {
     private readonly host: SendHost,
   ) {}
 
+  /** See Connection.writable. */
   get writable(): boolean {
     return this.writableSubject.value;
   }

@@ -27,6 +27,7 @@ import { WaitLoop } from './wait-loop.js';
 
 export { LINGER_MS, type CloseMarks } from './close-sequence.js';
 export { PARK_RECHECK_MAX_MS, PARK_RECHECK_MIN_MS } from './wait-loop.js';
+/** The engine's contract types, re-exported for its users (see frame-sink.ts). */
 export type { DataMode, FrameSink, SendResult };
 
 /**
@@ -34,6 +35,7 @@ export type { DataMode, FrameSink, SendResult };
  * doorbell when idle, and reports everything that happens to its FrameSink. Built by wireConnection.
  */
 export class ChannelEngine {
+  /** This side's counters (Connection.stats snapshots them). */
   readonly stats = new EngineStats();
   /** Builds the PeerExitedError with the right pid (set by the owner). */
   peerExitedError: () => Error = () => new Error('peer exited');
@@ -139,6 +141,7 @@ export class ChannelEngine {
     return true;
   }
 
+  /** Gives the claimed ring memory back unsent. */
   abortClaim(): void {
     this.sender.abortClaim();
   }

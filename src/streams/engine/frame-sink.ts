@@ -1,3 +1,11 @@
+/**
+ * The contract between a channel engine and its owner: what the engine asks (what to do with the next Data frame)
+ * and what it reports (frames, the peer's Close, the end, writability). Process-local; implemented by Connection.
+ *
+ * Invariants relied on: the engine calls the sink synchronously from its drain, in ring order; a payload handed to
+ * `data` in `deliver` mode may be a borrowed view of the ring, valid only during the call; `ended` or `failed` comes
+ * exactly once, after which nothing more is called.
+ */
 import type { FrameFields } from './frame-fields.js';
 
 /** Where a channel engine delivers what it reads and reports what happens to it (implemented by Connection). */
@@ -17,6 +25,7 @@ export interface FrameSink {
   failed(error: Error): void;
   /** Both sides closed cleanly; the engine is disposed. */
   ended(): void;
+  /** The local send queue crossed the high-water mark (false) or fell back under it (true). */
   writableChanged(writable: boolean): void;
 }
 

@@ -22,6 +22,10 @@ import type { FrameSink } from './frame-sink.js';
 /** Most frames one drain delivers before letting the event loop run. */
 const MAX_BATCH = 4096;
 
+/**
+ * The consumer of one receive ring: `drain()` reads up to MAX_BATCH frames, checks each header, hands Data to the
+ * sink (or holds it in the ring when the sink says so) and every other frame with a copy of its payload.
+ */
 export class Receiver {
   private readonly frame: DataView;
   /** A Data frame waits at the head of the ring because nobody subscribes. */
@@ -104,6 +108,7 @@ export class Receiver {
     this.rx.park();
   }
 
+  /** Withdraws the wait for data (something else woke this side). */
   unpark(): void {
     this.rx.unpark();
   }

@@ -1,6 +1,9 @@
 /**
  * The local queue of frames waiting for room in the ring (overflow policy `block`). Process-local only.
- * Entries keep their order; payloads are copied on entry, since the caller may reuse its buffer after `next`.
+ *
+ * Invariants relied on: entries keep their order, and a frame is written only after every frame queued before it
+ * (the Sender flushes the queue before any new frame); payloads are copied on entry (by the Sender), since the
+ * caller may reuse its buffer after `next`; headers are kept as given (FrameFields are never mutated).
  */
 import type { FrameFields } from './frame-fields.js';
 
@@ -19,19 +22,23 @@ export class SendQueue {
   /** Payload bytes queued. */
   bytes = 0;
 
+  /** Frames queued. */
   get length(): number {
     return this.items.length - this.head;
   }
 
+  /** Queues `frame` behind the others. */
   push(frame: QueuedFrame): void {
     this.items.push(frame);
     this.bytes += frame.payload.length;
   }
 
+  /** The oldest frame, left in the queue. */
   peek(): QueuedFrame | undefined {
     return this.items[this.head];
   }
 
+  /** Removes and returns the oldest frame. */
   shift(): QueuedFrame | undefined {
     const frame = this.items[this.head];
     if (frame === undefined) return undefined;

@@ -22,9 +22,14 @@ export interface SenderHooks {
   activity(): void;
   /** This side's Close frame is in the ring. */
   closeSent(): void;
+  /** See FrameSink.writableChanged. */
   writableChanged(writable: boolean): void;
 }
 
+/**
+ * The producer of one send ring: writes frames in order (the local queue first), defers publishing to the end of a
+ * synchronous burst, wakes a parked consumer, and offers one zero-copy claim at a time.
+ */
 export class Sender {
   private readonly queue = new SendQueue();
   private readonly frame: DataView;
@@ -35,6 +40,7 @@ export class Sender {
     this.publishQueued = false;
     this.publish();
   };
+  /** Set by clear(): the ring may be unmapped, nothing more is written. */
   disposed = false;
 
   constructor(
@@ -50,6 +56,7 @@ export class Sender {
 
   private readonly forgetAtExit: () => void;
 
+  /** False while the local queue holds highWaterMark bytes or more. */
   get writable(): boolean {
     return this.writableNow;
   }
@@ -125,6 +132,7 @@ export class Sender {
     this.claimEnded();
   }
 
+  /** Gives the claimed ring memory back unsent. */
   abortClaim(): void {
     this.tx.abort();
     this.claimEnded();
@@ -197,6 +205,7 @@ export class Sender {
     this.tx.park();
   }
 
+  /** Withdraws the wait for room (something else woke this side). */
   unpark(): void {
     this.tx.unpark();
   }

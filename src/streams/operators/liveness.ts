@@ -1,6 +1,10 @@
 /**
  * `liveness(options)`: the peer's state as the SharedHandoffBuffer seed's LivenessCheck / Alive exchange and the OS
  * see it. Every connection answers LivenessCheck with Alive by itself (see ControlRouter).
+ *
+ * Invariants relied on: the peer answers each LivenessCheck with an Alive of the same correlation id, unless it is
+ * stopped or gone; after its Close no Alive can come; the OS's view of the peer pid is checked before calling it
+ * unresponsive, so a dead peer is `exited`, never merely `unresponsive`.
  */
 import { Observable, asyncScheduler, switchMap, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { FrameKind } from '../../codecs/index.js';
@@ -51,9 +55,15 @@ export interface LivenessProbe {
 export function liveness(options: LivenessOptions = {}): OperatorFunction<Connection, PeerState> {
   const interval = options.interval ?? 1000;
   const timeout = options.timeout ?? interval;
-  if (!(interval > 0) || !(timeout > 0)) throw new RangeError(`liveness: interval and timeout must be > 0 ms: interval=${interval}, timeout=${timeout}`);
+  if (!(interval > 0) || !(timeout > 0))
+    throw new RangeError(`liveness: interval and timeout must be > 0 ms: interval=${interval}, timeout=${timeout}`);
   const native = options.native ?? defaultNative;
-  return (source) => source.pipe(switchMap((connection) => peerStates(connectionProbe(connection, native), { interval, timeout, scheduler: options.scheduler })));
+  return (source) =>
+    source.pipe(
+      switchMap((connection) =>
+        peerStates(connectionProbe(connection, native), { interval, timeout, scheduler: options.scheduler }),
+      ),
+    );
 }
 
 /** The LivenessProbe of a real connection. */
@@ -76,7 +86,10 @@ export function connectionProbe(connection: Connection, native: NativeApi): Live
 }
 
 /** The state machine: a check every `interval`, each with its own deadline `timeout` later. */
-export function peerStates(probe: LivenessProbe, options: { interval: number; timeout: number; scheduler?: SchedulerLike }): Observable<PeerState> {
+export function peerStates(
+  probe: LivenessProbe,
+  options: { interval: number; timeout: number; scheduler?: SchedulerLike },
+): Observable<PeerState> {
   const scheduler = options.scheduler ?? asyncScheduler;
   return new Observable<PeerState>((subscriber) => {
     let state: PeerState | null = null;

@@ -3,6 +3,9 @@
  * the request that owns the id. Ids increase monotonically (wrapping after 2^32 - 1, skipping 0 and ids still
  * pending), so a response that arrives after its request timed out or was cancelled finds no owner: it is dropped
  * and counted, never delivered to another caller.
+ *
+ * Invariants relied on: the peer echoes a Request's correlation id in its Response or Error and sends at most one
+ * answer per id; after its Close it sends nothing more, so every request still pending then fails at once.
  */
 import { FrameKind } from '../../codecs/index.js';
 import type { ControlRouter } from '../connection/control-router.js';
@@ -14,6 +17,7 @@ export interface PendingRequest {
   failed(error: Error): void;
 }
 
+/** The correlation ids of one connection's requests in flight, and who waits for each answer. */
 export class RequestTable {
   private readonly pending = new Map<number, PendingRequest>();
   private next = 1;

@@ -1,5 +1,9 @@
 /**
  * `request(connection, payload, options)`: one call over a connection; `Connection.request` is this function.
+ *
+ * Invariants relied on: each request owns its correlation id from the Request frame until its answer, timeout or
+ * Cancel (see RequestTable); a pending request keeps its side open (retain); a request that ends unanswered sends
+ * Cancel, so the server may stop working on it, and frees its id, so a late answer is dropped, never misdelivered.
  */
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { FrameKind } from '../../codecs/index.js';
@@ -60,21 +64,34 @@ export interface RequestPort {
  * connection.request(new TextEncoder().encode('2+2'), { method: 1, timeout: 1000 }).subscribe((answer) => ...);
  * ```
  */
-export function request(connection: RequestPort, payload: Uint8Array, options: RequestOptions = {}): Observable<Uint8Array> {
-  if (!(payload instanceof Uint8Array)) throw new TypeError(`request: payload must be a Uint8Array, got ${describe(payload)}`);
+export function request(
+  connection: RequestPort,
+  payload: Uint8Array,
+  options: RequestOptions = {},
+): Observable<Uint8Array> {
+  if (!(payload instanceof Uint8Array))
+    throw new TypeError(`request: payload must be a Uint8Array, got ${describe(payload)}`);
   const method = options.method ?? 0;
-  if (!Number.isInteger(method) || method < 0 || method > 0xffffffff) throw new RangeError(`request: method must be a u32: method=${method}`);
+  if (!Number.isInteger(method) || method < 0 || method > 0xffffffff)
+    throw new RangeError(`request: method must be a u32: method=${method}`);
   const timeout = options.timeout;
-  if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(`request: timeout must be >= 0 ms: timeout=${timeout}`);
+  if (timeout !== undefined && !(timeout >= 0))
+    throw new RangeError(`request: timeout must be >= 0 ms: timeout=${timeout}`);
   // A timer cannot hold more: Node would fire it after 1 ms, so such a request would time out at once.
   if (timeout !== undefined && timeout !== Infinity && timeout > MAX_TIMEOUT_MS) {
-    throw new RangeError(`request: timeout must be at most ${MAX_TIMEOUT_MS} ms, or Infinity for none: timeout=${timeout}`);
+    throw new RangeError(
+      `request: timeout must be at most ${MAX_TIMEOUT_MS} ms, or Infinity for none: timeout=${timeout}`,
+    );
   }
   const timed = timeout !== undefined && timeout !== Infinity; // Infinity: no timeout
   return new Observable<Uint8Array>((subscriber) => {
-    if (payload.length > connection.maxMessage) return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
+    if (payload.length > connection.maxMessage)
+      return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
     if (connection.ended) return subscriber.error(connection.closedError());
-    if (connection.control.peerClosed) return subscriber.error(new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'));
+    if (connection.control.peerClosed)
+      return subscriber.error(
+        new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'),
+      );
     const table = connection.requests;
     let answered = false;
     const id = table.add({
@@ -102,22 +119,23 @@ export function request(connection: RequestPort, payload: Uint8Array, options: R
     if (sent === 'closed' || sent === 'rejected' || sent === 'failed') {
       table.delete(id);
       answered = true;
-      subscriber.error(sent === 'rejected' ? new RingFullError(connection.channel, payload.length) : connection.closedError());
+      subscriber.error(
+        sent === 'rejected' ? new RingFullError(connection.channel, payload.length) : connection.closedError(),
+      );
       return;
     }
     const cancel = (): unknown =>
       connection.sendFrame({ kind: FrameKind.Cancel, status: 0, correlation: id, method: 0 }, EMPTY_PAYLOAD);
     const release = connection.retain(); // a pending request keeps this side open
-    const timer =
-      !timed
-        ? null
-        : (options.scheduler ?? asyncScheduler).schedule(() => {
-            if (answered) return;
-            answered = true;
-            table.delete(id);
-            cancel();
-            subscriber.error(new RequestTimeoutError(id, method, timeout));
-          }, timeout);
+    const timer = !timed
+      ? null
+      : (options.scheduler ?? asyncScheduler).schedule(() => {
+          if (answered) return;
+          answered = true;
+          table.delete(id);
+          cancel();
+          subscriber.error(new RequestTimeoutError(id, method, timeout));
+        }, timeout);
     return () => {
       release();
       timer?.unsubscribe();

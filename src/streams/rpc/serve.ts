@@ -1,5 +1,9 @@
 /**
  * `serve(connection, handlers, options?)`: answer the peer's requests while subscribed.
+ *
+ * Invariants relied on: every Request is answered exactly once (Response, Error, or nothing after the peer's Cancel,
+ * which the requester no longer waits for), with the Request's correlation id; requests that came before serve
+ * subscribed wait in the ControlRouter and are answered first, in order; at most one serve per connection.
  */
 import { Observable, from, type ObservableInput, type Subscription } from 'rxjs';
 import { FrameKind, Status } from '../../codecs/index.js';
@@ -52,11 +56,19 @@ const encoder = new TextEncoder();
  * serve(connection, { 1: (bytes) => of(bytes.reverse()) }, { concurrency: 16 }).subscribe();
  * ```
  */
-export function serve(connection: Connection, handlers: Handler | Readonly<Record<number, Handler>>, options: ServeOptions = {}): Observable<Served> {
+export function serve(
+  connection: Connection,
+  handlers: Handler | Readonly<Record<number, Handler>>,
+  options: ServeOptions = {},
+): Observable<Served> {
   const concurrency = options.concurrency ?? Infinity;
   if (!(concurrency >= 1)) throw new RangeError(`serve: concurrency must be >= 1: concurrency=${concurrency}`);
   const pick = (method: number): Handler | undefined =>
-    typeof handlers === 'function' ? handlers : Object.prototype.hasOwnProperty.call(handlers, method) ? handlers[method] : undefined;
+    typeof handlers === 'function'
+      ? handlers
+      : Object.prototype.hasOwnProperty.call(handlers, method)
+        ? handlers[method]
+        : undefined;
   return new Observable<Served>((subscriber) => {
     if (connection.control.has(FrameKind.Request)) {
       subscriber.error(new Error(`serve: channel "${connection.channel}" is already being served`));
@@ -70,7 +82,12 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       running.delete(request.correlation);
       try {
         // Only Error frames carry a status, only Request frames a method id.
-        const header = { kind, status: kind === FrameKind.Error ? status : 0, correlation: request.correlation, method: 0 };
+        const header = {
+          kind,
+          status: kind === FrameKind.Error ? status : 0,
+          correlation: request.correlation,
+          method: 0,
+        };
         connection.sendFrame(header, payload);
       } catch (error) {
         // The handler's result could not be sent (a detached buffer: TypeError): the caller gets an Error frame
@@ -83,23 +100,38 @@ export function serve(connection: Connection, handlers: Handler | Readonly<Recor
       afterAnswer();
     };
     const fail = (request: Incoming, error: unknown): void => {
-      const status = error instanceof StatusError && error.status > 0 && error.status <= 0xffff ? error.status : Status.HandlerError;
-      const text = encoder.encode(error instanceof Error ? error.message : String(error)).subarray(0, connection.maxMessage);
+      const status =
+        error instanceof StatusError && error.status > 0 && error.status <= 0xffff ? error.status : Status.HandlerError;
+      const text = encoder
+        .encode(error instanceof Error ? error.message : String(error))
+        .subarray(0, connection.maxMessage);
       finish(request, status, FrameKind.Error, text);
     };
     const start = (request: Incoming): void => {
       const handler = pick(request.method);
-      if (!handler) return finish(request, Status.NoSuchMethod, FrameKind.Error, encoder.encode(`no such method: ${request.method}`));
+      if (!handler)
+        return finish(
+          request,
+          Status.NoSuchMethod,
+          FrameKind.Error,
+          encoder.encode(`no such method: ${request.method}`),
+        );
       let answered = false;
       const answer = (value: Uint8Array): void => {
         answered = true;
         running.get(request.correlation)?.subscription.unsubscribe();
         if (!(value instanceof Uint8Array)) return fail(request, new TypeError('handler result must be a Uint8Array'));
-        if (value.length > connection.maxMessage) return fail(request, new Error(`response too large: length=${value.length}, maxMessage=${connection.maxMessage}`));
+        if (value.length > connection.maxMessage)
+          return fail(
+            request,
+            new Error(`response too large: length=${value.length}, maxMessage=${connection.maxMessage}`),
+          );
         finish(request, Status.Ok, FrameKind.Response, value);
       };
       try {
-        const subscription = from(handler(request.payload, { method: request.method, correlation: request.correlation, connection })).subscribe({
+        const subscription = from(
+          handler(request.payload, { method: request.method, correlation: request.correlation, connection }),
+        ).subscribe({
           next: (value) => answered || answer(value),
           error: (error) => answered || ((answered = true), fail(request, error)),
           complete: () => answered || answer(new Uint8Array(0)),
