@@ -123,20 +123,22 @@ export class RingReader {
     Atomics.store(this.view.words, this.view.readIndex, this.read | 0);
   }
 
-  /** Announces that the consumer waits for data; poll() again after this, before sleeping. */
+  /** Announces that the consumer waits for data (CONSUMER_PARKED); poll() again after this, before sleeping. */
   park(): void {
-    Atomics.store(this.view.words, this.view.consumerParkedIndex, 1);
+    this.view.consumerParked.park();
   }
 
+  /** Withdraws park(): woken, or the re-check found data. */
   unpark(): void {
-    Atomics.store(this.view.words, this.view.consumerParkedIndex, 0);
+    this.view.consumerParked.unpark();
   }
 
-  /** Wakes the producer if it waits for space: true when the caller must ring the doorbell. */
+  /**
+   * Wakes the producer if it waits for space (PRODUCER_PARKED): true when the caller must ring the doorbell. Call it
+   * after READ_POSITION is stored (release or publish), never before: that order is what makes it Dekker-safe.
+   */
   takeProducerParked(): boolean {
-    // A plain (sequentially consistent) load first: the locked compare-exchange only when the flag is set.
-    const { words, producerParkedIndex } = this.view;
-    return Atomics.load(words, producerParkedIndex) === 1 && Atomics.compareExchange(words, producerParkedIndex, 1, 0) === 1;
+    return this.view.producerParked.take();
   }
 
   /** True when the producer announced drop-oldest: a borrowed view may then be overwritten while in use. */

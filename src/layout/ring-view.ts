@@ -15,6 +15,7 @@ import {
   ringRegionLength,
   RECORD_ALIGNMENT,
 } from './ring-descriptor.js';
+import { ParkedFlag } from './parked-flag.js';
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('rxshm supports little-endian platforms only');
@@ -34,8 +35,10 @@ export class RingView {
   readonly mask: number;
   readonly writeIndex: number;
   readonly readIndex: number;
-  readonly producerParkedIndex: number;
-  readonly consumerParkedIndex: number;
+  /** PRODUCER_PARKED: the writer parks on it, the reader takes it. */
+  readonly producerParked: ParkedFlag;
+  /** CONSUMER_PARKED: the reader parks on it, the writer takes it. */
+  readonly consumerParked: ParkedFlag;
   readonly producerFlagsIndex: number;
 
   constructor(
@@ -60,8 +63,8 @@ export class RingView {
     this.mask = capacity - 1;
     this.writeIndex = (ringOffset + WRITE_POSITION_OFFSET) >> 2;
     this.readIndex = (ringOffset + READ_POSITION_OFFSET) >> 2;
-    this.producerParkedIndex = (ringOffset + PRODUCER_PARKED_OFFSET) >> 2;
-    this.consumerParkedIndex = (ringOffset + CONSUMER_PARKED_OFFSET) >> 2;
+    this.producerParked = new ParkedFlag(this.words, (ringOffset + PRODUCER_PARKED_OFFSET) >> 2);
+    this.consumerParked = new ParkedFlag(this.words, (ringOffset + CONSUMER_PARKED_OFFSET) >> 2);
     this.producerFlagsIndex = (ringOffset + PRODUCER_FLAGS_OFFSET) >> 2;
   }
 

@@ -149,21 +149,22 @@ export class RingWriter {
     return this.view.bytes;
   }
 
-  /** Wakes the consumer if it parked: true when the caller must ring the doorbell. */
+  /**
+   * Wakes the consumer if it parked (CONSUMER_PARKED): true when the caller must ring the doorbell. Call it after
+   * WRITE_POSITION is stored (commit or publishPending), never before: that order is what makes it Dekker-safe.
+   */
   takeConsumerParked(): boolean {
-    // A plain (sequentially consistent) load first: the locked compare-exchange only when the flag is set. Still
-    // Dekker-safe: the consumer stores 1 then re-checks WRITE_POSITION; we stored WRITE_POSITION then load the flag.
-    const { words, consumerParkedIndex } = this.view;
-    return Atomics.load(words, consumerParkedIndex) === 1 && Atomics.compareExchange(words, consumerParkedIndex, 1, 0) === 1;
+    return this.view.consumerParked.take();
   }
 
-  /** Announces that the producer waits for space; re-check for space after this, before sleeping. */
+  /** Announces that the producer waits for space (PRODUCER_PARKED); re-check for space after this, before sleeping. */
   park(): void {
-    Atomics.store(this.view.words, this.view.producerParkedIndex, 1);
+    this.view.producerParked.park();
   }
 
+  /** Withdraws park(): woken, or the re-check found room. */
   unpark(): void {
-    Atomics.store(this.view.words, this.view.producerParkedIndex, 0);
+    this.view.producerParked.unpark();
   }
 
   /** Free bytes now (reloads the consumer's position). */
