@@ -79,8 +79,11 @@ export function receive(
   return { ended, subscription };
 }
 
-/** The error `source` fails with (it must not emit or complete). */
-export function failure(source: Observable<unknown>): Promise<unknown> {
+/**
+ * The error `source` fails with; a value or a completion fails the test instead (a value also unsubscribes, so a
+ * connection opened by mistake is torn down). Typed as Error for the message: check the class with assert.instance.
+ */
+export function failure(source: Observable<unknown>): Promise<Error> {
   const show = (v: unknown): string => {
     try {
       return JSON.stringify(v);
@@ -88,13 +91,16 @@ export function failure(source: Observable<unknown>): Promise<unknown> {
       return String(v); // bigints
     }
   };
-  return new Promise((resolve, reject) =>
-    source.subscribe({
-      next: (v) => reject(new Error(`expected an error, got ${show(v)}`)),
-      error: resolve,
+  return new Promise((resolve, reject) => {
+    const subscription = source.subscribe({
+      next: (v) => {
+        reject(new Error(`expected an error, got ${show(v)}`));
+        queueMicrotask(() => subscription.unsubscribe()); // a synchronous value comes before `subscription` is set
+      },
+      error: (error) => resolve(error as Error),
       complete: () => reject(new Error('expected an error, got complete')),
-    }),
-  );
+    });
+  });
 }
 
 /** Listens on a fresh channel and starts rpc-server.ts as its client; resolves once it serves. */

@@ -5,18 +5,17 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { channelSegmentLength, initChannelSegment } from '../../src/layout/channel-segment.js';
 import { native } from '../../src/native/index.js';
 import { seedFromEnv } from '../helpers/layout.js';
+import { root } from '../helpers/processes.js';
 import { MAX_RECORD, exchange, type TrafficResult } from '../fixtures/layout-traffic.js';
 
 const COUNT = Number(process.env['LAYOUT_TWO_PROCESS_COUNT'] ?? 1_000_000);
 const WATCHDOG_MS = 60_000;
 const RING_CAPACITY = 65536;
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 const twoProcess = suite('SPSC rings across two processes');
 

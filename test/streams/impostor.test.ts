@@ -17,7 +17,7 @@ import { ChannelOptionsError, connect, ConnectError, listen, ListenError } from 
 import { ChannelSession, channelSegmentLength, initChannelSegment, SERVER_PID_OFFSET, SERVER_STATE_LISTENING } from '../../src/layout/index.js';
 import { native } from '../../src/native/index.js';
 import type { SquatSpec } from '../fixtures/impostor-squatter.js';
-import { Opened, receive } from '../helpers/connections.js';
+import { Opened, failure, receive } from '../helpers/connections.js';
 import { Child, root } from '../helpers/processes.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { watched, type Watch } from '../helpers/watched.js';
@@ -99,16 +99,6 @@ function channelImage(serverPid: number): { size: number; bytes: string; pidOffs
   session.serverPid = serverPid;
   session.serverState = SERVER_STATE_LISTENING;
   return { size, bytes: Buffer.from(buffer).toString('base64'), pidOffsets: serverPid === 0 ? [SERVER_PID_OFFSET] : [] };
-}
-
-/** The error `source` fails with (its first value would be a failure of the test). */
-async function failure(source: ReturnType<typeof listen>): Promise<Error> {
-  const opened = new Opened(source);
-  try {
-    return (await opened.failure()) as Error;
-  } finally {
-    opened.close();
-  }
 }
 
 test("an impostor's own segment and doorbell: connect is Refused at once, naming its uid and pid, and sends nothing", async () => {
