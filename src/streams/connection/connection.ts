@@ -104,7 +104,11 @@ export class Connection extends Subject<Uint8Array> {
   private readonly ownership: ConnectionOwnership;
   private readonly ending: ConnectionEnding;
 
-  /** @internal Built by listen/connect/spawnConnected, never by users. */
+  /**
+   * Built by listen, connect, spawnConnected and connectParent over a finished handshake, never by users (the
+   * connection works only once its engine is attached). Declared in the published types so that the class keeps
+   * this signature rather than Subject's.
+   */
   constructor(info: ConnectionInfo) {
     super();
     this.channel = info.channel;

@@ -34,20 +34,25 @@ const decoder = new TextDecoder();
 
 /**
  * What a request needs of a connection. Kept narrow so that rpc/ does not import the Connection class back (no
- * import cycle): Connection satisfies it, and tests can pass a stand-in.
+ * import cycle): Connection satisfies it, and tests can pass a stand-in. The plumbing members are internal, as on
+ * Connection, so the published declarations of both leave them out alike and a Connection still fits.
  */
 export interface RequestPort {
+  /** The channel name, for error messages. */
   readonly channel: string;
+  /** The largest payload a request may carry. */
   readonly maxMessage: number;
   /** True once this side ended: requests fail with `closedError()`. */
   readonly ended: boolean;
-  /** The pending requests of this connection (it owns one table for its whole life). */
+  /** @internal The pending requests of this connection (it owns one table for its whole life). */
   readonly requests: RequestTable;
-  /** `peerClosed`: the peer's Close arrived, so no response can come. */
+  /** @internal `peerClosed`: the peer's Close arrived, so no response can come. */
   readonly control: { readonly peerClosed: boolean };
+  /** @internal The error a request on the closed side fails with. */
   closedError(): Error;
-  /** Keeps the side open while the request is pending; call the returned function to let go. */
+  /** @internal Keeps the side open while the request is pending; call the returned function to let go. */
   retain(): () => void;
+  /** @internal Sends the Request and Cancel frames. */
   sendFrame(header: FrameFields, payload: Uint8Array): SendResult | 'closed';
 }
 
