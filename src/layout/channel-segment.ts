@@ -7,7 +7,7 @@
  *   before touching a ring: a hostile header yields SegmentHeaderError, never an out-of-range view.
  * - Only the server resets rings, and only while no client is attached (before GENERATION is bumped).
  */
-import { LayoutConfigError, SegmentHeaderError } from './errors.js';
+import { LayoutConfigError, SegmentHeaderError, type SegmentHeaderErrorCode } from './errors.js';
 import {
   CLIENT_TO_SERVER_RING,
   CREATOR_PID_OFFSET,
@@ -106,12 +106,23 @@ export function initChannelSegment(
   return readChannelSegment(buffer);
 }
 
-/** Validates the header of a channel segment read from shared memory and returns its layout. */
+/** A ring-table entry as read: where the ring region starts and its data capacity. */
+interface RingEntry {
+  readonly offset: number;
+  readonly capacity: number;
+}
+
+/** Throws SegmentHeaderError `code` with `message`: every check below fails this way. */
+function fail(code: SegmentHeaderErrorCode, message: string): never {
+  throw new SegmentHeaderError(code, message);
+}
+
+/**
+ * Validates the header of a channel segment read from shared memory and returns its layout. The checks run in the
+ * order of docs/LAYOUT.md 3.3; the first failure is the SegmentHeaderError thrown.
+ */
 export function readChannelSegment(buffer: ArrayBufferLike): ChannelLayout {
   const length = buffer.byteLength;
-  const fail = (code: ConstructorParameters<typeof SegmentHeaderError>[0], message: string): never => {
-    throw new SegmentHeaderError(code, message);
-  };
   if (length < SEGMENT_HEADER_LENGTH) fail('SizeMismatch', `segment shorter than its header: size=${length}`);
   const data = new DataView(buffer);
   const magic = loadSegmentMagic(buffer);
@@ -121,43 +132,51 @@ export function readChannelSegment(buffer: ArrayBufferLike): ChannelLayout {
   const kind = data.getUint16(KIND_OFFSET, true);
   if (kind !== KIND_CHANNEL) fail('WrongKind', `segment kind=${kind}, expected=${KIND_CHANNEL} (channel)`);
   const headerLength = data.getUint32(HEADER_LENGTH_OFFSET, true);
-  if (headerLength !== SEGMENT_HEADER_LENGTH)
+  if (headerLength !== SEGMENT_HEADER_LENGTH) {
     fail('BadHeaderLength', `headerLength=${headerLength}, expected=${SEGMENT_HEADER_LENGTH}`);
+  }
   const declared = data.getBigUint64(SEGMENT_SIZE_OFFSET, true);
   if (declared !== BigInt(length)) fail('SizeMismatch', `declared size=${declared}, mapped size=${length}`);
   const ringCount = data.getUint32(RING_COUNT_OFFSET, true);
   if (ringCount !== 2) fail('BadRingTable', `a channel has 2 rings: ringCount=${ringCount}`);
-  const rings = [SERVER_TO_CLIENT_RING, CLIENT_TO_SERVER_RING].map((ring) => {
-    const entry = ringEntryOffset(ring);
-    const offset = data.getUint32(entry + RING_ENTRY_OFFSET_OFFSET, true);
-    const capacity = data.getUint32(entry + RING_ENTRY_CAPACITY_OFFSET, true);
-    const facts = `ring=${ring}, offset=${offset}, capacity=${capacity}, size=${length}`;
-    if (!isValidCapacity(capacity)) fail('BadRingTable', `ring capacity invalid: ${facts}`);
-    if (offset % 64 !== 0 || offset < SEGMENT_HEADER_LENGTH || offset + RING_HEADER_LENGTH + capacity > length) {
-      fail('BadRingTable', `ring outside the segment: ${facts}`);
-    }
-    return { offset, capacity };
-  });
-  const [s2c, c2s] = rings as [{ offset: number; capacity: number }, { offset: number; capacity: number }];
-  if (s2c.capacity !== c2s.capacity)
-    fail('BadRingTable', `rings differ in capacity: ${s2c.capacity} != ${c2s.capacity}`);
-  const lo = Math.min(s2c.offset, c2s.offset);
-  const hi = Math.max(s2c.offset, c2s.offset);
-  if (lo + ringRegionLength(s2c.capacity) > hi)
-    fail('BadRingTable', `rings overlap: offsets=${s2c.offset},${c2s.offset}`);
+  const serverToClient = readRingEntry(data, SERVER_TO_CLIENT_RING);
+  const clientToServer = readRingEntry(data, CLIENT_TO_SERVER_RING);
+  const capacity = serverToClient.capacity;
+  if (capacity !== clientToServer.capacity) {
+    fail('BadRingTable', `rings differ in capacity: ${capacity} != ${clientToServer.capacity}`);
+  }
+  const lower = Math.min(serverToClient.offset, clientToServer.offset);
+  const higher = Math.max(serverToClient.offset, clientToServer.offset);
+  if (lower + ringRegionLength(capacity) > higher) {
+    fail('BadRingTable', `rings overlap: offsets=${serverToClient.offset},${clientToServer.offset}`);
+  }
   const maxMessage = data.getUint32(MAX_MESSAGE_OFFSET, true);
-  if (maxMessage < 1 || maxMessage > maxPayloadFor(s2c.capacity)) {
-    fail('BadMaxMessage', `maxMessage=${maxMessage} out of range for capacity=${s2c.capacity}`);
+  if (maxMessage < 1 || maxMessage > maxPayloadFor(capacity)) {
+    fail('BadMaxMessage', `maxMessage=${maxMessage} out of range for capacity=${capacity}`);
   }
   return {
     segmentSize: length,
-    ringCapacity: s2c.capacity,
+    ringCapacity: capacity,
     maxMessage,
     token: data.getBigUint64(TOKEN_OFFSET, true),
     creatorPid: data.getUint32(CREATOR_PID_OFFSET, true),
-    serverToClient: s2c.offset,
-    clientToServer: c2s.offset,
+    serverToClient: serverToClient.offset,
+    clientToServer: clientToServer.offset,
   };
+}
+
+/** Reads ring-table entry `ring` and checks that its region lies inside the segment (LAYOUT.md 3.3, step 8). */
+function readRingEntry(data: DataView, ring: number): RingEntry {
+  const length = data.byteLength;
+  const entry = ringEntryOffset(ring);
+  const offset = data.getUint32(entry + RING_ENTRY_OFFSET_OFFSET, true);
+  const capacity = data.getUint32(entry + RING_ENTRY_CAPACITY_OFFSET, true);
+  const facts = `ring=${ring}, offset=${offset}, capacity=${capacity}, size=${length}`;
+  if (!isValidCapacity(capacity)) fail('BadRingTable', `ring capacity invalid: ${facts}`);
+  if (offset % 64 !== 0 || offset < SEGMENT_HEADER_LENGTH || offset + RING_HEADER_LENGTH + capacity > length) {
+    fail('BadRingTable', `ring outside the segment: ${facts}`);
+  }
+  return { offset, capacity };
 }
 
 /**

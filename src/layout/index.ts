@@ -1,4 +1,7 @@
-/** The binary layout of rxshm segments: pure TypeScript over any ArrayBuffer (no koffi, no rxjs). */
+/**
+ * The binary layout of rxshm segments: pure TypeScript over any ArrayBuffer (no koffi, no rxjs). Normative spec and
+ * the cross-process invariants every module here relies on: docs/LAYOUT.md.
+ */
 export * from './errors.js';
 export * from './segment-descriptor.js';
 export * from './ring-descriptor.js';

@@ -67,8 +67,9 @@ export const RECORD_TYPE_PADDING = 0;
 /** Record type: a message (on a channel, one frame). */
 export const RECORD_TYPE_MESSAGE = 1;
 
-/** Smallest and largest data capacity a ring may have (a power of two in between). */
+/** Smallest data capacity a ring may have (capacities are powers of two in between). */
 export const MIN_RING_CAPACITY = 1024;
+/** Largest data capacity a ring may have: 1 GiB, so positions and lengths stay well inside a u32. */
 export const MAX_RING_CAPACITY = 1 << 30;
 
 /** Bytes a record with a payload of `length` bytes occupies, header and alignment included. */

@@ -190,15 +190,34 @@ export class RingReader {
     if (type === RECORD_TYPE_PADDING) {
       return offset + RECORD_HEADER_LENGTH + length === capacity && capacity - offset <= used
         ? null
-        : corrupt('BadPadding', 'padding record does not end at the end of the ring', offset, length, type, used, capacity);
+        : corrupt(
+            'BadPadding',
+            'padding record does not end at the end of the ring',
+            offset,
+            length,
+            type,
+            used,
+            capacity,
+          );
     }
-    if (type !== RECORD_TYPE_MESSAGE) return corrupt('UnknownRecordType', 'unknown record type', offset, length, type, used, capacity);
+    if (type !== RECORD_TYPE_MESSAGE)
+      return corrupt('UnknownRecordType', 'unknown record type', offset, length, type, used, capacity);
     if (length > this.maxMessage) {
-      return corrupt('MessageTooLarge', `record longer than maxMessage=${this.maxMessage}`, offset, length, type, used, capacity);
+      return corrupt(
+        'MessageTooLarge',
+        `record longer than maxMessage=${this.maxMessage}`,
+        offset,
+        length,
+        type,
+        used,
+        capacity,
+      );
     }
     const size = recordLength(length);
-    if (size > used) return corrupt('LengthOutOfRange', 'record longer than the used bytes', offset, length, type, used, capacity);
-    if (offset + size > capacity) return corrupt('RecordCrossesEnd', 'record crosses the end of the ring', offset, length, type, used, capacity);
+    if (size > used)
+      return corrupt('LengthOutOfRange', 'record longer than the used bytes', offset, length, type, used, capacity);
+    if (offset + size > capacity)
+      return corrupt('RecordCrossesEnd', 'record crosses the end of the ring', offset, length, type, used, capacity);
     return null;
   }
 
@@ -219,6 +238,17 @@ export class RingReader {
 }
 
 /** Builds the error for a bad record; a plain function, since a closure per checked record costs on the hot path. */
-function corrupt(code: RingCorruptCode, what: string, offset: number, length: number, type: number, used: number, capacity: number): RingCorruptError {
-  return new RingCorruptError(code, `${what}: offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`);
+function corrupt(
+  code: RingCorruptCode,
+  what: string,
+  offset: number,
+  length: number,
+  type: number,
+  used: number,
+  capacity: number,
+): RingCorruptError {
+  return new RingCorruptError(
+    code,
+    `${what}: offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`,
+  );
 }

@@ -2,6 +2,9 @@
  * Typed views over one ring region, shared by RingWriter and RingReader, plus the checks on positions read
  * from shared memory. Atomics need a typed array, which uses the platform's byte order: rxshm supports
  * little-endian platforms only, and says so at load time rather than corrupting a peer's view.
+ *
+ * Cross-process invariants relied on: the ring region lies inside the buffer (checked here) and its shared words are
+ * only ever accessed with Atomics; positions come from the peer and are checked at each use (`used`), never trusted.
  */
 import { LayoutConfigError, RingCorruptError } from './errors.js';
 import {
@@ -47,7 +50,10 @@ export class RingView {
     readonly capacity: number,
   ) {
     if (!isValidCapacity(capacity)) {
-      throw new LayoutConfigError('InvalidCapacity', `ring capacity must be a power of two in range: capacity=${capacity}`);
+      throw new LayoutConfigError(
+        'InvalidCapacity',
+        `ring capacity must be a power of two in range: capacity=${capacity}`,
+      );
     }
     if (ringOffset % 64 !== 0 || ringOffset + ringRegionLength(capacity) > buffer.byteLength) {
       throw new LayoutConfigError(

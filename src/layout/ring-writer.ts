@@ -43,7 +43,12 @@ export class RingWriter {
   /** Messages dropped to make room (drop-oldest). */
   dropped = 0;
 
-  constructor(buffer: ArrayBufferLike, ringOffset: number, capacity: number, readonly dropOldest = false) {
+  constructor(
+    buffer: ArrayBufferLike,
+    ringOffset: number,
+    capacity: number,
+    readonly dropOldest = false,
+  ) {
     this.view = new RingView(buffer, ringOffset, capacity);
     this.write = this.view.loadWrite();
     // Not validated here: the peer may corrupt the positions at any moment, so every use checks them (ensureFree,

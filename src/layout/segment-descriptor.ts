@@ -1,6 +1,13 @@
 /**
- * Segment header descriptor: byte offsets of every field of the 256-byte header at the start of a segment.
- * Normative spec: docs/LAYOUT.md. Everything is little-endian and fixed-width; no pointers.
+ * Segment header descriptor: byte offsets of every field of the 256-byte header at the start of a segment, and the
+ * values of its session words. Normative spec: docs/LAYOUT.md. Everything is little-endian and fixed-width; no
+ * pointers.
+ *
+ * Cross-process invariants:
+ * - Line 0 (identity) and the ring table are written once by the creator, MAGIC last with an atomic store, and never
+ *   change after: an opener that loads a valid MAGIC reads the whole header.
+ * - Line 1 (session) holds u32 words read and written only with sequentially consistent atomics; see session.ts for
+ *   who writes which.
  *
  * ```
  *  0               4       6       8               12              16

@@ -12,9 +12,8 @@ import { native as defaultNative } from '../../native/index.js';
 import type { ChannelLayout } from '../../layout/index.js';
 import { ConnectError } from '../errors.js';
 import { handshakeStatusText } from '../handshake/handshake.js';
-import { joinChannel } from '../handshake/join-channel.js';
+import { joinChannel, readClientChannel } from '../handshake/join-channel.js';
 import type { Connection } from '../connection/connection.js';
-import { readClientChannel } from '../connection/build-connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { PARENT_CHANNEL_ENV, parseParentChannelEnv } from './parent-channel.js';
 

@@ -12,21 +12,13 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import type { NativeApi, Segment } from '../../native/contract.js';
 import { native as defaultNative } from '../../native/index.js';
-import {
-  ChannelSession,
-  SEGMENT_HEADER_LENGTH,
-  SERVER_PID_OFFSET,
-  SegmentHeaderError,
-  isSegmentUnpublished,
-  type ChannelLayout,
-} from '../../layout/index.js';
+import { ChannelSession, SegmentHeaderError, isSegmentUnpublished, type ChannelLayout } from '../../layout/index.js';
 import { segmentName, validateChannelName } from './channel-name.js';
-import { listenerMismatch, socketFd } from '../handshake/doorbell-owner.js';
-import { joinChannel, type JoinOutcome } from '../handshake/join-channel.js';
+import { distrustedListener, untrustedOwner } from '../handshake/server-trust.js';
+import { joinChannel, readClientChannel, type JoinOutcome } from '../handshake/join-channel.js';
 import { ConnectError } from '../errors.js';
 import { HANDSHAKE_BUSY, handshakeStatusText } from '../handshake/handshake.js';
 import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
-import { readClientChannel } from '../connection/build-connection.js';
 import type { Connection } from '../connection/connection.js';
 
 /** Pause between attempts while the server is absent. */
@@ -94,7 +86,7 @@ class ConnectAttempt {
     const { segment, owner, layout } = opened;
     const socket = (this.socket = netConnect(this.native.doorbellPath(this.channel)));
     socket.once('connect', () => {
-      if (!this.verifyListener(socket, owner)) return;
+      if (!this.verifyListener(socket, segment, owner)) return;
       const params = { channel: this.channel, buffer: segment.buffer, layout, socket, options: this.options };
       this.stopJoin = joinChannel(params, (outcome) => {
         this.stopJoin = null;
@@ -125,15 +117,12 @@ class ConnectAttempt {
    */
   private openSegment(): { segment: Segment; owner: number; layout: ChannelLayout } | null {
     try {
-      const segment = (this.segment = this.native.segments.open(segmentName(this.channel)));
+      const name = segmentName(this.channel);
+      const segment = (this.segment = this.native.segments.open(name));
       const owner = segment.ownerUid;
-      if (!this.trusted().includes(owner)) {
-        const trusted = this.trusted().join(', ');
-        this.fail(
-          this.refused(
-            `the segment is owned by uid ${owner}${this.pidNote()}, not by this user or a trusted uid (${trusted})`,
-          ),
-        );
+      const distrust = untrustedOwner(this.native, name, owner, this.options.trustUids);
+      if (distrust !== null) {
+        this.fail(this.refused(distrust));
         return null;
       }
       return { segment, owner, layout: readClientChannel(segment.buffer) };
@@ -169,43 +158,19 @@ class ConnectAttempt {
     }
   }
 
-  /** This process's uid and the trusted ones. */
-  private trusted(): number[] {
-    return [this.native.identity.uid(), ...this.options.trustUids];
-  }
-
-  /**
-   * ` (its header names server pid P)`, read with `peek`: an untrusted segment is never touched through the mapping
-   * (its owner could truncate it and SIGBUS this process).
-   */
-  private pidNote(): string {
-    try {
-      const head = this.native.segments.peek(segmentName(this.channel), SEGMENT_HEADER_LENGTH);
-      if (head.length !== SEGMENT_HEADER_LENGTH) return '';
-      const pid = Buffer.from(head.buffer, head.byteOffset, head.length).readUInt32LE(SERVER_PID_OFFSET);
-      return pid ? ` (its header names server pid ${pid})` : '';
-    } catch {
-      return '';
-    }
-  }
-
   /** The doorbell's listener must be the segment's owner and its server pid; true when the handshake may go on. */
-  private verifyListener(socket: Socket, owner: number): boolean {
-    let mismatch: ReturnType<typeof listenerMismatch>;
-    try {
-      const listener = this.native.identity.peerOf(socketFd(socket));
-      mismatch = listenerMismatch(listener, owner, new ChannelSession(this.segment!.buffer).serverPid);
-    } catch (error) {
-      mismatch = { retry: false, why: `cannot tell who listens on the doorbell: ${(error as Error).message}` };
-    }
-    if (mismatch === null) return true;
-    if (mismatch.retry) this.retry(this.refused(mismatch.why));
-    else this.fail(this.refused(mismatch.why));
+  private verifyListener(socket: Socket, segment: Segment, owner: number): boolean {
+    const serverPid = new ChannelSession(segment.buffer).serverPid;
+    const distrust = distrustedListener(this.native, socket, owner, serverPid);
+    if (distrust === null) return true;
+    if (distrust.retry) this.retry(this.refused(distrust.why));
+    else this.fail(this.refused(distrust.why));
     return false;
   }
 
-  private refused(why: string, cause?: unknown): ConnectError {
-    return new ConnectError('Refused', this.channel, `refused to trust the server: ${why}; nothing was sent`, cause);
+  /** ConnectError `Refused`: this client does not trust the server, and sent it nothing. */
+  private refused(why: string): ConnectError {
+    return new ConnectError('Refused', this.channel, `refused to trust the server: ${why}; nothing was sent`);
   }
 
   /**

@@ -1,5 +1,8 @@
 /**
  * `listen(name, options?)`: serve a named channel.
+ *
+ * Cross-process invariants: those of the channel server (handshake/channel-server.ts): one client at a time, rings
+ * reset only between clients, another user's name never touched, the name unlinked when serving stops.
  */
 import { Observable } from 'rxjs';
 import { native as defaultNative } from '../../native/index.js';

@@ -1,6 +1,9 @@
 /**
  * Channel options: a config object over DEFAULT_* values, validated at creation (bad values throw
  * ChannelOptionsError before anything is mapped).
+ *
+ * Cross-process invariants: the geometry (ringCapacity, maxMessage) is the creator's: the server writes it into the
+ * segment header and a client takes it from there, whatever it asked for. Every other option is this side's own.
  */
 import type { NativeApi } from '../../native/contract.js';
 import { isValidCapacity, maxPayloadFor, type OverflowPolicy } from '../../layout/index.js';
@@ -46,12 +49,19 @@ export interface ChannelOptions {
   readonly native?: NativeApi;
 }
 
+/** Default `ringCapacity`: 2 MiB of data per ring. */
 export const DEFAULT_RING_CAPACITY = 2 * 1024 * 1024;
+/** Default `maxMessage`: 64 KiB (less for rings of 64 KiB and less: `ringCapacity - 24`). */
 export const DEFAULT_MAX_MESSAGE = 64 * 1024;
+/** Default `overflow`: a send to a full ring waits for room. */
 export const DEFAULT_OVERFLOW: OverflowPolicy = 'block';
+/** Default `wait.spinMicros`: no busy polling. */
 export const DEFAULT_SPIN_MICROS = 0;
+/** Default `wait.pollMicros`: check once per event-loop turn for 2 ms after the last activity, then park. */
 export const DEFAULT_POLL_MICROS = 2000;
+/** Default `highWaterMark`: 1 MiB queued locally before `writable` turns false. */
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+/** Default `timeout` of connect: 5000 ms. */
 export const DEFAULT_CONNECT_TIMEOUT = 5000;
 
 /** Options with every default applied. */
@@ -72,10 +82,13 @@ const fail = (key: string, value: unknown, why: string): never => {
 };
 
 const nonNegative = (key: string, value: number): number =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fail(key, value, 'must be a finite number >= 0');
+  typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? value
+    : fail(key, value, 'must be a finite number >= 0');
 
 /** A uid: an integer from 0 to 2^32 - 2 ((uid_t)-1 means "no uid"). */
-const isUid = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xfffffffe;
+const isUid = (value: unknown): boolean =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xfffffffe;
 
 const uids = (value: unknown): readonly number[] => {
   if (value === undefined) return [];
@@ -86,7 +99,8 @@ const uids = (value: unknown): readonly number[] => {
   return Object.freeze([...(value as number[])]);
 };
 
-const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Largest message a ring of `ringCapacity` bytes carries: one record (8-byte header) holding one frame (16-byte
@@ -106,9 +120,13 @@ export function maxMessageFor(ringCapacity: number): number {
 export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
   // `null` skips the parameter default: without this check it would be a TypeError, not a ChannelOptionsError.
   if (!isObject(options)) fail('options', options, 'must be an object or undefined');
-  if (options.wait !== undefined && !isObject(options.wait)) fail('wait', options.wait, 'must be an object or undefined');
+  if (options.wait !== undefined && !isObject(options.wait))
+    fail('wait', options.wait, 'must be an object or undefined');
   const { native } = options;
-  if (native !== undefined && (!isObject(native) || !isObject(native.segments) || typeof native.doorbellPath !== 'function')) {
+  if (
+    native !== undefined &&
+    (!isObject(native) || !isObject(native.segments) || typeof native.doorbellPath !== 'function')
+  ) {
     fail('native', native, 'must be a NativeApi (segments, processes, futex, doorbellPath)');
   }
   const ringCapacity = options.ringCapacity ?? DEFAULT_RING_CAPACITY;
@@ -137,7 +155,7 @@ export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
   };
 }
 
-/** A value for a message: primitives as they are (strings cut), objects by kind (never their possibly throwing toString). */
+/** A value for a message: primitives as they are (strings cut), objects by kind (their toString may throw). */
 function show(value: unknown): string {
   if (typeof value === 'string') return value.length > 64 ? `${value.slice(0, 64)}…` : value;
   if (typeof value === 'function') return 'function';

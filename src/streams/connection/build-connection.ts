@@ -16,8 +16,6 @@ import {
   RingCorruptError,
   RingReader,
   RingWriter,
-  SegmentHeaderError,
-  readChannelSegment,
   type ChannelLayout,
 } from '../../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
@@ -38,21 +36,6 @@ export interface BuildConnectionParams {
   readonly generation: number;
   /** What the receive side does when the peer fails (dies, aborts, corrupts): error (default) or complete. */
   readonly peerFailure?: 'error' | 'complete';
-}
-
-/**
- * Reads and checks a channel segment's header as a client does: the layout's checks, and a MAX_MESSAGE that can
- * hold a frame header (a smaller one would make every message too large). Throws SegmentHeaderError.
- */
-export function readClientChannel(buffer: ArrayBuffer): ChannelLayout {
-  const layout = readChannelSegment(buffer);
-  if (layout.maxMessage <= FRAME_HEADER_LENGTH) {
-    throw new SegmentHeaderError(
-      'BadMaxMessage',
-      `MAX_MESSAGE=${layout.maxMessage} cannot hold a ${FRAME_HEADER_LENGTH}-byte frame header`,
-    );
-  }
-  return layout;
 }
 
 /**

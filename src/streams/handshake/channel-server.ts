@@ -44,6 +44,11 @@ function freeClientSlot(buffer: ArrayBuffer): void {
   session.serverState = SERVER_STATE_LISTENING;
 }
 
+/**
+ * One named channel's server: owns the segment and the doorbell's listening socket, accepts one client at a time and
+ * builds its Connection, refuses the others (busy, closing), and frees the slot when the client's doorbell closes.
+ * `listen()` makes one per subscription; `close()` is its teardown.
+ */
 export class ChannelServer {
   private segment: Segment | null = null;
   private layout: ChannelLayout | null = null;

@@ -1,6 +1,9 @@
 /**
  * Client side of the handshake on a connected doorbell socket: send the hello with the segment's token, read
  * one status byte. Bytes after it are bells for the engine.
+ *
+ * Cross-process invariants: the server answers exactly one status byte and, on anything but ACCEPTED, closes the
+ * socket; the client touches no ring before ACCEPTED (docs/LAYOUT.md 5).
  */
 import type { Socket } from 'node:net';
 import { encodeHello } from './handshake.js';

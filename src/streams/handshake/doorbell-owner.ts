@@ -19,18 +19,31 @@ export function socketFd(socket: Socket): number {
 }
 
 /** `uid U (pid P)`: how messages name a process. */
-export const who = (credentials: Pick<Credentials, 'uid' | 'pid'>): string => `uid ${credentials.uid} (pid ${credentials.pid})`;
+export const who = (credentials: Pick<Credentials, 'uid' | 'pid'>): string =>
+  `uid ${credentials.uid} (pid ${credentials.pid})`;
+
+/** Why a client does not trust a server; `retry` when it may be a server restarting (same user, another pid). */
+export interface Distrust {
+  readonly retry: boolean;
+  readonly why: string;
+}
 
 /**
  * Why a client must not trust the doorbell's listener, given the segment's owner (the kernel's word) and the server
  * pid its header names, or null when they agree. Another user is refused at once; the same user with another pid
  * is worth a retry (a server restarting: the segment opened may be its predecessor's).
  */
-export function listenerMismatch(listener: Credentials, owner: number, serverPid: number): { readonly retry: boolean; readonly why: string } | null {
+export function listenerMismatch(listener: Credentials, owner: number, serverPid: number): Distrust | null {
+  const holder = `the doorbell is held by ${who(listener)}`;
   if (listener.uid !== owner) {
-    return { retry: false, why: `the doorbell is held by ${who(listener)}, but the segment is owned by uid ${owner} and names server pid ${serverPid}` };
+    return {
+      retry: false,
+      why: `${holder}, but the segment is owned by uid ${owner} and names server pid ${serverPid}`,
+    };
   }
-  if (listener.pid !== serverPid) return { retry: true, why: `the doorbell is held by ${who(listener)}, but the segment names server pid ${serverPid}` };
+  if (listener.pid !== serverPid) {
+    return { retry: true, why: `${holder}, but the segment names server pid ${serverPid}` };
+  }
   return null;
 }
 
@@ -41,7 +54,10 @@ export function listenerMismatch(listener: Credentials, owner: number, serverPid
 export function probeDoorbell(native: NativeApi, path: string): Promise<Credentials | null> {
   return new Promise((resolve, reject) => {
     const socket = netConnect(path);
-    const timer = setTimeout(() => finish(() => reject(new Error(`no answer from the doorbell within ${PROBE_TIMEOUT_MS} ms`))), PROBE_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`no answer from the doorbell within ${PROBE_TIMEOUT_MS} ms`))),
+      PROBE_TIMEOUT_MS,
+    );
     const finish = (settle: () => void): void => {
       clearTimeout(timer);
       socket.destroy();

@@ -9,12 +9,34 @@
  * consumes ring 0. A ring already corrupt at that point is reported, never thrown.
  */
 import type { Socket } from 'node:net';
-import { ChannelSession, RingCorruptError, type ChannelLayout } from '../../layout/index.js';
+import {
+  ChannelSession,
+  RingCorruptError,
+  SegmentHeaderError,
+  readChannelSegment,
+  type ChannelLayout,
+} from '../../layout/index.js';
+import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
 import type { Connection } from '../connection/connection.js';
 import { tryBuildConnection, buildConnection } from '../connection/build-connection.js';
 import type { ResolvedOptions } from '../channel/options.js';
 import { HANDSHAKE_ACCEPTED } from './handshake.js';
 import { clientHandshake } from './client-handshake.js';
+
+/**
+ * Reads and checks a channel segment's header as a client does: the layout's checks, and a MAX_MESSAGE that can
+ * hold a frame header (a smaller one would make every message too large). Throws SegmentHeaderError.
+ */
+export function readClientChannel(buffer: ArrayBuffer): ChannelLayout {
+  const layout = readChannelSegment(buffer);
+  if (layout.maxMessage <= FRAME_HEADER_LENGTH) {
+    throw new SegmentHeaderError(
+      'BadMaxMessage',
+      `MAX_MESSAGE=${layout.maxMessage} cannot hold a ${FRAME_HEADER_LENGTH}-byte frame header`,
+    );
+  }
+  return layout;
+}
 
 /** What a join needs: the segment (its header already validated), its connected doorbell, the channel's options. */
 export interface JoinParams {

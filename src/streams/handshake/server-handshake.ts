@@ -1,9 +1,19 @@
 /**
  * Server side of the handshake on one doorbell socket: read the 16-byte hello, check the token, then either
  * refuse with a status byte or reset the rings, bump the generation and answer ACCEPTED.
+ *
+ * Cross-process invariants: the rings are reset only here, while no client uses them (the previous client's doorbell
+ * has closed, or there was none), and everything a client reads after ACCEPTED (reset rings, cleared CLOSE_FLAGS,
+ * CLIENT_PID, CLIENT_STATE, GENERATION) is stored before that byte is written (docs/LAYOUT.md 3.2 and 5).
  */
 import type { Socket } from 'node:net';
-import { ChannelSession, CLIENT_STATE_CONNECTED, SERVER_STATE_CONNECTED, resetRing, type ChannelLayout } from '../../layout/index.js';
+import {
+  ChannelSession,
+  CLIENT_STATE_CONNECTED,
+  SERVER_STATE_CONNECTED,
+  resetRing,
+  type ChannelLayout,
+} from '../../layout/index.js';
 import {
   HANDSHAKE_ACCEPTED,
   HANDSHAKE_BAD_HELLO,
@@ -20,7 +30,13 @@ export const HELLO_TIMEOUT_MS = 2000;
  * Reads the hello from `socket`; calls back with it, or refuses and destroys the socket. `onGone` hears of a
  * socket that closed, timed out or was refused before a valid hello.
  */
-export function readHello(socket: Socket, token: bigint, onHello: (hello: Hello) => void, timeoutMs = HELLO_TIMEOUT_MS, onGone?: (why: string) => void): void {
+export function readHello(
+  socket: Socket,
+  token: bigint,
+  onHello: (hello: Hello) => void,
+  timeoutMs = HELLO_TIMEOUT_MS,
+  onGone?: (why: string) => void,
+): void {
   let received = Buffer.alloc(0);
   let settled = false;
   const gone = (why: string): void => {

@@ -8,7 +8,13 @@
  * would SIGBUS a mapping). Only a segment owned by this user is ever unlinked.
  */
 import type { NativeApi } from '../../native/contract.js';
-import { CREATOR_PID_OFFSET, MAGIC_OFFSET, SEGMENT_HEADER_LENGTH, SEGMENT_MAGIC, SERVER_PID_OFFSET } from '../../layout/index.js';
+import {
+  CREATOR_PID_OFFSET,
+  MAGIC_OFFSET,
+  SEGMENT_HEADER_LENGTH,
+  SEGMENT_MAGIC,
+  SERVER_PID_OFFSET,
+} from '../../layout/index.js';
 import { probeDoorbell, who } from './doorbell-owner.js';
 
 /** A live pid with nobody on the doorbell is probed once more after this long: a server between create and listen. */
@@ -27,15 +33,25 @@ function claimedPid(native: NativeApi, name: string): { pid: number; dead: boole
   try {
     head = native.segments.peek(name, SEGMENT_HEADER_LENGTH);
   } catch (error) {
-    return { pid: 0, dead: false, note: `its header cannot be read (${(error as { code?: string }).code ?? (error as Error).message})` };
+    return {
+      pid: 0,
+      dead: false,
+      note: `its header cannot be read (${(error as { code?: string }).code ?? (error as Error).message})`,
+    };
   }
-  if (head.length < SEGMENT_HEADER_LENGTH) return { pid: 0, dead: false, note: `it is not a channel segment (${head.length} bytes)` };
+  if (head.length < SEGMENT_HEADER_LENGTH)
+    return { pid: 0, dead: false, note: `it is not a channel segment (${head.length} bytes)` };
   const data = new DataView(head.buffer, head.byteOffset, head.length);
-  if (data.getUint32(MAGIC_OFFSET, true) !== SEGMENT_MAGIC) return { pid: 0, dead: false, note: 'it is not a channel segment (bad magic)' };
+  if (data.getUint32(MAGIC_OFFSET, true) !== SEGMENT_MAGIC)
+    return { pid: 0, dead: false, note: 'it is not a channel segment (bad magic)' };
   const pid = data.getUint32(SERVER_PID_OFFSET, true) || data.getUint32(CREATOR_PID_OFFSET, true);
   if (pid === 0 || pid > 0x7fffffff) return { pid: 0, dead: false, note: 'its header names no server pid' };
   const state = native.processes.state(pid);
-  return { pid: state === 'running' ? pid : 0, dead: state === 'exited', note: `its header names server pid ${pid} (${state})` };
+  return {
+    pid: state === 'running' ? pid : 0,
+    dead: state === 'exited',
+    note: `its header names server pid ${pid} (${state})`,
+  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,7 +75,9 @@ export async function inspectTakenName(native: NativeApi, segment: string, path:
   if (owner !== me) {
     return {
       kind: 'squatted',
-      why: `shared memory "${segment}" belongs to uid ${owner}, not to this user (uid ${me}), and is never taken over; ${claim.note}; ${doorbell()}`,
+      why:
+        `shared memory "${segment}" belongs to uid ${owner}, not to this user (uid ${me}), and is never taken over; ` +
+        `${claim.note}; ${doorbell()}`,
     };
   }
   if (holder === null && !claim.dead) {
@@ -70,6 +88,10 @@ export async function inspectTakenName(native: NativeApi, segment: string, path:
     holder = await probeDoorbell(native, path);
   }
   if (holder === null) return { kind: 'stale' };
-  if (holder.uid === me && holder.pid === claim.pid) return { kind: 'serving', why: `process ${holder.pid} already serves it` };
-  return { kind: 'squatted', why: `${doorbell()}, which is not the server of shared memory "${segment}" (${claim.note})` };
+  if (holder.uid === me && holder.pid === claim.pid)
+    return { kind: 'serving', why: `process ${holder.pid} already serves it` };
+  return {
+    kind: 'squatted',
+    why: `${doorbell()}, which is not the server of shared memory "${segment}" (${claim.note})`,
+  };
 }

@@ -1,5 +1,6 @@
 /**
- * The `encode` operator: values in, bytes out, each value checked before it is encoded.
+ * The `encode` operator: values in, bytes out, each value checked before it is encoded. In-process only: it relies on
+ * no cross-process invariant (what it emits is sent as Data frames by whoever subscribes a Connection).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { EncodeError } from '../../codecs/index.js';
