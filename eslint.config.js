@@ -12,7 +12,10 @@ export default tseslint.config(
   {
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { console: 'readonly', process: 'readonly' } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-constant-condition': ['error', { checkLoops: false }],
       eqeqeq: ['error', 'smart'],
@@ -23,20 +26,41 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     ignores: ['src/native/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'koffi', message: 'only src/native imports koffi' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'koffi', message: 'only src/native imports koffi' }] }],
+    },
   },
   {
     files: ['src/native/**/*.ts', 'src/layout/**/*.ts', 'src/codecs/**/*.ts', 'src/errors/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'rxjs', message: 'only src/streams imports rxjs' }], patterns: [{ group: ['rxjs/*'], message: 'only src/streams imports rxjs' }] },
+        {
+          paths: [{ name: 'rxjs', message: 'only src/streams imports rxjs' }],
+          patterns: [{ group: ['rxjs/*'], message: 'only src/streams imports rxjs' }],
+        },
       ],
     },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', URL: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearTimeout: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', SharedArrayBuffer: 'readonly', Atomics: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearTimeout: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        SharedArrayBuffer: 'readonly',
+        Atomics: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

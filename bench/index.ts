@@ -34,7 +34,11 @@ const cleanups: (() => void)[] = [];
 function cleanUp(): void {
   killAllChildren();
   for (const f of cleanups.splice(0)) {
-    try { f(); } catch { /* best effort */ }
+    try {
+      f();
+    } catch {
+      /* best effort */
+    }
   }
 }
 
@@ -43,17 +47,31 @@ async function main(): Promise<number> {
   const plan = args.quick ? QUICK_PLAN : FULL_PLAN;
   const found = await discover(join(BENCH_DIR, 'contenders'));
   const unknown = (args.only ?? []).filter((n) => !SECTIONS.includes(n) && !found.contenders.some((c) => c.name === n));
-  if (unknown.length > 0) throw new Error(`unknown contender: names=${unknown.join(',')}; known=${[...found.contenders.map((c) => c.name), ...SECTIONS].join(',')}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown contender: names=${unknown.join(',')}; known=${[...found.contenders.map((c) => c.name), ...SECTIONS].join(',')}`,
+    );
   const selected = found.contenders.filter((c) => !args.only || args.only.includes(c.name));
   const runs = (section: string): boolean => !args.only || args.only.includes(section);
 
   const lateSubscriber: LateDrainRow[] = [];
   const results: Results = {
-    machine: machine(), plan, contenders: [], roundTrip: [], throughput: [], requestResponse: [], idle: [], codecs: [], lateSubscriber, targets: [],
+    machine: machine(),
+    plan,
+    contenders: [],
+    roundTrip: [],
+    throughput: [],
+    requestResponse: [],
+    idle: [],
+    codecs: [],
+    lateSubscriber,
+    targets: [],
     notes: [...found.failures],
   };
   if (args.only) results.notes.push(`Run limited to: ${args.only.join(', ')} (--only).`);
-  const progress = new Progress(selected.length * stepsPerContender({ plan }) + (runs('late-subscriber') ? plan.repetitions : 0));
+  const progress = new Progress(
+    selected.length * stepsPerContender({ plan }) + (runs('late-subscriber') ? plan.repetitions : 0),
+  );
   for (const f of found.failures) progress.log(`note: ${f}`);
   const root = mkdtempSync(join(tmpdir(), 'rxshm-bench-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
@@ -61,14 +79,19 @@ async function main(): Promise<number> {
     for (const contender of selected) {
       const tmpDir = mkdtempSync(join(root, `${contender.name}-`));
       const ctx: BenchContext = {
-        plan, tmpDir, benchDir: BENCH_DIR,
-        note: (text) => { if (!results.notes.includes(text)) results.notes.push(text); },
+        plan,
+        tmpDir,
+        benchDir: BENCH_DIR,
+        note: (text) => {
+          if (!results.notes.includes(text)) results.notes.push(text);
+        },
       };
       await runContender(contender, ctx, progress, results);
     }
     if (runs('late-subscriber')) {
       await runLateSubscriberBench({
-        repetitions: plan.repetitions, timeoutMs: plan.callTimeoutMs,
+        repetitions: plan.repetitions,
+        timeoutMs: plan.callTimeoutMs,
         onRepetition: (r) => progress.step(`late subscriber round ${r}/${plan.repetitions}`),
       }).then(
         (row) => lateSubscriber.push(row),

@@ -32,7 +32,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Subscribes now; resolves with the seconds until the `count`-th message, each checked for its sequence number.
  * Rejects after `timeoutMs` (and unsubscribes), so a drain that stalls fails the section instead of hanging the run.
  */
-function drain(connection: Connection, count: number, timeoutMs: number, t0 = process.hrtime.bigint()): Promise<number> {
+function drain(
+  connection: Connection,
+  count: number,
+  timeoutMs: number,
+  t0 = process.hrtime.bigint(),
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let seq = 0;
     let wrong = '';
@@ -50,7 +55,8 @@ function drain(connection: Connection, count: number, timeoutMs: number, t0 = pr
       complete: () => {
         clearTimeout(timer);
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        if (wrong || seq !== count) reject(new Error(`late-subscriber: ${wrong || `completed after ${seq} of ${count}`}`));
+        if (wrong || seq !== count)
+          reject(new Error(`late-subscriber: ${wrong || `completed after ${seq} of ${count}`}`));
         else resolve(seconds);
       },
     });
@@ -61,8 +67,9 @@ function drain(connection: Connection, count: number, timeoutMs: number, t0 = pr
 async function still(peer: NodePeer, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = -1;
-  for (let agreeing = 0; agreeing < STILL_POLLS; ) {
-    if (performance.now() > deadline) throw new Error(`late-subscriber: the sender's queue still moves after ${timeoutMs} ms (queued=${last})`);
+  for (let agreeing = 0; agreeing < STILL_POLLS;) {
+    if (performance.now() > deadline)
+      throw new Error(`late-subscriber: the sender's queue still moves after ${timeoutMs} ms (queued=${last})`);
     await sleep(POLL_MS);
     const queued = await peer.request<number>({ cmd: 'queued' });
     agreeing = queued === last ? agreeing + 1 : 0;
@@ -94,20 +101,34 @@ export async function runLateSubscriberBench(opts: LateOptions): Promise<LateDra
   const live: number[] = [];
   const late: number[] = [];
   for (let r = 1; r <= repetitions; r++) {
-    live.push(await withPair(async (connection, peer) => {
-      const t0 = process.hrtime.bigint();
-      const [seconds] = await Promise.all([drain(connection, messages, timeoutMs, t0), peer.request({ cmd: 'burst', count: messages, size })]);
-      return messages / seconds;
-    }));
-    late.push(await withPair(async (connection, peer) => {
-      await peer.request({ cmd: 'burst', count: messages, size });
-      await still(peer, timeoutMs);
-      return messages / (await drain(connection, messages, timeoutMs));
-    }));
+    live.push(
+      await withPair(async (connection, peer) => {
+        const t0 = process.hrtime.bigint();
+        const [seconds] = await Promise.all([
+          drain(connection, messages, timeoutMs, t0),
+          peer.request({ cmd: 'burst', count: messages, size }),
+        ]);
+        return messages / seconds;
+      }),
+    );
+    late.push(
+      await withPair(async (connection, peer) => {
+        await peer.request({ cmd: 'burst', count: messages, size });
+        await still(peer, timeoutMs);
+        return messages / (await drain(connection, messages, timeoutMs));
+      }),
+    );
     opts.onRepetition?.(r);
   }
   const [liveRate, lateRate] = [median(live), median(late)];
-  return { messages, size, repetitions, liveMessagesPerSecond: liveRate, lateMessagesPerSecond: lateRate, ratio: lateRate / liveRate };
+  return {
+    messages,
+    size,
+    repetitions,
+    liveMessagesPerSecond: liveRate,
+    lateMessagesPerSecond: lateRate,
+    ratio: lateRate / liveRate,
+  };
 }
 
 /**

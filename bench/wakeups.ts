@@ -14,8 +14,11 @@ import { native, type Segment } from '../src/native/index.js';
 
 type Mode = 'futex' | 'socket' | 'immediate' | 'spin';
 const MODES: Mode[] = ['futex', 'socket', 'immediate', 'spin'];
-const PING = 0, PONG = 1, READY = 2, STOP = 3;
-const tick = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
+const PING = 0,
+  PONG = 1,
+  READY = 2,
+  STOP = 3;
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 // ---- child: answer every ping with a pong, woken the way `mode` says ----
 async function child(mode: Mode, name: string): Promise<void> {
@@ -39,8 +42,10 @@ async function child(mode: Mode, name: string): Promise<void> {
   Atomics.store(w, READY, 1);
   while (Atomics.load(w, STOP) === 0) {
     if (mode === 'spin') answer();
-    else if (mode === 'immediate') { answer(); await tick(); }
-    else if (answer()) native.futex!.wake(seg, PONG * 4, 1);
+    else if (mode === 'immediate') {
+      answer();
+      await tick();
+    } else if (answer()) native.futex!.wake(seg, PONG * 4, 1);
     else await native.futex!.wait(seg, PING * 4, last, 250);
   }
   seg.close();
@@ -54,8 +59,8 @@ async function measure(mode: Mode, seg: Segment, name: string, warm: number, n: 
   let peer: net.Socket | undefined;
   if (mode === 'socket') {
     server = net.createServer();
-    const connected = new Promise<net.Socket>(resolve => server!.once('connection', resolve));
-    await new Promise<void>(resolve => server!.listen(native.doorbellPath(name), resolve));
+    const connected = new Promise<net.Socket>((resolve) => server!.once('connection', resolve));
+    await new Promise<void>((resolve) => server!.listen(native.doorbellPath(name), resolve));
     peer = await start(mode, name, w).then(() => connected);
   } else {
     await start(mode, name, w);
@@ -71,7 +76,7 @@ async function measure(mode: Mode, seg: Segment, name: string, warm: number, n: 
       native.futex!.wake(seg, PING * 4, 1);
       while (Atomics.load(w, PONG) !== i) await native.futex!.wait(seg, PONG * 4, i - 1, 250);
     } else {
-      const pong = new Promise(resolve => peer!.once('data', resolve));
+      const pong = new Promise((resolve) => peer!.once('data', resolve));
       peer!.write('p');
       await pong;
       if (Atomics.load(w, PONG) !== i) throw new Error('socket pong without the shared-memory answer');
@@ -81,38 +86,49 @@ async function measure(mode: Mode, seg: Segment, name: string, warm: number, n: 
   Atomics.store(w, STOP, 1);
   if (mode === 'futex') native.futex!.wake(seg, PING * 4, 1);
   peer?.end();
-  await new Promise(resolve => (server ? server.close(resolve) : resolve(undefined)));
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   return samples;
 }
 
 let running: ReturnType<typeof spawn> | undefined;
 let exited: Promise<unknown> = Promise.resolve();
 async function start(mode: Mode, name: string, w: Int32Array): Promise<void> {
-  running = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, name], { stdio: 'inherit' });
-  exited = new Promise(resolve => running!.once('exit', resolve));
+  running = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, name], {
+    stdio: 'inherit',
+  });
+  exited = new Promise((resolve) => running!.once('exit', resolve));
   const deadline = Date.now() + 15_000;
   while (Atomics.load(w, READY) !== 1) {
     if (Date.now() > deadline) throw new Error(`child for ${mode} never became ready`);
-    await new Promise(resolve => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 5000);
-  console.log(`wake-up round trips across two processes: ${n} after ${n / 10} warm-up, node ${process.version}, ${process.arch}`);
+  console.log(
+    `wake-up round trips across two processes: ${n} after ${n / 10} warm-up, node ${process.version}, ${process.arch}`,
+  );
   console.log('mode        RTT median µs   RTT p99 µs   one-way ≈ median/2 µs');
   for (const mode of MODES) {
     const name = `rxshm-bench-wakeups-${process.pid}-${mode}`;
     const seg = native.segments.create(name, 64);
     // Watchdog: a stuck peer must not hang the bench.
-    const watchdog = setTimeout(() => { running?.kill('SIGKILL'); console.error(`watchdog: ${mode} stuck`); process.exit(1); }, 120_000);
+    const watchdog = setTimeout(() => {
+      running?.kill('SIGKILL');
+      console.error(`watchdog: ${mode} stuck`);
+      process.exit(1);
+    }, 120_000);
     try {
       const sorted = (await measure(mode, seg, name, n / 10, n)).sort((a, b) => a - b);
       const median = pct(sorted, 0.5);
-      console.log(`${mode.padEnd(12)}${median.toFixed(2).padStart(13)}${pct(sorted, 0.99).toFixed(2).padStart(13)}${(median / 2).toFixed(2).padStart(15)}`);
-      await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 2000))]);
+      console.log(
+        `${mode.padEnd(12)}${median.toFixed(2).padStart(13)}${pct(sorted, 0.99).toFixed(2).padStart(13)}${(median / 2).toFixed(2).padStart(15)}`,
+      );
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
     } finally {
       clearTimeout(watchdog);
       running?.kill('SIGKILL');

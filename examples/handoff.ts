@@ -23,19 +23,28 @@ function source(prefix: string): void {
       switchMap((target) => {
         console.log('[Source] Target ready. Starting commands...');
         const commands = range(0, 3).pipe(
-          concatMap((n) => target.request(text(`Message #${n}`), { method: DATA_COMMAND, timeout: COMMAND_TIMEOUT_MS })),
+          concatMap((n) =>
+            target.request(text(`Message #${n}`), { method: DATA_COMMAND, timeout: COMMAND_TIMEOUT_MS }),
+          ),
           tap((answer) => console.log(`[Source] Target responded: ${read(answer)}`)),
         );
         const poll = defer(() => {
           console.log('[Source] Polling target for liveness...');
           return of(target).pipe(liveness({ interval: 100, timeout: COMMAND_TIMEOUT_MS }), first());
-        }).pipe(tap((state) => console.log(state === 'alive' ? '[Source] Target is alive.' : `[Source] Target is ${state}.`)));
+        }).pipe(
+          tap((state) => console.log(state === 'alive' ? '[Source] Target is alive.' : `[Source] Target is ${state}.`)),
+        );
         // Close, then wait for the target's Close: its receive side completing tells us it is done.
         const close = defer(() => {
           target.complete();
           return target;
         });
-        return concat(commands.pipe(ignoreElements()), poll.pipe(ignoreElements()), close.pipe(ignoreElements()), of('done'));
+        return concat(
+          commands.pipe(ignoreElements()),
+          poll.pipe(ignoreElements()),
+          close.pipe(ignoreElements()),
+          of('done'),
+        );
       }),
       first(), // unsubscribing listen() closes the channel and unlinks the segment
     )
@@ -65,7 +74,8 @@ function target(prefix: string): void {
 function parent(): void {
   const prefix = `HandoffBuffer${Date.now() % 1e9}${process.pid}`;
   const self = fileURLToPath(import.meta.url);
-  const launch = (role: string) => spawn(process.execPath, [...process.execArgv, self, role, prefix], { stdio: 'inherit' });
+  const launch = (role: string) =>
+    spawn(process.execPath, [...process.execArgv, self, role, prefix], { stdio: 'inherit' });
   const children = [launch('source'), launch('target')];
   console.log(`[Parent] Both processes launched with prefix: ${prefix}`);
   let failed = false;

@@ -10,7 +10,19 @@
  */
 import { fileURLToPath } from 'node:url';
 import { catchError, from, map, mergeMap, of, switchMap, take, throwError } from 'rxjs';
-import { call, connectParent, defineMethod, f64, implement, RemoteError, serve, spawnConnected, StatusError, struct, USER_STATUS_MIN } from 'rxshm';
+import {
+  call,
+  connectParent,
+  defineMethod,
+  f64,
+  implement,
+  RemoteError,
+  serve,
+  spawnConnected,
+  StatusError,
+  struct,
+  USER_STATUS_MIN,
+} from 'rxshm';
 
 const Operands = struct({ a: f64, b: f64 });
 const Result = struct({ value: f64 });
@@ -32,7 +44,9 @@ function calculator(): void {
           [Sub.id]: implement(Sub, ({ a, b }) => of({ value: a - b })),
           [Mul.id]: implement(Mul, ({ a, b }) => of({ value: a * b })),
           [Div.id]: implement(Div, ({ a, b }) =>
-            b === 0 ? throwError(() => new StatusError(DIVISION_BY_ZERO, `division by zero: ${a} / 0`)) : of({ value: a / b }),
+            b === 0
+              ? throwError(() => new StatusError(DIVISION_BY_ZERO, `division by zero: ${a} / 0`))
+              : of({ value: a / b }),
           ),
         });
       }),
@@ -59,7 +73,11 @@ function client(): void {
               call(connection, method, operands, { timeout: 2000 }).pipe(
                 map(({ value }) => `${label} = ${value}`),
                 catchError((error: Error) =>
-                  of(error instanceof RemoteError ? `${label} failed with status ${error.status}: ${error.remoteMessage}` : `${label} failed: ${error.message}`),
+                  of(
+                    error instanceof RemoteError
+                      ? `${label} failed with status ${error.status}: ${error.remoteMessage}`
+                      : `${label} failed: ${error.message}`,
+                  ),
                 ),
               ),
             4,

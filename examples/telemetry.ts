@@ -28,7 +28,13 @@ function producer(): void {
         samples.subscribe({ complete: () => samples.complete(), error: () => undefined });
         return interval(5).pipe(
           take(COUNT),
-          map((seq): Sample => ({ seq, timestamp: Date.now(), cpu: Math.fround(loadavg()[0]!), mem: BigInt(process.memoryUsage().rss), host })),
+          map((seq): Sample => ({
+            seq,
+            timestamp: Date.now(),
+            cpu: Math.fround(loadavg()[0]!),
+            mem: BigInt(process.memoryUsage().rss),
+            host,
+          })),
           tap((sample) => samples.next(sample)),
           finalize(() => samples.complete()),
         );
@@ -56,24 +62,30 @@ function monitor(): void {
       switchMap((samples) => samples.pipe(tap({ complete: () => samples.complete() }))),
       bufferTime(250),
       filter((batch) => batch.length > 0),
-      map(
-        (batch): Window => ({
-          count: batch.length,
-          firstSeq: batch[0]!.seq,
-          lastSeq: batch.at(-1)!.seq,
-          cpuAvg: batch.reduce((sum, s) => sum + s.cpu, 0) / batch.length,
-          memMax: batch.reduce((max, s) => (s.mem > max ? s.mem : max), 0n),
-          host: batch[0]!.host,
-        }),
+      map((batch): Window => ({
+        count: batch.length,
+        firstSeq: batch[0]!.seq,
+        lastSeq: batch.at(-1)!.seq,
+        cpuAvg: batch.reduce((sum, s) => sum + s.cpu, 0) / batch.length,
+        memMax: batch.reduce((max, s) => (s.mem > max ? s.mem : max), 0n),
+        host: batch[0]!.host,
+      })),
+      tap((w) =>
+        console.log(
+          `[Monitor] window: ${w.count} samples, seq ${w.firstSeq}..${w.lastSeq}, load ${w.cpuAvg.toFixed(2)}, rss max ${mib(w.memMax)} MiB`,
+        ),
       ),
-      tap((w) => console.log(`[Monitor] window: ${w.count} samples, seq ${w.firstSeq}..${w.lastSeq}, load ${w.cpuAvg.toFixed(2)}, rss max ${mib(w.memMax)} MiB`)),
       reduce((all, w) => [...all, w], [] as Window[]),
     )
     .subscribe({
       next: (windows) => {
         const total = windows.reduce((n, w) => n + w.count, 0);
-        const inOrder = windows.every((w, i) => w.lastSeq - w.firstSeq + 1 === w.count && (i === 0 || w.firstSeq === windows[i - 1]!.lastSeq + 1));
-        console.log(`[Monitor] ${total} samples from ${windows[0]?.host ?? '?'} in ${windows.length} windows, ${inOrder && total === COUNT ? 'in order, none missing' : 'SOME MISSING'}.`);
+        const inOrder = windows.every(
+          (w, i) => w.lastSeq - w.firstSeq + 1 === w.count && (i === 0 || w.firstSeq === windows[i - 1]!.lastSeq + 1),
+        );
+        console.log(
+          `[Monitor] ${total} samples from ${windows[0]?.host ?? '?'} in ${windows.length} windows, ${inOrder && total === COUNT ? 'in order, none missing' : 'SOME MISSING'}.`,
+        );
         if (total !== COUNT || !inOrder) process.exitCode = 1;
       },
       error: (error) => {

@@ -18,7 +18,8 @@ function sources(dir) {
   });
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 /** Maps each module to the modules it imports. */
 function graphOf(files) {
@@ -65,9 +66,12 @@ function cyclesOf(graph) {
 const files = sources(srcRoot);
 const cycles = cyclesOf(graphOf(files));
 if (cycles.length === 0) {
-  console.log(`check-cycles: ${files.length} modules in ${path.relative(process.cwd(), srcRoot) || '.'}, no import cycle`);
+  console.log(
+    `check-cycles: ${files.length} modules in ${path.relative(process.cwd(), srcRoot) || '.'}, no import cycle`,
+  );
 } else {
-  for (const cycle of cycles) console.error(`import cycle: ${cycle.map((f) => path.relative(srcRoot, f)).join(' -> ')}`);
+  for (const cycle of cycles)
+    console.error(`import cycle: ${cycle.map((f) => path.relative(srcRoot, f)).join(' -> ')}`);
   console.error(`check-cycles: ${cycles.length} import cycle(s)`);
   process.exit(1);
 }

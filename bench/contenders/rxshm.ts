@@ -28,15 +28,22 @@ function contender(mode: Mode, label: string, order: number): Contender {
       let resolveConnection!: (c: Connection) => void;
       const connected = new Promise<Connection>((resolve) => (resolveConnection = resolve));
       const zeroCopy = mode === 'zerocopy';
-      const server = listen(name, { wait: WAIT[mode], receive: zeroCopy ? 'borrow' : 'copy' }).subscribe({ next: (c) => resolveConnection(c) });
+      const server = listen(name, { wait: WAIT[mode], receive: zeroCopy ? 'borrow' : 'copy' }).subscribe({
+        next: (c) => resolveConnection(c),
+      });
       const peer = await startNodePeer(PEER, [name, mode]).catch((e: unknown) => {
         server.unsubscribe();
         throw e;
       });
       const connection = await connected;
-      if (mode === 'parked') ctx.note('rxshm (parked peer): the peer parks after every message, so each ping wakes it through the doorbell.');
+      if (mode === 'parked')
+        ctx.note(
+          'rxshm (parked peer): the peer parks after every message, so each ping wakes it through the doorbell.',
+        );
       if (zeroCopy) {
-        ctx.note('rxshm (zero-copy): sends write in place with claim()/commit(); receives are borrowed views (receive: \'borrow\') that the receiver reads once into a reused buffer, so every byte still crosses the cores; the other rxshm rows use next() and fresh copies.');
+        ctx.note(
+          "rxshm (zero-copy): sends write in place with claim()/commit(); receives are borrowed views (receive: 'borrow') that the receiver reads once into a reused buffer, so every byte still crosses the cores; the other rxshm rows use next() and fresh copies.",
+        );
       }
 
       return {

@@ -26,8 +26,17 @@ export function parseArgs(argv: readonly string[], defaultOut: string): Args {
       return v;
     };
     if (arg === '--quick') quick = true;
-    else if (arg === '--only') only = value().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (arg.startsWith('--only=')) only = arg.slice(7).split(',').map((s) => s.trim()).filter(Boolean);
+    else if (arg === '--only')
+      only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    else if (arg.startsWith('--only='))
+      only = arg
+        .slice(7)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (arg === '--out') outDir = resolve(value());
     else if (arg.startsWith('--out=')) outDir = resolve(arg.slice(6));
     else throw new Error(`unknown option: option=${arg}\n${USAGE}`);

@@ -15,7 +15,9 @@ export interface Discovered {
 }
 
 export async function discover(dir: string): Promise<Discovered> {
-  const files = readdirSync(dir).filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.(d|test)\.ts$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.(d|test)\.ts$/.test(f))
+    .sort();
   const contenders: Contender[] = [];
   const failures: string[] = [];
   for (const file of files) {

@@ -10,7 +10,11 @@ export function fmtUs(us: number): string {
 /** A rate with an SI prefix: 955 k, 1.23 M. */
 export function fmtRate(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  const units: [number, string][] = [[1e9, ' G'], [1e6, ' M'], [1e3, ' k']];
+  const units: [number, string][] = [
+    [1e9, ' G'],
+    [1e6, ' M'],
+    [1e3, ' k'],
+  ];
   for (const [scale, unit] of units) if (n >= scale) return `${Number((n / scale).toPrecision(3))}${unit}`;
   return String(Number(n.toPrecision(3)));
 }
@@ -18,7 +22,11 @@ export function fmtRate(n: number): string {
 /** Bytes per second, decimal units: 24.4 MB/s, 2.71 GB/s. */
 export function fmtBytesRate(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  const units: [number, string][] = [[1e9, 'GB/s'], [1e6, 'MB/s'], [1e3, 'kB/s']];
+  const units: [number, string][] = [
+    [1e9, 'GB/s'],
+    [1e6, 'MB/s'],
+    [1e3, 'kB/s'],
+  ];
   for (const [scale, unit] of units) if (n >= scale) return `${Number((n / scale).toPrecision(3))} ${unit}`;
   return `${Number(n.toPrecision(3))} B/s`;
 }

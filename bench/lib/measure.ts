@@ -44,14 +44,23 @@ interface Series<K, S> {
   readonly record: (key: K, count: number, samples: S[]) => void;
 }
 
-export async function runContender(contender: Contender, ctx: BenchContext, progress: Progress, results: Results): Promise<void> {
+export async function runContender(
+  contender: Contender,
+  ctx: BenchContext,
+  progress: Progress,
+  results: Results,
+): Promise<void> {
   const { plan } = ctx;
   const status: ContenderStatus = { name: contender.name, label: contender.label, status: 'failed', notes: [] };
   results.contenders.push(status);
   const steps = stepsPerContender(ctx);
   let stepped = 0;
-  const step = (label: string) => { stepped++; progress.step(`${contender.name}: ${label}`); };
-  const call = <T>(what: string, run: () => Promise<T>): Promise<T> => within(run(), plan.callTimeoutMs, `${contender.name} ${what}`);
+  const step = (label: string) => {
+    stepped++;
+    progress.step(`${contender.name}: ${label}`);
+  };
+  const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
+    within(run(), plan.callTimeoutMs, `${contender.name} ${what}`);
   const fail = (what: string, e: unknown) => {
     status.notes.push(`${what} failed: ${message(e)}`);
     progress.log(`note: ${contender.name} ${what} failed: ${message(e)}`);
@@ -77,16 +86,29 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
     const samples = new Map<K, S[]>();
     const attempt = async (what: string, run: () => Promise<void>): Promise<boolean> => {
       if (broken) return false;
-      try { await run(); return true; } catch (e) { broken ||= e instanceof Deadline; fail(what, e); return false; }
+      try {
+        await run();
+        return true;
+      } catch (e) {
+        broken ||= e instanceof Deadline;
+        fail(what, e);
+        return false;
+      }
     };
     for (const key of x.keys) {
       step(`${x.name} ${x.label(key)} warm-up`);
-      if (rep) await attempt(`${x.name} ${x.label(key)}`, async () => { counts.set(key, await x.calibrate(key, rep)); samples.set(key, []); });
+      if (rep)
+        await attempt(`${x.name} ${x.label(key)}`, async () => {
+          counts.set(key, await x.calibrate(key, rep));
+          samples.set(key, []);
+        });
     }
     for (let r = 1; r <= plan.repetitions; r++) {
       step(`${x.name} round ${r}/${plan.repetitions}`);
       for (const [key, count] of counts) {
-        const ok = await attempt(`${x.name} ${x.label(key)}`, async () => { samples.get(key)!.push(await rep!(key, count)); });
+        const ok = await attempt(`${x.name} ${x.label(key)}`, async () => {
+          samples.get(key)!.push(await rep!(key, count));
+        });
         if (!ok) counts.delete(key);
       }
     }
@@ -108,35 +130,63 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
   const requestResponse = s.requestResponse?.bind(s);
   try {
     await series({
-      name: 'round trip', keys: plan.rttSizes, label: sizeLabel,
+      name: 'round trip',
+      keys: plan.rttSizes,
+      label: sizeLabel,
       rep: roundTrip && ((size: number, n: number) => call('round trip', () => roundTrip(payload(size), n))),
       async calibrate(size, rep) {
         // A short probe bounds the warm-up's length; the warmed-up median then sets the measured count.
         const probe = await rep(size, 20);
-        const warm = await rep(size, clampCount(Math.min(plan.rttWarmup, (plan.repSeconds * 1e9) / probe.medianNs), plan.minCount, plan.maxCount));
+        const warm = await rep(
+          size,
+          clampCount(Math.min(plan.rttWarmup, (plan.repSeconds * 1e9) / probe.medianNs), plan.minCount, plan.maxCount),
+        );
         return clampCount((plan.repSeconds * 1e9) / warm.medianNs, plan.minCount, plan.maxCount);
       },
-      record: (size, iterations, reps) => results.roundTrip.push({
-        contender: contender.name, size, repetitions: reps.length, iterations,
-        medianUs: median(reps.map((x) => x.medianNs)) / 1e3, p99Us: median(reps.map((x) => x.p99Ns)) / 1e3,
-      }),
+      record: (size, iterations, reps) =>
+        results.roundTrip.push({
+          contender: contender.name,
+          size,
+          repetitions: reps.length,
+          iterations,
+          medianUs: median(reps.map((x) => x.medianNs)) / 1e3,
+          p99Us: median(reps.map((x) => x.p99Ns)) / 1e3,
+        }),
     });
     await series({
-      name: 'throughput', keys: plan.throughputSizes, label: sizeLabel,
+      name: 'throughput',
+      keys: plan.throughputSizes,
+      label: sizeLabel,
       rep: throughput && ((size: number, n: number) => call('throughput', () => throughput(payload(size), n))),
       calibrate: (size, rep) => calibrateRate((n) => rep(size, n).then((x) => x.seconds / x.messages)),
       record: (size, messages, reps) => {
         const mps = median(reps.map((x) => x.messages / x.seconds));
-        results.throughput.push({ contender: contender.name, size, repetitions: reps.length, messages, messagesPerSecond: mps, bytesPerSecond: mps * size });
+        results.throughput.push({
+          contender: contender.name,
+          size,
+          repetitions: reps.length,
+          messages,
+          messagesPerSecond: mps,
+          bytesPerSecond: mps * size,
+        });
       },
     });
     await series({
-      name: 'request/response', keys: CODECS, label: (codec) => codec,
-      rep: requestResponse && ((codec: RequestCodec, n: number) => call('request/response', () => requestResponse(codec, n))),
+      name: 'request/response',
+      keys: CODECS,
+      label: (codec) => codec,
+      rep:
+        requestResponse &&
+        ((codec: RequestCodec, n: number) => call('request/response', () => requestResponse(codec, n))),
       calibrate: (codec, rep) => calibrateRate((n) => rep(codec, n).then((x) => x.seconds / x.operations)),
-      record: (codec, operations, reps) => results.requestResponse.push({
-        contender: contender.name, codec, repetitions: reps.length, operations, opsPerSecond: median(reps.map((x) => x.operations / x.seconds)),
-      }),
+      record: (codec, operations, reps) =>
+        results.requestResponse.push({
+          contender: contender.name,
+          codec,
+          repetitions: reps.length,
+          operations,
+          opsPerSecond: median(reps.map((x) => x.operations / x.seconds)),
+        }),
     });
     step('idle CPU');
     if (s.idle && !broken) {
@@ -146,8 +196,11 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
         const x = await call('idle', () => idle(plan.idleMs));
         const pct = (cpu: number) => (cpu / x.seconds) * 100;
         results.idle.push({
-          contender: contender.name, seconds: x.seconds, harnessPercent: pct(x.harnessCpuSeconds),
-          peerPercent: pct(x.peerCpuSeconds), pairPercent: pct(x.harnessCpuSeconds + x.peerCpuSeconds),
+          contender: contender.name,
+          seconds: x.seconds,
+          harnessPercent: pct(x.harnessCpuSeconds),
+          peerPercent: pct(x.peerCpuSeconds),
+          pairPercent: pct(x.harnessCpuSeconds + x.peerCpuSeconds),
         });
         status.status = 'ok';
       } catch (e) {
@@ -155,6 +208,8 @@ export async function runContender(contender: Contender, ctx: BenchContext, prog
       }
     }
   } finally {
-    await within(s.close(), 10_000, `${contender.name} close`).catch((e: unknown) => status.notes.push(`close failed: ${message(e)}`));
+    await within(s.close(), 10_000, `${contender.name} close`).catch((e: unknown) =>
+      status.notes.push(`close failed: ${message(e)}`),
+    );
   }
 }

@@ -15,7 +15,9 @@ export function serveControl(handlers: Record<string, Handler>): Control {
   let buffer = '';
   // Commands run one after another, so answers keep the order of requests even when a handler is async.
   let chain: Promise<void> = Promise.resolve();
-  const answer = (msg: unknown): void => { process.stdout.write(JSON.stringify(msg) + '\n'); };
+  const answer = (msg: unknown): void => {
+    process.stdout.write(JSON.stringify(msg) + '\n');
+  };
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (s: string) => {
     buffer += s;

@@ -21,7 +21,11 @@ export function track(child: ChildProcess): ChildProcess {
 /** Synchronous last resort, safe inside process.on('exit'). */
 export function killAllChildren(): void {
   for (const child of live) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   live.clear();
 }
@@ -58,12 +62,18 @@ export interface PeerOptions {
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
 /** Spawn a Node peer and wait until it says it is ready. */
-export async function startNodePeer(script: string, args: readonly string[], options: PeerOptions = {}): Promise<NodePeer> {
-  const child = track(spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: REPO_ROOT,
-    stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
-    serialization: options.serialization ?? 'json',
-  }));
+export async function startNodePeer(
+  script: string,
+  args: readonly string[],
+  options: PeerOptions = {},
+): Promise<NodePeer> {
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: REPO_ROOT,
+      stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
+      serialization: options.serialization ?? 'json',
+    }),
+  );
   const queue: Pending[] = [];
   let stderr = '';
   let stdout = '';
@@ -72,7 +82,9 @@ export async function startNodePeer(script: string, args: readonly string[], opt
     dead = error;
     for (const p of queue.splice(0)) p.reject(error);
   };
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr = (stderr + s).slice(-4000); });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    stderr = (stderr + s).slice(-4000);
+  });
   child.stdout!.setEncoding('utf8').on('data', (s: string) => {
     stdout += s;
     let nl: number;
@@ -87,14 +99,19 @@ export async function startNodePeer(script: string, args: readonly string[], opt
     }
   });
   child.on('error', (e) => fail(e));
-  child.on('exit', (code, signal) => fail(new Error(`peer ${script} exited (code=${code}, signal=${signal}): ${stderr.trim().slice(-500)}`)));
-  child.stdin!.on('error', () => { /* the exit handler reports it */ });
-
-  const request = <T>(command: { cmd: string }): Promise<T> => new Promise<T>((resolve, reject) => {
-    if (dead) return reject(dead);
-    queue.push({ resolve: resolve as (v: unknown) => void, reject });
-    child.stdin!.write(JSON.stringify(command) + '\n');
+  child.on('exit', (code, signal) =>
+    fail(new Error(`peer ${script} exited (code=${code}, signal=${signal}): ${stderr.trim().slice(-500)}`)),
+  );
+  child.stdin!.on('error', () => {
+    /* the exit handler reports it */
   });
+
+  const request = <T>(command: { cmd: string }): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (dead) return reject(dead);
+      queue.push({ resolve: resolve as (v: unknown) => void, reject });
+      child.stdin!.write(JSON.stringify(command) + '\n');
+    });
   const peer: NodePeer = {
     child,
     pid: child.pid ?? -1,
@@ -111,7 +128,12 @@ export async function startNodePeer(script: string, args: readonly string[], opt
   const timeout = options.startTimeoutMs ?? 20_000;
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([ready, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`peer ${script} not ready after ${timeout} ms`)), timeout); })]);
+    await Promise.race([
+      ready,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`peer ${script} not ready after ${timeout} ms`)), timeout);
+      }),
+    ]);
   } catch (e) {
     await peer.kill();
     throw e;
@@ -120,4 +142,3 @@ export async function startNodePeer(script: string, args: readonly string[], opt
   }
   return peer;
 }
-

@@ -23,12 +23,45 @@ export interface ContenderStatus {
   readonly notes: string[];
 }
 
-export interface RttRow { readonly contender: string; readonly size: number; readonly medianUs: number; readonly p99Us: number; readonly repetitions: number; readonly iterations: number }
-export interface ThroughputRow { readonly contender: string; readonly size: number; readonly messagesPerSecond: number; readonly bytesPerSecond: number; readonly repetitions: number; readonly messages: number }
-export interface OpsRow { readonly contender: string; readonly codec: RequestCodec; readonly opsPerSecond: number; readonly repetitions: number; readonly operations: number }
+export interface RttRow {
+  readonly contender: string;
+  readonly size: number;
+  readonly medianUs: number;
+  readonly p99Us: number;
+  readonly repetitions: number;
+  readonly iterations: number;
+}
+export interface ThroughputRow {
+  readonly contender: string;
+  readonly size: number;
+  readonly messagesPerSecond: number;
+  readonly bytesPerSecond: number;
+  readonly repetitions: number;
+  readonly messages: number;
+}
+export interface OpsRow {
+  readonly contender: string;
+  readonly codec: RequestCodec;
+  readonly opsPerSecond: number;
+  readonly repetitions: number;
+  readonly operations: number;
+}
 /** Late-subscriber drain (issue 9): rates of a live and a late subscriber for the same burst, and late / live. */
-export interface LateDrainRow { readonly messages: number; readonly size: number; readonly repetitions: number; readonly liveMessagesPerSecond: number; readonly lateMessagesPerSecond: number; readonly ratio: number }
-export interface IdleRow { readonly contender: string; readonly seconds: number; readonly harnessPercent: number; readonly peerPercent: number; readonly pairPercent: number }
+export interface LateDrainRow {
+  readonly messages: number;
+  readonly size: number;
+  readonly repetitions: number;
+  readonly liveMessagesPerSecond: number;
+  readonly lateMessagesPerSecond: number;
+  readonly ratio: number;
+}
+export interface IdleRow {
+  readonly contender: string;
+  readonly seconds: number;
+  readonly harnessPercent: number;
+  readonly peerPercent: number;
+  readonly pairPercent: number;
+}
 
 export interface TargetRow {
   readonly id: string;

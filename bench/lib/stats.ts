@@ -8,7 +8,10 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
 }
 
 export function median(values: readonly number[]): number {
-  return percentileSorted([...values].sort((a, b) => a - b), 0.5);
+  return percentileSorted(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** Median and p99 of raw round-trip samples in ns. */

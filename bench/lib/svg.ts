@@ -12,14 +12,40 @@ const PLOT_X0 = 260;
 const PLOT_X1 = 800; // value text goes right of the bar, up to WIDTH
 const BAR = 14;
 const GAP = 4;
-const PALETTE = ['#555555', '#d62728', '#ff7f0e', '#e377c2', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#bcbd22'];
+const PALETTE = [
+  '#555555',
+  '#d62728',
+  '#ff7f0e',
+  '#e377c2',
+  '#1f77b4',
+  '#2ca02c',
+  '#9467bd',
+  '#8c564b',
+  '#17becf',
+  '#bcbd22',
+];
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-interface Bar { readonly contender: string; readonly value: number; readonly text: string }
-interface Group { readonly title: string; readonly bars: readonly Bar[] }
+interface Bar {
+  readonly contender: string;
+  readonly value: number;
+  readonly text: string;
+}
+interface Group {
+  readonly title: string;
+  readonly bars: readonly Bar[];
+}
 
-function panel(title: string, groups: readonly Group[], y0: number, colour: (name: string) => string, label: (name: string) => string, tick: (v: number) => string): { svg: string[]; height: number } {
+function panel(
+  title: string,
+  groups: readonly Group[],
+  y0: number,
+  colour: (name: string) => string,
+  label: (name: string) => string,
+  tick: (v: number) => string,
+): { svg: string[]; height: number } {
   const values = groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => v > 0 && Number.isFinite(v));
   const svg: string[] = [`<text x="10" y="${y0 + 18}" font-size="15" font-weight="bold">${esc(title)}</text>`];
   if (values.length === 0) {
@@ -51,8 +77,10 @@ function panel(title: string, groups: readonly Group[], y0: number, colour: (nam
   // Decade grid lines under the bars, with their labels above the plot.
   for (let d = lo; d <= hi; d++) {
     const gx = x(10 ** d).toFixed(1);
-    svg.push(`<line x1="${gx}" y1="${top}" x2="${gx}" y2="${y - 8}" stroke="#ddd"/>`,
-      `<text x="${gx}" y="${top - 3}" font-size="10" text-anchor="middle" fill="#777">${esc(tick(10 ** d))}</text>`);
+    svg.push(
+      `<line x1="${gx}" y1="${top}" x2="${gx}" y2="${y - 8}" stroke="#ddd"/>`,
+      `<text x="${gx}" y="${top - 3}" font-size="10" text-anchor="middle" fill="#777">${esc(tick(10 ** d))}</text>`,
+    );
   }
   svg.push(...body);
   return { svg, height: y - y0 + 10 };
@@ -63,20 +91,36 @@ export function toSvg(r: Results): string {
   const colour = (name: string): string => PALETTE[names.indexOf(name) % PALETTE.length] ?? '#000';
   const labels = new Map(r.contenders.map((c) => [c.name, c.label]));
   const label = (name: string): string => labels.get(name) ?? name;
-  const byOrder = <T extends { contender: string }>(rows: T[]): T[] => [...rows].sort((a, b) => names.indexOf(a.contender) - names.indexOf(b.contender));
+  const byOrder = <T extends { contender: string }>(rows: T[]): T[] =>
+    [...rows].sort((a, b) => names.indexOf(a.contender) - names.indexOf(b.contender));
 
   const rttGroups = r.plan.rttSizes.map((size): Group => ({
     title: sizeLabel(size),
-    bars: byOrder(r.roundTrip.filter((x) => x.size === size)).map((x) => ({ contender: x.contender, value: x.medianUs, text: `${fmtUs(x.medianUs)} µs` })),
+    bars: byOrder(r.roundTrip.filter((x) => x.size === size)).map((x) => ({
+      contender: x.contender,
+      value: x.medianUs,
+      text: `${fmtUs(x.medianUs)} µs`,
+    })),
   }));
   const tpGroups = r.plan.throughputSizes.map((size): Group => ({
     title: sizeLabel(size),
-    bars: byOrder(r.throughput.filter((x) => x.size === size)).map((x) => ({ contender: x.contender, value: x.messagesPerSecond, text: `${fmtRate(x.messagesPerSecond)} msg/s · ${fmtBytesRate(x.bytesPerSecond)}` })),
+    bars: byOrder(r.throughput.filter((x) => x.size === size)).map((x) => ({
+      contender: x.contender,
+      value: x.messagesPerSecond,
+      text: `${fmtRate(x.messagesPerSecond)} msg/s · ${fmtBytesRate(x.bytesPerSecond)}`,
+    })),
   }));
   const m = r.machine;
   const header = `${m.cpu}, ${m.cores} cores · Node ${m.node} · ${m.date.slice(0, 10)}${r.plan.quick ? ' · quick run' : ''}`;
   const a = panel('Round trip, median µs (log scale, lower is better)', rttGroups, 30, colour, label, fmtUs);
-  const b = panel('One-way throughput, messages/s (log scale, higher is better)', tpGroups, 30 + a.height + 10, colour, label, fmtRate);
+  const b = panel(
+    'One-way throughput, messages/s (log scale, higher is better)',
+    tpGroups,
+    30 + a.height + 10,
+    colour,
+    label,
+    fmtRate,
+  );
   const height = 30 + a.height + 10 + b.height;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,

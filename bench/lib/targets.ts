@@ -18,9 +18,18 @@ export const NAMES = {
 } as const;
 
 type Lookup = (r: Results) => number | undefined;
-const rtt = (name: string, size: number): Lookup => (r) => r.roundTrip.find((x) => x.contender === name && x.size === size)?.medianUs;
-const tput = (name: string, size: number): Lookup => (r) => r.throughput.find((x) => x.contender === name && x.size === size)?.messagesPerSecond;
-const idle = (name: string): Lookup => (r) => r.idle.find((x) => x.contender === name)?.pairPercent;
+const rtt =
+  (name: string, size: number): Lookup =>
+  (r) =>
+    r.roundTrip.find((x) => x.contender === name && x.size === size)?.medianUs;
+const tput =
+  (name: string, size: number): Lookup =>
+  (r) =>
+    r.throughput.find((x) => x.contender === name && x.size === size)?.messagesPerSecond;
+const idle =
+  (name: string): Lookup =>
+  (r) =>
+    r.idle.find((x) => x.contender === name)?.pairPercent;
 
 interface Spec {
   readonly id: string;
@@ -35,14 +44,85 @@ interface Spec {
 }
 
 export const TARGETS: readonly Spec[] = [
-  { id: 'spin-rtt', label: 'rxshm spin RTT / C limit (8 B)', goal: '<= 1.5x', subject: NAMES.rxshmSpin, value: rtt(NAMES.rxshmSpin, 8), baseline: { name: NAMES.cLimit, value: rtt(NAMES.cLimit, 8) }, met: (v) => v <= 1.5, unit: 'x' },
-  { id: 'default-rtt', label: 'rxshm default RTT / Unix socket (8 B)', goal: '<= 0.33x (1/3)', subject: NAMES.rxshmDefault, value: rtt(NAMES.rxshmDefault, 8), baseline: { name: NAMES.unixSocket, value: rtt(NAMES.unixSocket, 8) }, met: (v) => v <= 1 / 3, unit: 'x' },
-  { id: 'parked-rtt', label: 'rxshm parked-peer RTT / Unix socket (8 B)', goal: '<= 1.0x', subject: NAMES.rxshmParked, value: rtt(NAMES.rxshmParked, 8), baseline: { name: NAMES.unixSocket, value: rtt(NAMES.unixSocket, 8) }, met: (v) => v <= 1, unit: 'x' },
-  { id: 'throughput-64', label: 'rxshm throughput / Unix socket (64 B)', goal: '>= 10x', subject: NAMES.rxshmDefault, value: tput(NAMES.rxshmDefault, 64), baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 64) }, met: (v) => v >= 10, unit: 'x' },
-  { id: 'throughput-64k', label: 'rxshm throughput / Unix socket (64 KiB)', goal: '>= 2x', subject: NAMES.rxshmDefault, value: tput(NAMES.rxshmDefault, 65536), baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 65536) }, met: (v) => v >= 2, unit: 'x' },
-  { id: 'throughput-64-zerocopy', label: 'rxshm zero-copy throughput / Unix socket (64 B)', goal: '>= 10x', subject: NAMES.rxshmZeroCopy, value: tput(NAMES.rxshmZeroCopy, 64), baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 64) }, met: (v) => v >= 10, unit: 'x' },
-  { id: 'throughput-64k-zerocopy', label: 'rxshm zero-copy throughput / Unix socket (64 KiB)', goal: '>= 2x', subject: NAMES.rxshmZeroCopy, value: tput(NAMES.rxshmZeroCopy, 65536), baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 65536) }, met: (v) => v >= 2, unit: 'x' },
-  { id: 'idle-cpu', label: 'rxshm idle CPU, connected silent pair', goal: '< 1 % of one core', subject: NAMES.rxshmDefault, value: idle(NAMES.rxshmDefault), met: (v) => v < 1, unit: '%' },
+  {
+    id: 'spin-rtt',
+    label: 'rxshm spin RTT / C limit (8 B)',
+    goal: '<= 1.5x',
+    subject: NAMES.rxshmSpin,
+    value: rtt(NAMES.rxshmSpin, 8),
+    baseline: { name: NAMES.cLimit, value: rtt(NAMES.cLimit, 8) },
+    met: (v) => v <= 1.5,
+    unit: 'x',
+  },
+  {
+    id: 'default-rtt',
+    label: 'rxshm default RTT / Unix socket (8 B)',
+    goal: '<= 0.33x (1/3)',
+    subject: NAMES.rxshmDefault,
+    value: rtt(NAMES.rxshmDefault, 8),
+    baseline: { name: NAMES.unixSocket, value: rtt(NAMES.unixSocket, 8) },
+    met: (v) => v <= 1 / 3,
+    unit: 'x',
+  },
+  {
+    id: 'parked-rtt',
+    label: 'rxshm parked-peer RTT / Unix socket (8 B)',
+    goal: '<= 1.0x',
+    subject: NAMES.rxshmParked,
+    value: rtt(NAMES.rxshmParked, 8),
+    baseline: { name: NAMES.unixSocket, value: rtt(NAMES.unixSocket, 8) },
+    met: (v) => v <= 1,
+    unit: 'x',
+  },
+  {
+    id: 'throughput-64',
+    label: 'rxshm throughput / Unix socket (64 B)',
+    goal: '>= 10x',
+    subject: NAMES.rxshmDefault,
+    value: tput(NAMES.rxshmDefault, 64),
+    baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 64) },
+    met: (v) => v >= 10,
+    unit: 'x',
+  },
+  {
+    id: 'throughput-64k',
+    label: 'rxshm throughput / Unix socket (64 KiB)',
+    goal: '>= 2x',
+    subject: NAMES.rxshmDefault,
+    value: tput(NAMES.rxshmDefault, 65536),
+    baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 65536) },
+    met: (v) => v >= 2,
+    unit: 'x',
+  },
+  {
+    id: 'throughput-64-zerocopy',
+    label: 'rxshm zero-copy throughput / Unix socket (64 B)',
+    goal: '>= 10x',
+    subject: NAMES.rxshmZeroCopy,
+    value: tput(NAMES.rxshmZeroCopy, 64),
+    baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 64) },
+    met: (v) => v >= 10,
+    unit: 'x',
+  },
+  {
+    id: 'throughput-64k-zerocopy',
+    label: 'rxshm zero-copy throughput / Unix socket (64 KiB)',
+    goal: '>= 2x',
+    subject: NAMES.rxshmZeroCopy,
+    value: tput(NAMES.rxshmZeroCopy, 65536),
+    baseline: { name: NAMES.unixSocket, value: tput(NAMES.unixSocket, 65536) },
+    met: (v) => v >= 2,
+    unit: 'x',
+  },
+  {
+    id: 'idle-cpu',
+    label: 'rxshm idle CPU, connected silent pair',
+    goal: '< 1 % of one core',
+    subject: NAMES.rxshmDefault,
+    value: idle(NAMES.rxshmDefault),
+    met: (v) => v < 1,
+    unit: '%',
+  },
 ];
 
 function ratioText(v: number): string {
@@ -51,10 +131,18 @@ function ratioText(v: number): string {
 
 export function computeTargets(results: Results): TargetRow[] {
   return TARGETS.map((t): TargetRow => {
-    const row = (value: number | null, text: string, met: boolean | null): TargetRow => ({ id: t.id, label: t.label, goal: t.goal, value, text, met });
+    const row = (value: number | null, text: string, met: boolean | null): TargetRow => ({
+      id: t.id,
+      label: t.label,
+      goal: t.goal,
+      value,
+      text,
+      met,
+    });
     const subject = t.value(results);
     // The subject is named in the n/a text so a reader knows which contender is missing (issue 6 wording for rxshm).
-    if (subject === undefined) return row(null, t.subject.startsWith('rxshm') ? 'n/a (no rxshm result)' : `n/a (no ${t.subject} result)`, null);
+    if (subject === undefined)
+      return row(null, t.subject.startsWith('rxshm') ? 'n/a (no rxshm result)' : `n/a (no ${t.subject} result)`, null);
     if (!t.baseline) return row(subject, `${subject.toFixed(2)} %`, t.met(subject));
     const base = t.baseline.value(results);
     if (base === undefined || base === 0) return row(null, `n/a (no ${t.baseline.name} result)`, null);

@@ -4,7 +4,9 @@ import { array, defineMethod, f64, fixedUtf8, json, struct, u32 } from '../../sr
 
 /** 64 bytes as a struct: 4 + 8 + 8 + 28 + 16. */
 export const SampleStruct = struct({ seq: u32, a: f64, b: f64, label: fixedUtf8(28), extra: array(u32, 4) });
-export const SampleJson = json(t.type({ seq: t.number, a: t.number, b: t.number, label: t.string, extra: t.array(t.number) }));
+export const SampleJson = json(
+  t.type({ seq: t.number, a: t.number, b: t.number, label: t.string, extra: t.array(t.number) }),
+);
 export type Sample = t.TypeOf<typeof SampleJson>;
 
 export const StructEcho = defineMethod(1, SampleStruct, SampleStruct);

@@ -28,7 +28,10 @@ connect(name, { wait, timeout: 10_000, receive: zeroCopy ? 'borrow' : 'copy' }).
         } else c.next(bytes); // the ring is full: queue a copy
       }
     });
-    serve(c, { [StructEcho.id]: implement(StructEcho, (v) => of(v)), [JsonEcho.id]: implement(JsonEcho, (v) => of(v)) }).subscribe();
+    serve(c, {
+      [StructEcho.id]: implement(StructEcho, (v) => of(v)),
+      [JsonEcho.id]: implement(JsonEcho, (v) => of(v)),
+    }).subscribe();
     control.ready();
   },
   error: (e) => {

@@ -74,7 +74,8 @@ export function fieldType<A>(spec: FieldSpec<A>): FieldC<A> {
     });
   const validate = (input: Uint8Array, context: t.Context): t.Validation<A> => {
     if (!(input instanceof Uint8Array)) return notBytes(input, context);
-    if (input.byteLength !== size) return failAt(input, context, `expected ${size} bytes for ${name}, got ${input.byteLength}`);
+    if (input.byteLength !== size)
+      return failAt(input, context, `expected ${size} bytes for ${name}, got ${input.byteLength}`);
     const view = new DataView(input.buffer, input.byteOffset, size);
     const a = read(view, 0);
     return a === INVALID ? t.failures(explain(view, 0, context)) : t.success(a);

@@ -44,7 +44,9 @@ function payloadViolation(kind: FrameKind, payload: Uint8Array): string | undefi
 export const FrameC: t.Type<Frame, Uint8Array, Uint8Array> = new t.Type<Frame, Uint8Array, Uint8Array>(
   'Frame',
   (u): u is Frame =>
-    isFrameHeader(u) && (u as { payload?: unknown }).payload instanceof Uint8Array && payloadViolation(u.kind, (u as Frame).payload) === undefined,
+    isFrameHeader(u) &&
+    (u as { payload?: unknown }).payload instanceof Uint8Array &&
+    payloadViolation(u.kind, (u as Frame).payload) === undefined,
   (input, context) => {
     const header = validateFrameHeader(input, context);
     if (!isRight(header)) return header;
@@ -52,7 +54,14 @@ export const FrameC: t.Type<Frame, Uint8Array, Uint8Array> = new t.Type<Frame, U
     const violation = payloadViolation(header.right.kind, payload);
     if (violation !== undefined) return failAt(input, context, violation);
     const h = header.right;
-    return t.success({ kind: h.kind, flags: h.flags, status: h.status, correlation: h.correlation, method: h.method, payload });
+    return t.success({
+      kind: h.kind,
+      flags: h.flags,
+      status: h.status,
+      correlation: h.correlation,
+      method: h.method,
+      payload,
+    });
   },
   (f) => {
     const out = new Uint8Array(FRAME_HEADER_LENGTH + f.payload.length);

@@ -36,18 +36,26 @@ export interface FrameHeader {
  * The first per-kind rule `kind` and the fields break, as `[field offset, message]`, or `undefined` if none.
  * Shared by `FrameHeaderC` and `FrameC` for both `is` and `validate`.
  */
-export function headerViolation(kind: FrameKind, status: number, correlation: number, method: number): [number, string] | undefined {
+export function headerViolation(
+  kind: FrameKind,
+  status: number,
+  correlation: number,
+  method: number,
+): [number, string] | undefined {
   const name = frameKindName(kind);
   if ((kind === FrameKind.Data || kind === FrameKind.Close) && correlation !== 0) {
     return [FRAME_CORRELATION_OFFSET, `${name} frame must have correlation 0, got ${correlation}`];
   }
-  if (kind !== FrameKind.Request && method !== 0) return [FRAME_METHOD_OFFSET, `${name} frame must have method 0, got ${method}`];
-  if (kind !== FrameKind.Error && status !== 0) return [FRAME_STATUS_OFFSET, `${name} frame must have status 0, got ${status}`];
+  if (kind !== FrameKind.Request && method !== 0)
+    return [FRAME_METHOD_OFFSET, `${name} frame must have method 0, got ${method}`];
+  if (kind !== FrameKind.Error && status !== 0)
+    return [FRAME_STATUS_OFFSET, `${name} frame must have status 0, got ${status}`];
   if (kind === FrameKind.Error && status === 0) return [FRAME_STATUS_OFFSET, 'Error frame must have a non-zero status'];
   return undefined;
 }
 
-const isUint = (u: unknown, max: number): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= max;
+const isUint = (u: unknown, max: number): u is number =>
+  typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= max;
 
 /** `is` of `FrameHeaderC`: field types, widths and per-kind rules. */
 export function isFrameHeader(u: unknown): u is FrameHeader {
@@ -67,7 +75,11 @@ export function isFrameHeader(u: unknown): u is FrameHeader {
 export function validateFrameHeader(input: Uint8Array, context: t.Context): t.Validation<FrameHeader> {
   if (!(input instanceof Uint8Array)) return notBytes(input, context);
   if (input.byteLength < FRAME_HEADER_LENGTH) {
-    return failAt(input, context, `expected at least ${FRAME_HEADER_LENGTH} bytes for a frame header, got ${input.byteLength}`);
+    return failAt(
+      input,
+      context,
+      `expected at least ${FRAME_HEADER_LENGTH} bytes for a frame header, got ${input.byteLength}`,
+    );
   }
   const view = new DataView(input.buffer, input.byteOffset, FRAME_HEADER_LENGTH);
   const kind = readFrameKind(view, 0);
@@ -90,13 +102,12 @@ export function validateFrameHeader(input: Uint8Array, context: t.Context): t.Va
  * FrameHeaderC.decode(bytes); // Right({ kind: 2, flags: 0, status: 0, correlation: 7, method: 2 })
  * ```
  */
-export const FrameHeaderC: t.Type<FrameHeader, Uint8Array, Uint8Array> = new t.Type<FrameHeader, Uint8Array, Uint8Array>(
-  'FrameHeader',
-  isFrameHeader,
-  validateFrameHeader,
-  (h) => {
-    const out = new Uint8Array(FRAME_HEADER_LENGTH);
-    writeFrameHeader(new DataView(out.buffer), 0, h.kind, h.flags, h.status, h.correlation, h.method);
-    return out;
-  },
-);
+export const FrameHeaderC: t.Type<FrameHeader, Uint8Array, Uint8Array> = new t.Type<
+  FrameHeader,
+  Uint8Array,
+  Uint8Array
+>('FrameHeader', isFrameHeader, validateFrameHeader, (h) => {
+  const out = new Uint8Array(FRAME_HEADER_LENGTH);
+  writeFrameHeader(new DataView(out.buffer), 0, h.kind, h.flags, h.status, h.correlation, h.method);
+  return out;
+});

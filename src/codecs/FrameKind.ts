@@ -34,7 +34,17 @@ export const FrameKind = {
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** The name of each kind byte, for messages. */
-const NAMES: readonly string[] = ['', 'Data', 'Request', 'Response', 'Error', 'LivenessCheck', 'Alive', 'Close', 'Cancel'];
+const NAMES: readonly string[] = [
+  '',
+  'Data',
+  'Request',
+  'Response',
+  'Error',
+  'LivenessCheck',
+  'Alive',
+  'Close',
+  'Cancel',
+];
 
 /**
  * True when `n` is a known kind byte. Cheap enough for the hot path (no allocation, no lookup).

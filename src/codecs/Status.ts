@@ -49,6 +49,9 @@ export const STATUS_MAX = 0xffff;
 export const StatusC: t.Type<Status, number, unknown> = new t.Type<Status, number, unknown>(
   'Status',
   (u): u is Status => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= STATUS_MAX,
-  (u, c) => (StatusC.is(u) ? t.success(u) : t.failure(u, c, `expected a status (integer in [0, ${STATUS_MAX}]), got ${String(u)}`)),
+  (u, c) =>
+    StatusC.is(u)
+      ? t.success(u)
+      : t.failure(u, c, `expected a status (integer in [0, ${STATUS_MAX}]), got ${String(u)}`),
   t.identity,
 );

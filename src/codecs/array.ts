@@ -47,7 +47,8 @@ export function array<A>(field: FieldC<A>, n: number): ArrayC<A> {
       const errors: t.ValidationError[] = [];
       for (let i = 0; i < n; i++) {
         const at = byteOffset + i * step;
-        if (field.read(view, at) === INVALID) errors.push(...field.explain(view, at, t.appendContext(context, String(i), field)));
+        if (field.read(view, at) === INVALID)
+          errors.push(...field.explain(view, at, t.appendContext(context, String(i), field)));
       }
       return errors;
     },

@@ -7,23 +7,72 @@
  */
 import { fieldType, INVALID, type FieldC } from './FieldC.js';
 
-function int(name: string, size: number, min: number, max: number, read: FieldC<number>['read'], write: FieldC<number>['write']): FieldC<number> {
+function int(
+  name: string,
+  size: number,
+  min: number,
+  max: number,
+  read: FieldC<number>['read'],
+  write: FieldC<number>['write'],
+): FieldC<number> {
   const is = (u: unknown): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max;
   return fieldType<number>({ name, size, is, read, write });
 }
 
 /** Unsigned 8-bit integer. @example `struct({ side: u8 })` */
-export const u8: FieldC<number> = int('u8', 1, 0, 0xff, (v, o) => v.getUint8(o), (v, o, a) => v.setUint8(o, a));
+export const u8: FieldC<number> = int(
+  'u8',
+  1,
+  0,
+  0xff,
+  (v, o) => v.getUint8(o),
+  (v, o, a) => v.setUint8(o, a),
+);
 /** Unsigned 16-bit integer. @example `struct({ port: u16 })` */
-export const u16: FieldC<number> = int('u16', 2, 0, 0xffff, (v, o) => v.getUint16(o, true), (v, o, a) => v.setUint16(o, a, true));
+export const u16: FieldC<number> = int(
+  'u16',
+  2,
+  0,
+  0xffff,
+  (v, o) => v.getUint16(o, true),
+  (v, o, a) => v.setUint16(o, a, true),
+);
 /** Unsigned 32-bit integer. @example `struct({ seq: u32 })` */
-export const u32: FieldC<number> = int('u32', 4, 0, 0xffffffff, (v, o) => v.getUint32(o, true), (v, o, a) => v.setUint32(o, a, true));
+export const u32: FieldC<number> = int(
+  'u32',
+  4,
+  0,
+  0xffffffff,
+  (v, o) => v.getUint32(o, true),
+  (v, o, a) => v.setUint32(o, a, true),
+);
 /** Signed 8-bit integer. @example `struct({ delta: i8 })` */
-export const i8: FieldC<number> = int('i8', 1, -0x80, 0x7f, (v, o) => v.getInt8(o), (v, o, a) => v.setInt8(o, a));
+export const i8: FieldC<number> = int(
+  'i8',
+  1,
+  -0x80,
+  0x7f,
+  (v, o) => v.getInt8(o),
+  (v, o, a) => v.setInt8(o, a),
+);
 /** Signed 16-bit integer. @example `struct({ temperature: i16 })` */
-export const i16: FieldC<number> = int('i16', 2, -0x8000, 0x7fff, (v, o) => v.getInt16(o, true), (v, o, a) => v.setInt16(o, a, true));
+export const i16: FieldC<number> = int(
+  'i16',
+  2,
+  -0x8000,
+  0x7fff,
+  (v, o) => v.getInt16(o, true),
+  (v, o, a) => v.setInt16(o, a, true),
+);
 /** Signed 32-bit integer. @example `struct({ offset: i32 })` */
-export const i32: FieldC<number> = int('i32', 4, -0x80000000, 0x7fffffff, (v, o) => v.getInt32(o, true), (v, o, a) => v.setInt32(o, a, true));
+export const i32: FieldC<number> = int(
+  'i32',
+  4,
+  -0x80000000,
+  0x7fffffff,
+  (v, o) => v.getInt32(o, true),
+  (v, o, a) => v.setInt32(o, a, true),
+);
 
 const isNumber = (u: unknown): u is number => typeof u === 'number';
 

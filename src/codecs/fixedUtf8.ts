@@ -57,7 +57,8 @@ export function fixedUtf8(n: number): FieldC<string> {
   const describe = (view: DataView, byteOffset: number): string => {
     const length = contentLength(view, byteOffset, n);
     for (let i = length + 1; i < n; i++) {
-      if (view.getUint8(byteOffset + i) !== 0) return `non-NUL byte after the NUL terminator at byte ${i} of fixedUtf8(${n})`;
+      if (view.getUint8(byteOffset + i) !== 0)
+        return `non-NUL byte after the NUL terminator at byte ${i} of fixedUtf8(${n})`;
     }
     const bytes = new Uint8Array(view.buffer, view.byteOffset + byteOffset, length);
     return `invalid UTF-8 at byte ${utf8ErrorOffset(bytes)} of fixedUtf8(${n})`;

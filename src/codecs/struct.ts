@@ -46,7 +46,8 @@ export function struct<P extends Props>(props: P, name?: string): StructC<P> {
   let size = 0;
   for (const key of keys) {
     const field = props[key]!;
-    if (/^(0|[1-9]\d*)$/.test(key)) throw new TypeError(`struct: integer-like field names are reordered by JavaScript, key=${key}`);
+    if (/^(0|[1-9]\d*)$/.test(key))
+      throw new TypeError(`struct: integer-like field names are reordered by JavaScript, key=${key}`);
     if (key === '__proto__') throw new TypeError('struct: a field cannot be named __proto__, key=__proto__');
     if (!Number.isInteger(field?.size) || typeof field.read !== 'function' || typeof field.write !== 'function') {
       throw new TypeError(`struct: field is not a fixed-size field codec, key=${key}, codec=${String(field?.name)}`);
@@ -75,7 +76,8 @@ export function struct<P extends Props>(props: P, name?: string): StructC<P> {
       for (let i = 0; i < n; i++) {
         const field = fields[i]!;
         const at = byteOffset + starts[i]!;
-        if (field.read(view, at) === INVALID) errors.push(...field.explain(view, at, t.appendContext(context, keys[i]!, field)));
+        if (field.read(view, at) === INVALID)
+          errors.push(...field.explain(view, at, t.appendContext(context, keys[i]!, field)));
       }
       return errors;
     },
@@ -89,7 +91,9 @@ export function struct<P extends Props>(props: P, name?: string): StructC<P> {
  * Keys enter the source only through `JSON.stringify`, fields only by index, so no user text is evaluated as code.
  */
 function compile<A>(keys: string[], fields: FieldC<unknown>[], starts: number[]): Pick<FieldC<A>, 'read' | 'write'> {
-  const reads = keys.map((_, i) => `const v${i} = f[${i}].read(view, o + ${starts[i]}); if (v${i} === INVALID) return INVALID;`);
+  const reads = keys.map(
+    (_, i) => `const v${i} = f[${i}].read(view, o + ${starts[i]}); if (v${i} === INVALID) return INVALID;`,
+  );
   const literal = `{ ${keys.map((k, i) => `${JSON.stringify(k)}: v${i}`).join(', ')} }`;
   const writes = keys.map((k, i) => `f[${i}].write(view, o + ${starts[i]}, a[${JSON.stringify(k)}]);`);
   const factory = new Function(

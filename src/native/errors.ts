@@ -115,7 +115,9 @@ export class SegmentError extends RxshmError<SegmentErrorCode> {
  * }
  */
 export class CreateSegmentError extends SegmentError {
-  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('create', code, facts); }
+  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) {
+    super('create', code, facts);
+  }
 }
 
 /**
@@ -126,7 +128,9 @@ export class CreateSegmentError extends SegmentError {
  * }
  */
 export class OpenSegmentError extends SegmentError {
-  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('open', code, facts); }
+  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) {
+    super('open', code, facts);
+  }
 }
 
 /**
@@ -137,7 +141,9 @@ export class OpenSegmentError extends SegmentError {
  * }
  */
 export class UnlinkSegmentError extends SegmentError {
-  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('unlink', code, facts); }
+  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) {
+    super('unlink', code, facts);
+  }
 }
 
 /**
@@ -146,7 +152,9 @@ export class UnlinkSegmentError extends SegmentError {
  * try { native.segments.openInherited(3); } catch (e) { if (e instanceof MapSegmentError) console.error(e.message); }
  */
 export class MapSegmentError extends SegmentError {
-  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) { super('map', code, facts); }
+  constructor(code: SegmentErrorCode, facts: SegmentErrorFacts) {
+    super('map', code, facts);
+  }
 }
 
 const CLASSES = {

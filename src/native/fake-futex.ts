@@ -29,7 +29,8 @@ export function createFakeFutex(bufferOf: (segment: Segment) => ArrayBuffer): Fu
   return {
     wake(segment, byteOffset, count) {
       validateWord(segment, byteOffset);
-      if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`invalid futex wake count: count=${String(count)}`);
+      if (!Number.isSafeInteger(count) || count < 0)
+        throw new RangeError(`invalid futex wake count: count=${String(count)}`);
       let woken = 0;
       for (const waiter of listFor(segment, byteOffset)) {
         if (woken >= count) break;
@@ -48,8 +49,8 @@ export function createFakeFutex(bufferOf: (segment: Segment) => ArrayBuffer): Fu
       const word = new Int32Array(segment.buffer, byteOffset, 1);
       if (Atomics.load(word, 0) !== (expected | 0)) return Promise.resolve('not-equal');
       const list = listFor(segment, byteOffset);
-      return new Promise(resolve => {
-        const done: Waiter = result => {
+      return new Promise((resolve) => {
+        const done: Waiter = (result) => {
           clearTimeout(timer);
           list.delete(done);
           resolve(result);

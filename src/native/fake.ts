@@ -40,12 +40,16 @@ class FakeSegment implements Segment {
     if (this.#buffer === null) throw new SegmentClosedError(this.name);
     return this.owner;
   }
-  get size(): number { return this.memory.byteLength; }
+  get size(): number {
+    return this.memory.byteLength;
+  }
   get buffer(): ArrayBuffer {
     if (this.#buffer === null) throw new SegmentClosedError(this.name);
     return this.#buffer;
   }
-  get closed(): boolean { return this.#buffer === null; }
+  get closed(): boolean {
+    return this.#buffer === null;
+  }
   close(): void {
     if (this.#buffer === null) return;
     this.#buffer = null;
@@ -67,7 +71,12 @@ export interface FakeNativeOptions {
 function allocate(size: number, operation: SegmentOperation, segment: string | null, free: number): ArrayBuffer {
   validateSize(size, operation, segment);
   if (size > free) {
-    throw segmentError(operation, 'NoSpace', { segment, detail: `size=${size}, ${free} bytes free`, errno: constants.errno.ENOSPC, syscall: 'posix_fallocate' });
+    throw segmentError(operation, 'NoSpace', {
+      segment,
+      detail: `size=${size}, ${free} bytes free`,
+      errno: constants.errno.ENOSPC,
+      syscall: 'posix_fallocate',
+    });
   }
   try {
     return new ArrayBuffer(size); // zero-filled, like ftruncate
@@ -108,7 +117,8 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
       validateSize(size, 'create', name);
       const mode = options.mode ?? 0o600;
       validateMode(mode);
-      if (named.has(name)) throw segmentError('create', 'AlreadyExists', { segment: name, errno: constants.errno.EEXIST });
+      if (named.has(name))
+        throw segmentError('create', 'AlreadyExists', { segment: name, errno: constants.errno.EEXIST });
       const buffer = allocate(size, 'create', name, free());
       named.set(name, { buffer, mode });
       return new FakeSegment(name, buffer, -1, uid, () => {});
@@ -118,24 +128,28 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
       const entry = named.get(name);
       if (entry === undefined) throw segmentError('open', 'NotFound', { segment: name, errno: constants.errno.ENOENT });
       // Behaves like a non-root user: the owner needs read and write permission.
-      if ((entry.mode & 0o600) !== 0o600) throw segmentError('open', 'PermissionDenied', { segment: name, errno: constants.errno.EACCES });
+      if ((entry.mode & 0o600) !== 0o600)
+        throw segmentError('open', 'PermissionDenied', { segment: name, errno: constants.errno.EACCES });
       return new FakeSegment(name, entry.buffer, -1, uid, () => {});
     },
     ownerOf(name: string) {
       validateName(name, 'open');
-      if (!named.has(name)) throw segmentError('open', 'NotFound', { segment: name, errno: constants.errno.ENOENT, syscall: 'lstat' });
+      if (!named.has(name))
+        throw segmentError('open', 'NotFound', { segment: name, errno: constants.errno.ENOENT, syscall: 'lstat' });
       return uid;
     },
     peek(name: string, length: number) {
       validateName(name, 'open');
-      if (!Number.isSafeInteger(length) || length < 0 || length > 64 * 1024) throw new RangeError(`invalid peek length: length=${String(length)}, expected 0..65536`);
+      if (!Number.isSafeInteger(length) || length < 0 || length > 64 * 1024)
+        throw new RangeError(`invalid peek length: length=${String(length)}, expected 0..65536`);
       const entry = named.get(name);
       if (entry === undefined) throw segmentError('open', 'NotFound', { segment: name, errno: constants.errno.ENOENT });
       return new Uint8Array(entry.buffer, 0, Math.min(length, entry.buffer.byteLength)).slice();
     },
     unlink(name: string) {
       validateName(name, 'unlink');
-      if (!named.delete(name)) throw segmentError('unlink', 'NotFound', { segment: name, errno: constants.errno.ENOENT });
+      if (!named.delete(name))
+        throw segmentError('unlink', 'NotFound', { segment: name, errno: constants.errno.ENOENT });
     },
     createAnonymous(size: number) {
       const buffer = allocate(size, 'create', null, free());
@@ -147,7 +161,8 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
     openInherited(fd: number) {
       const buffer = fds.get(fd);
       const subject = `inherited shared memory fd ${String(fd)}`;
-      if (buffer === undefined) throw segmentError('map', 'InvalidHandle', { segment: null, subject, errno: constants.errno.EBADF });
+      if (buffer === undefined)
+        throw segmentError('map', 'InvalidHandle', { segment: null, subject, errno: constants.errno.EBADF });
       // The handle owns the fd like the real one: whichever handle closes first closes it.
       return new FakeSegment(null, buffer, fd, uid, () => release(fd));
     },
@@ -177,12 +192,14 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
     identity: {
       uid: () => uid,
       peerOf(fd: number): Credentials {
-        if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new PeerCredentialsError(fd, constants.errno.EBADF);
+        if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff)
+          throw new PeerCredentialsError(fd, constants.errno.EBADF);
         return { pid: process.pid, uid, gid: process.getegid?.() ?? 0 };
       },
     },
-    futex: createFakeFutex(segment => {
-      if (!(segment instanceof FakeSegment)) throw new TypeError('the fake futex only works on segments of the fake backend');
+    futex: createFakeFutex((segment) => {
+      if (!(segment instanceof FakeSegment))
+        throw new TypeError('the fake futex only works on segments of the fake backend');
       return segment.memory;
     }),
     // A per-instance prefix keeps two fakes (or a fake and the real backend) from sharing a socket.

@@ -14,8 +14,18 @@ import { koffi } from './linux/libc.js';
 
 export * from './contract.js';
 export {
-  CreateSegmentError, ERRNO_TABLE, errnoName, MapSegmentError, OpenSegmentError, PeerCredentialsError, SegmentClosedError,
-  SegmentError, UnlinkSegmentError, UnsupportedPlatformError, type SegmentErrorCode, type SegmentOperation,
+  CreateSegmentError,
+  ERRNO_TABLE,
+  errnoName,
+  MapSegmentError,
+  OpenSegmentError,
+  PeerCredentialsError,
+  SegmentClosedError,
+  SegmentError,
+  UnlinkSegmentError,
+  UnsupportedPlatformError,
+  type SegmentErrorCode,
+  type SegmentOperation,
 } from './errors.js';
 export { createFakeNative, type FakeNativeOptions } from './fake.js';
 export { MAX_NAME_BYTES } from './names.js';
@@ -27,11 +37,21 @@ function unsupported(platform: string, cause?: unknown): NativeApi {
     throw new UnsupportedPlatformError(platform, cause);
   };
   return {
-    get platform() { return fail(); },
-    get segments() { return fail(); },
-    get processes() { return fail(); },
-    get identity() { return fail(); },
-    get futex() { return fail(); },
+    get platform() {
+      return fail();
+    },
+    get segments() {
+      return fail();
+    },
+    get processes() {
+      return fail();
+    },
+    get identity() {
+      return fail();
+    },
+    get futex() {
+      return fail();
+    },
     doorbellPath: fail,
   };
 }
@@ -59,10 +79,20 @@ const current = (): NativeApi => (backend ??= load());
  * try { Atomics.add(new Int32Array(seg.buffer), 0, 1); } finally { seg.close(); native.segments.unlink('rxshm.demo'); }
  */
 export const native: NativeApi = {
-  get platform() { return current().platform; },
-  get segments() { return current().segments; },
-  get processes() { return current().processes; },
-  get identity() { return current().identity; },
-  get futex() { return current().futex; },
+  get platform() {
+    return current().platform;
+  },
+  get segments() {
+    return current().segments;
+  },
+  get processes() {
+    return current().processes;
+  },
+  get identity() {
+    return current().identity;
+  },
+  get futex() {
+    return current().futex;
+  },
   doorbellPath: (name: string) => current().doorbellPath(name),
 };

@@ -42,5 +42,9 @@ export function validateName(name: string, operation: SegmentOperation): void {
   const problem = nameProblem(name);
   if (problem === null) return;
   const shown = typeof name === 'string' ? JSON.stringify(name).slice(1, -1).slice(0, 64) : String(name);
-  throw segmentError(operation, problem.code, { segment: typeof name === 'string' ? name : null, subject: `shared memory "${shown}"`, detail: problem.detail });
+  throw segmentError(operation, problem.code, {
+    segment: typeof name === 'string' ? name : null,
+    subject: `shared memory "${shown}"`,
+    detail: problem.detail,
+  });
 }

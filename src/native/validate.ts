@@ -19,16 +19,26 @@ export const MAX_SEGMENT_SIZE = 2 ** 32;
  * @example
  * validateSize(4096, 'create', 'x'); // ok
  */
-export function validateSize(size: number, operation: SegmentOperation, segment: string | null, subject?: string): void {
+export function validateSize(
+  size: number,
+  operation: SegmentOperation,
+  segment: string | null,
+  subject?: string,
+): void {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0)
-    throw segmentError(operation, 'InvalidSize', { segment, subject, detail: `size=${String(size)}, expected a positive integer` });
+    throw segmentError(operation, 'InvalidSize', {
+      segment,
+      subject,
+      detail: `size=${String(size)}, expected a positive integer`,
+    });
   if (size > MAX_SEGMENT_SIZE)
     throw segmentError(operation, 'TooLarge', { segment, subject, detail: `size=${size}, limit ${MAX_SEGMENT_SIZE}` });
 }
 
 /** Permission bits for a new segment: an integer in 0..0o777. A bad mode is a configuration error. */
 export function validateMode(mode: number): void {
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new RangeError(`invalid segment mode: mode=${String(mode)}, expected 0..0o777`);
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
+    throw new RangeError(`invalid segment mode: mode=${String(mode)}, expected 0..0o777`);
 }
 
 /**
@@ -37,14 +47,17 @@ export function validateMode(mode: number): void {
  * validatePid(process.pid); // ok
  */
 export function validatePid(pid: number): void {
-  if (!Number.isSafeInteger(pid) || pid <= 0 || pid > 0x7fffffff) throw new RangeError(`invalid pid: pid=${String(pid)}, expected a positive integer`);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid > 0x7fffffff)
+    throw new RangeError(`invalid pid: pid=${String(pid)}, expected a positive integer`);
 }
 
 /** A futex word: 4-byte aligned, inside an open segment. Throws SegmentClosedError or RangeError. */
 export function validateWord(segment: Segment, byteOffset: number): void {
   if (segment.closed) throw new SegmentClosedError(segment.name);
   if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > segment.size)
-    throw new RangeError(`invalid futex word: byteOffset=${String(byteOffset)}, size=${segment.size}, expected a 4-byte aligned offset inside the segment`);
+    throw new RangeError(
+      `invalid futex word: byteOffset=${String(byteOffset)}, size=${segment.size}, expected a 4-byte aligned offset inside the segment`,
+    );
 }
 
 /** Clamps a wait to 0..max ms; NaN waits 0 ms and Infinity waits `max`. */

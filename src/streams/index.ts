@@ -1,7 +1,12 @@
 /** The public face of rxshm: factories, Connection, operators and the errors they raise. */
 export { listen, type ListenOptions } from './channel/listen.js';
 export { connect } from './channel/connect.js';
-export { spawnConnected, DEFAULT_EXIT_GRACE_MS, DEFAULT_SPAWN_TIMEOUT_MS, type SpawnConnectedOptions } from './channel/spawn-connected.js';
+export {
+  spawnConnected,
+  DEFAULT_EXIT_GRACE_MS,
+  DEFAULT_SPAWN_TIMEOUT_MS,
+  type SpawnConnectedOptions,
+} from './channel/spawn-connected.js';
 export { PARENT_CHANNEL_ENV } from './channel/parent-channel.js';
 export { connectParent } from './channel/connect-parent.js';
 export { Connection, type Claim, type ConnectionEnd, type ConnectionInfo } from './connection/connection.js';
@@ -34,7 +39,13 @@ export { request, type RequestOptions } from './rpc/request.js';
 export { serve, type Handler, type RequestContext, type ServeOptions, type Served } from './rpc/serve.js';
 export { defineMethod, implement, call, type MethodContract, type BytesCodec } from './rpc/methods.js';
 export { RemoteError, RequestTimeoutError, StatusError } from './rpc/request-errors.js';
-export { liveness, peerStates, type LivenessOptions, type LivenessProbe, type PeerState } from './operators/liveness.js';
+export {
+  liveness,
+  peerStates,
+  type LivenessOptions,
+  type LivenessProbe,
+  type PeerState,
+} from './operators/liveness.js';
 export { decode, type DecodeOptions } from './operators/decode.js';
 export { encode } from './operators/encode.js';
 export { typed, typedConnection, TypedConnection, type TypedOptions } from './operators/typed.js';

@@ -14,21 +14,35 @@ import { TARGETS } from '../../bench/lib/targets.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WATCHDOG_MS = 120_000;
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function bench(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/index.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/index.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+    });
     const watchdog = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`bench ${args.join(' ')} still running after ${WATCHDOG_MS} ms\n${stderr.slice(-2000)}`));
     }, WATCHDOG_MS);
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(watchdog); resolve({ code, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(watchdog);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -40,7 +54,12 @@ function tableRows(markdown: string, heading: string): string[][] {
   const table = lines.slice(lines.findIndex((l) => l.startsWith('|')));
   const end = table.findIndex((l) => !l.startsWith('|'));
   const rows = end < 0 ? table : table.slice(0, end);
-  return rows.slice(2).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  return rows.slice(2).map((l) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim()),
+  );
 }
 
 const BUILT_IN = ['unix-socket', 'process-send-json', 'process-send-advanced', 'message-port'];
@@ -51,7 +70,13 @@ test('--quick prints every section and writes parsable json, md and svg', async 
     const run = await bench(['--quick', '--out', out]);
     assert.is(run.code, 0, run.stderr.slice(-2000));
     const md = run.stdout;
-    for (const header of ['## Round trip', '## One-way throughput', '## Request/response', '## Idle CPU', '## Targets (issue 6)']) {
+    for (const header of [
+      '## Round trip',
+      '## One-way throughput',
+      '## Request/response',
+      '## Idle CPU',
+      '## Targets (issue 6)',
+    ]) {
       assert.ok(md.includes(header), `stdout lacks ${header}`);
     }
     assert.ok(md.includes('| contender | 8 B median | 8 B p99 |'), 'latency header');
@@ -61,29 +86,61 @@ test('--quick prints every section and writes parsable json, md and svg', async 
     assert.match(run.stderr, /\[[#-]+\]\s+\d+\/\d+/, 'progress bar on stderr');
 
     const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Record<string, unknown> & {
-      machine: Record<string, unknown>; contenders: { name: string; label: string; status: string }[];
+      machine: Record<string, unknown>;
+      contenders: { name: string; label: string; status: string }[];
       roundTrip: { contender: string; size: number; medianUs: number; p99Us: number }[];
       throughput: { contender: string; messagesPerSecond: number; bytesPerSecond: number }[];
-      idle: { contender: string; pairPercent: number }[]; targets: { id: string; met: boolean | null }[];
+      idle: { contender: string; pairPercent: number }[];
+      targets: { id: string; met: boolean | null }[];
     };
-    for (const key of ['machine', 'plan', 'contenders', 'roundTrip', 'throughput', 'requestResponse', 'idle', 'targets', 'notes']) {
+    for (const key of [
+      'machine',
+      'plan',
+      'contenders',
+      'roundTrip',
+      'throughput',
+      'requestResponse',
+      'idle',
+      'targets',
+      'notes',
+    ]) {
       assert.ok(key in json, `json lacks ${key}`);
     }
     for (const key of ['cpu', 'cores', 'node', 'date']) assert.ok(key in json.machine, `machine lacks ${key}`);
     for (const name of BUILT_IN) {
-      assert.is(json.contenders.find((c) => c.name === name)?.status, 'ok', `${name} did not run: ${JSON.stringify(json.contenders)}`);
+      assert.is(
+        json.contenders.find((c) => c.name === name)?.status,
+        'ok',
+        `${name} did not run: ${JSON.stringify(json.contenders)}`,
+      );
     }
-    assert.ok(['ok', 'skipped'].includes(json.contenders.find((c) => c.name === 'c-limit')?.status ?? ''), 'c-limit ran or was skipped');
+    assert.ok(
+      ['ok', 'skipped'].includes(json.contenders.find((c) => c.name === 'c-limit')?.status ?? ''),
+      'c-limit ran or was skipped',
+    );
 
     // One table row per contender that produced rows for that section, labelled as in the json.
     const label = new Map(json.contenders.map((c) => [c.name, c.label]));
     const expectRows = (heading: string, names: string[]) => {
       const rows = tableRows(md, heading).map((r) => r[0]);
-      assert.equal(rows, [...new Set(names)].map((n) => label.get(n)), heading);
+      assert.equal(
+        rows,
+        [...new Set(names)].map((n) => label.get(n)),
+        heading,
+      );
     };
-    expectRows('## Round trip', json.roundTrip.map((r) => r.contender));
-    expectRows('## One-way throughput', json.throughput.map((r) => r.contender));
-    expectRows('## Idle CPU', json.idle.map((r) => r.contender));
+    expectRows(
+      '## Round trip',
+      json.roundTrip.map((r) => r.contender),
+    );
+    expectRows(
+      '## One-way throughput',
+      json.throughput.map((r) => r.contender),
+    );
+    expectRows(
+      '## Idle CPU',
+      json.idle.map((r) => r.contender),
+    );
     assert.is(tableRows(md, '## Targets').length, json.targets.length);
     assert.is(json.targets.length, TARGETS.length);
 

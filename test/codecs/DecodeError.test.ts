@@ -20,7 +20,10 @@ test('toDecodeError: errors, paths, message, code', () => {
   assert.is(error.codec, 'json({ price: number })');
   assert.is(error.errors, errors);
   assert.equal(error.paths, ['Invalid value "x" supplied to : json({ price: number })/price: number']);
-  assert.is(error.message, 'Unable to decode json({ price: number }): Invalid value "x" supplied to : json({ price: number })/price: number');
+  assert.is(
+    error.message,
+    'Unable to decode json({ price: number }): Invalid value "x" supplied to : json({ price: number })/price: number',
+  );
 });
 
 test('message counts further errors', () => {
@@ -39,7 +42,11 @@ test('message counts further errors', () => {
 
 test('decodeOrThrow returns the value', () => {
   assert.is(decodeOrThrow(u8, u8a(7)), 7);
-  assert.throws(() => decodeOrThrow(u8, u8a()), (e: unknown) => e instanceof DecodeError && e.message === 'Unable to decode u8: <root>: expected 1 bytes for u8, got 0');
+  assert.throws(
+    () => decodeOrThrow(u8, u8a()),
+    (e: unknown) =>
+      e instanceof DecodeError && e.message === 'Unable to decode u8: <root>: expected 1 bytes for u8, got 0',
+  );
 });
 
 test.run();

@@ -8,7 +8,13 @@ import { leftLines, right } from '../helpers/assertions.js';
 import { offsetView, u8a } from '../helpers/bytes.js';
 
 const frame = (kind: Frame['kind'], payload: Uint8Array, rest: Partial<Frame> = {}): Frame => ({
-  kind, flags: 0, status: 0, correlation: 0, method: 0, payload, ...rest,
+  kind,
+  flags: 0,
+  status: 0,
+  correlation: 0,
+  method: 0,
+  payload,
+  ...rest,
 });
 
 test('round trip with payload at a non-zero byteOffset; payload is a zero-copy subarray', () => {
@@ -30,7 +36,10 @@ test('empty-payload kinds and an Error with a message', () => {
   }
   const close = FrameC.encode(frame(FrameKind.Close, new Uint8Array(0)));
   assert.is(right(FrameC.decode(close)).kind, FrameKind.Close);
-  const error = frame(FrameKind.Error, new TextEncoder().encode('no such method: 9'), { status: Status.NoSuchMethod, correlation: 4 });
+  const error = frame(FrameKind.Error, new TextEncoder().encode('no such method: 9'), {
+    status: Status.NoSuchMethod,
+    correlation: 4,
+  });
   assert.ok(FrameC.is(error));
   assert.is(new TextDecoder().decode(right(FrameC.decode(FrameC.encode(error))).payload), 'no such method: 9');
 });
@@ -49,14 +58,22 @@ test('decode failures: exact messages', () => {
     out.set(payload, 16);
     return out;
   };
-  assert.equal(leftLines(FrameC.decode(u8a(1, 0, 0))), ['<root>: expected at least 16 bytes for a frame header, got 3']);
-  assert.equal(leftLines(FrameC.decode(withPayload(frame(FrameKind.Close, u8a()), u8a(1, 2)))), ['<root>: Close frame must have an empty payload, got 2 bytes']);
-  assert.equal(leftLines(FrameC.decode(withPayload(frame(FrameKind.LivenessCheck, u8a(), { correlation: 3 }), u8a(0)))), [
-    '<root>: LivenessCheck frame must have an empty payload, got 1 bytes',
+  assert.equal(leftLines(FrameC.decode(u8a(1, 0, 0))), [
+    '<root>: expected at least 16 bytes for a frame header, got 3',
   ]);
-  assert.equal(leftLines(FrameC.decode(withPayload(frame(FrameKind.Error, u8a(), { status: 2, correlation: 1 }), u8a(0x61, 0xc3)))), [
-    '<root>: Error frame message: invalid UTF-8 at byte 17',
+  assert.equal(leftLines(FrameC.decode(withPayload(frame(FrameKind.Close, u8a()), u8a(1, 2)))), [
+    '<root>: Close frame must have an empty payload, got 2 bytes',
   ]);
+  assert.equal(
+    leftLines(FrameC.decode(withPayload(frame(FrameKind.LivenessCheck, u8a(), { correlation: 3 }), u8a(0)))),
+    ['<root>: LivenessCheck frame must have an empty payload, got 1 bytes'],
+  );
+  assert.equal(
+    leftLines(
+      FrameC.decode(withPayload(frame(FrameKind.Error, u8a(), { status: 2, correlation: 1 }), u8a(0x61, 0xc3))),
+    ),
+    ['<root>: Error frame message: invalid UTF-8 at byte 17'],
+  );
 });
 
 test.run();

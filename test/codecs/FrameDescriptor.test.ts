@@ -21,7 +21,14 @@ import { Status } from '../../src/codecs/Status.js';
 
 test('offsets match the normative layout', () => {
   assert.equal(
-    [FRAME_KIND_OFFSET, FRAME_FLAGS_OFFSET, FRAME_STATUS_OFFSET, FRAME_CORRELATION_OFFSET, FRAME_METHOD_OFFSET, FRAME_RESERVED_OFFSET],
+    [
+      FRAME_KIND_OFFSET,
+      FRAME_FLAGS_OFFSET,
+      FRAME_STATUS_OFFSET,
+      FRAME_CORRELATION_OFFSET,
+      FRAME_METHOD_OFFSET,
+      FRAME_RESERVED_OFFSET,
+    ],
     [0, 1, 2, 4, 8, 12],
   );
   assert.is(FRAME_HEADER_LENGTH, 16);
@@ -33,10 +40,7 @@ test('writeFrameHeader writes little-endian bytes at byteOffset and zeroes reser
   new Uint8Array(buffer).fill(0xff);
   const view = new DataView(buffer, 4);
   writeFrameHeader(view, 8, FrameKind.Error, 0x80, Status.Timeout, 0x01020304, 0);
-  assert.equal(
-    Array.from(new Uint8Array(buffer, 12, 16)),
-    [4, 0x80, 5, 0, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0],
-  );
+  assert.equal(Array.from(new Uint8Array(buffer, 12, 16)), [4, 0x80, 5, 0, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
   assert.is(new Uint8Array(buffer)[11], 0xff);
   assert.is(new Uint8Array(buffer)[28], 0xff);
 });

@@ -50,15 +50,29 @@ test('decode reads the header of a longer input and ignores flags bits and reser
 });
 
 test('decode failures: exact messages', () => {
-  assert.equal(leftLines(FrameHeaderC.decode(new Uint8Array(15))), ['<root>: expected at least 16 bytes for a frame header, got 15']);
+  assert.equal(leftLines(FrameHeaderC.decode(new Uint8Array(15))), [
+    '<root>: expected at least 16 bytes for a frame header, got 15',
+  ]);
   assert.equal(leftLines(FrameHeaderC.decode(header(0))), ['<root>: unknown frame kind 0 at offset 0']);
   assert.equal(leftLines(FrameHeaderC.decode(header(9))), ['<root>: unknown frame kind 9 at offset 0']);
-  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Data, 0, 5))), ['<root>: Data frame must have correlation 0, got 5 at offset 4']);
-  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Close, 0, 1))), ['<root>: Close frame must have correlation 0, got 1 at offset 4']);
-  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Response, 0, 1, 3))), ['<root>: Response frame must have method 0, got 3 at offset 8']);
-  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Alive, Status.Timeout, 1))), ['<root>: Alive frame must have status 0, got 5 at offset 2']);
-  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Error, 0, 1))), ['<root>: Error frame must have a non-zero status at offset 2']);
-  assert.equal(leftLines(FrameHeaderC.decode('x' as unknown as Uint8Array)), ['<root>: expected a Uint8Array, got string']);
+  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Data, 0, 5))), [
+    '<root>: Data frame must have correlation 0, got 5 at offset 4',
+  ]);
+  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Close, 0, 1))), [
+    '<root>: Close frame must have correlation 0, got 1 at offset 4',
+  ]);
+  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Response, 0, 1, 3))), [
+    '<root>: Response frame must have method 0, got 3 at offset 8',
+  ]);
+  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Alive, Status.Timeout, 1))), [
+    '<root>: Alive frame must have status 0, got 5 at offset 2',
+  ]);
+  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Error, 0, 1))), [
+    '<root>: Error frame must have a non-zero status at offset 2',
+  ]);
+  assert.equal(leftLines(FrameHeaderC.decode('x' as unknown as Uint8Array)), [
+    '<root>: expected a Uint8Array, got string',
+  ]);
 });
 
 test.run();

@@ -3,7 +3,16 @@ import * as assert from 'uvu/assert';
 import { FrameKind, FrameKindC, frameKindName, isFrameKind } from '../../src/codecs/FrameKind.js';
 
 test('kind bytes are the normative ones', () => {
-  assert.equal(FrameKind, { Data: 1, Request: 2, Response: 3, Error: 4, LivenessCheck: 5, Alive: 6, Close: 7, Cancel: 8 });
+  assert.equal(FrameKind, {
+    Data: 1,
+    Request: 2,
+    Response: 3,
+    Error: 4,
+    LivenessCheck: 5,
+    Alive: 6,
+    Close: 7,
+    Cancel: 8,
+  });
 });
 
 test('isFrameKind and FrameKindC.is agree on 0..255 and odd values', () => {

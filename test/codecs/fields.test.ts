@@ -23,8 +23,12 @@ const ints: [FieldC<number>, number, number][] = [
 ];
 
 test('ints: min, max, 0, 1 round-trip; sizes', () => {
-  assert.equal(ints.map(([c]) => c.size), [1, 2, 4, 1, 2, 4]);
-  for (const [codec, min, max] of ints) for (const v of [min, max, 0, 1]) assert.is(roundTrip(codec, v), v, `${codec.name} ${v}`);
+  assert.equal(
+    ints.map(([c]) => c.size),
+    [1, 2, 4, 1, 2, 4],
+  );
+  for (const [codec, min, max] of ints)
+    for (const v of [min, max, 0, 1]) assert.is(roundTrip(codec, v), v, `${codec.name} ${v}`);
 });
 
 test('ints: is rejects out of range, non-integers, NaN, Infinity, wrong types', () => {
@@ -46,13 +50,25 @@ test('ints: little-endian bytes', () => {
 });
 
 test('f64: exact for every special value', () => {
-  for (const v of [0, -0, NaN, Infinity, -Infinity, Number.MAX_VALUE, Number.MIN_VALUE, -Number.MAX_VALUE, 0.1, Number.MAX_SAFE_INTEGER]) {
+  for (const v of [
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    -Number.MAX_VALUE,
+    0.1,
+    Number.MAX_SAFE_INTEGER,
+  ]) {
     assert.ok(Object.is(roundTrip(f64, v), v), `f64 ${v}`);
   }
 });
 
 test('f32: specials survive, other values round to float32', () => {
-  for (const v of [0, -0, NaN, Infinity, -Infinity, 1.5, 3.4028234663852886e38]) assert.ok(Object.is(roundTrip(f32, v), v), `f32 ${v}`);
+  for (const v of [0, -0, NaN, Infinity, -Infinity, 1.5, 3.4028234663852886e38])
+    assert.ok(Object.is(roundTrip(f32, v), v), `f32 ${v}`);
   assert.is(roundTrip(f32, 0.1), Math.fround(0.1));
   assert.is(roundTrip(f32, 1e39), Infinity);
   assert.not.ok(f32.is('1') || f32.is(1n));

@@ -37,7 +37,9 @@ test('decode failures: bytes after the terminator, invalid UTF-8, wrong length',
   assert.equal(leftLines(name8.decode(u8a(0x61, 0, 0x62, 0, 0, 0, 0, 0))), [
     '<root>: non-NUL byte after the NUL terminator at byte 2 of fixedUtf8(8) at offset 0',
   ]);
-  assert.equal(leftLines(name8.decode(u8a(0x61, 0xe2, 0x82, 0, 0, 0, 0, 0))), ['<root>: invalid UTF-8 at byte 1 of fixedUtf8(8) at offset 0']);
+  assert.equal(leftLines(name8.decode(u8a(0x61, 0xe2, 0x82, 0, 0, 0, 0, 0))), [
+    '<root>: invalid UTF-8 at byte 1 of fixedUtf8(8) at offset 0',
+  ]);
   assert.equal(leftLines(name8.decode(u8a(0x61))), ['<root>: expected 8 bytes for fixedUtf8(8), got 1']);
 });
 

@@ -6,7 +6,24 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as t from 'io-ts';
 import {
-  array, bool, bytes, f32, f64, fixedBytes, fixedUtf8, FrameC, FrameHeaderC, i64, json, optional, struct, u16, u32, u64, u8, utf8,
+  array,
+  bool,
+  bytes,
+  f32,
+  f64,
+  fixedBytes,
+  fixedUtf8,
+  FrameC,
+  FrameHeaderC,
+  i64,
+  json,
+  optional,
+  struct,
+  u16,
+  u32,
+  u64,
+  u8,
+  utf8,
 } from '../../src/codecs/index.js';
 import { prngFloat } from '../helpers/random.js';
 
@@ -23,7 +40,13 @@ const decoders: t.Type<any, Uint8Array, Uint8Array>[] = [
   bytes,
   struct({ x: f64, y: f64 }),
   struct({ a: u8, b: bool, c: optional(u16), s: fixedUtf8(5) }),
-  struct({ id: u64, n: i64, levels: array(f32, 3), raw: fixedBytes(3), inner: struct({ on: bool, name: fixedUtf8(3) }) }),
+  struct({
+    id: u64,
+    n: i64,
+    levels: array(f32, 3),
+    raw: fixedBytes(3),
+    inner: struct({ on: bool, name: fixedUtf8(3) }),
+  }),
   array(optional(bool), 4),
   u32,
 ];
@@ -50,7 +73,8 @@ function check(codec: t.Type<any, Uint8Array, Uint8Array>, input: Uint8Array): v
   if (result._tag === 'Left') {
     const errors = result.left;
     if (!Array.isArray(errors) || errors.length === 0) fail(codec, input, 'empty errors');
-    for (const e of errors) if (!Array.isArray(e.context) || e.context.length === 0) fail(codec, input, 'error without context');
+    for (const e of errors)
+      if (!Array.isArray(e.context) || e.context.length === 0) fail(codec, input, 'error without context');
     return;
   }
   if (!codec.is(result.right)) fail(codec, input, 'decoded value fails is');

@@ -18,8 +18,12 @@ test('round trip, name, inner type exposed', () => {
 });
 
 test('encode runs the inner encode (e.g. a Date codec) before stringify', () => {
-  const DateFromNumber = new t.Type<Date, number, unknown>('DateFromNumber', (u): u is Date => u instanceof Date,
-    (u, c) => (typeof u === 'number' ? t.success(new Date(u)) : t.failure(u, c)), (d) => d.getTime());
+  const DateFromNumber = new t.Type<Date, number, unknown>(
+    'DateFromNumber',
+    (u): u is Date => u instanceof Date,
+    (u, c) => (typeof u === 'number' ? t.success(new Date(u)) : t.failure(u, c)),
+    (d) => d.getTime(),
+  );
   const codec = json(t.type({ at: DateFromNumber }));
   assert.is(new TextDecoder().decode(codec.encode({ at: new Date(5) })), '{"at":5}');
   assert.is(right(codec.decode(bytesOf('{"at":7}'))).at.getTime(), 7);

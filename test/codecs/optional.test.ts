@@ -21,8 +21,12 @@ test('is', () => {
 });
 
 test('decode failures: presence byte, inner field', () => {
-  assert.equal(leftLines(maybe.decode(u8a(2, 0, 0, 0, 0))), ['<root>: expected a presence byte (0 or 1) at offset 0, got 0x02']);
-  assert.equal(leftLines(optional(bool).decode(u8a(1, 5))), ['<root>: expected a bool byte (0 or 1), got 0x05 at offset 1']);
+  assert.equal(leftLines(maybe.decode(u8a(2, 0, 0, 0, 0))), [
+    '<root>: expected a presence byte (0 or 1) at offset 0, got 0x02',
+  ]);
+  assert.equal(leftLines(optional(bool).decode(u8a(1, 5))), [
+    '<root>: expected a bool byte (0 or 1), got 0x05 at offset 1',
+  ]);
   assert.equal(right(optional(bool).decode(u8a(0, 5))), undefined);
 });
 

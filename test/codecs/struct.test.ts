@@ -12,8 +12,22 @@ import { offsetView, u8a } from '../helpers/bytes.js';
 
 const Point = struct({ x: f64, y: f64 });
 const Everything = struct({
-  a: u8, b: u16, c: u32, d: i8, e: i16, f: i32, g: f32, h: f64, i: u64, j: i64, k: bool,
-  name: fixedUtf8(6), raw: fixedBytes(2), list: array(i16, 2), at: Point, maybe: optional(u16),
+  a: u8,
+  b: u16,
+  c: u32,
+  d: i8,
+  e: i16,
+  f: i32,
+  g: f32,
+  h: f64,
+  i: u64,
+  j: i64,
+  k: bool,
+  name: fixedUtf8(6),
+  raw: fixedBytes(2),
+  list: array(i16, 2),
+  at: Point,
+  maybe: optional(u16),
 });
 
 test('size and offsets are precomputed, packed in key order', () => {
@@ -27,8 +41,22 @@ test('size and offsets are precomputed, packed in key order', () => {
 
 test('round trip of every field kind, extremes, at a non-zero byteOffset', () => {
   const value = {
-    a: 255, b: 65535, c: 2 ** 32 - 1, d: -128, e: -32768, f: -(2 ** 31), g: -Infinity, h: -0, i: 2n ** 64n - 1n, j: -(2n ** 63n), k: true,
-    name: 'ab€d', raw: u8a(1, 2), list: [-1, 32767], at: { x: NaN, y: Infinity }, maybe: 9,
+    a: 255,
+    b: 65535,
+    c: 2 ** 32 - 1,
+    d: -128,
+    e: -32768,
+    f: -(2 ** 31),
+    g: -Infinity,
+    h: -0,
+    i: 2n ** 64n - 1n,
+    j: -(2n ** 63n),
+    k: true,
+    name: 'ab€d',
+    raw: u8a(1, 2),
+    list: [-1, 32767],
+    at: { x: NaN, y: Infinity },
+    maybe: 9,
   };
   assert.ok(Everything.is(value));
   const decoded = right(Everything.decode(offsetView(Everything.encode(value))));
@@ -51,7 +79,9 @@ test('is rejects a bad field, a missing field, non-objects', () => {
 });
 
 test('decode failures: wrong length; every bad field with its path and offset', () => {
-  assert.equal(leftLines(Point.decode(new Uint8Array(15))), ['<root>: expected 16 bytes for { x: f64, y: f64 }, got 15']);
+  assert.equal(leftLines(Point.decode(new Uint8Array(15))), [
+    '<root>: expected 16 bytes for { x: f64, y: f64 }, got 15',
+  ]);
   const Nested = struct({ id: u8, flags: struct({ on: bool, off: bool }), names: array(fixedUtf8(2), 2) });
   assert.equal(leftLines(Nested.decode(u8a(1, 1, 7, 0x61, 0, 0xff, 0))), [
     '.flags.off: expected a bool byte (0 or 1), got 0x07 at offset 2',

@@ -42,9 +42,12 @@ test('npm start: exit code 0; parent, source and target lines in order', () =>
     assert.equal(role(lines, '[Target]'), TARGET);
     assert.is(lines.length, 2 + SOURCE.length + TARGET.length, 'no other line');
     const prefix = lines[0]!.split('prefix: ')[1]!;
-    assert.equal(readdirSync('/dev/shm').filter((f) => f.includes(prefix)), [], 'no segment left');
-  }),
-);
+    assert.equal(
+      readdirSync('/dev/shm').filter((f) => f.includes(prefix)),
+      [],
+      'no segment left',
+    );
+  }));
 
 test('source and target started by hand with a prefix: both exit 0', () =>
   watched(60_000, async (watch) => {
@@ -56,8 +59,11 @@ test('source and target started by hand with a prefix: both exit 0', () =>
     assert.is(t.code, 0, `target exit code; stderr: ${target.stderr}`);
     assert.equal(source.lines, SOURCE);
     assert.equal(target.lines, TARGET);
-    assert.equal(readdirSync('/dev/shm').filter((f) => f.includes(prefix)), [], 'no segment left');
-  }),
-);
+    assert.equal(
+      readdirSync('/dev/shm').filter((f) => f.includes(prefix)),
+      [],
+      'no segment left',
+    );
+  }));
 
 test.run();

@@ -11,9 +11,11 @@ test('runs to the end with exit code 0 and prints results and the StatusError', 
     const { code } = await example.exited;
     assert.is(code, 0, `exit code; stderr: ${example.stderr}`);
     assert.ok(example.lines.includes('[Client] 6 * 7 = 42'), example.lines.join('\n'));
-    assert.ok(example.lines.includes('[Client] 1 / 0 failed with status 256: division by zero: 1 / 0'), example.lines.join('\n'));
+    assert.ok(
+      example.lines.includes('[Client] 1 / 0 failed with status 256: division by zero: 1 / 0'),
+      example.lines.join('\n'),
+    );
     assert.is(example.lines.at(-1), '[Client] 6 calls answered. Done.');
-  }),
-);
+  }));
 
 test.run();

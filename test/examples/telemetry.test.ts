@@ -10,9 +10,11 @@ test('runs to the end with exit code 0; 200 samples, in order, none missing', ()
     const example = watch.child(['examples/telemetry.ts']);
     const { code } = await example.exited;
     assert.is(code, 0, `exit code; stderr: ${example.stderr}`);
-    assert.ok(example.lines.some((line) => /^\[Monitor\] window: \d+ samples, seq \d+\.\.\d+/.test(line)), example.lines.join('\n'));
+    assert.ok(
+      example.lines.some((line) => /^\[Monitor\] window: \d+ samples, seq \d+\.\.\d+/.test(line)),
+      example.lines.join('\n'),
+    );
     assert.match(example.lines.at(-1)!, /^\[Monitor\] 200 samples from .+ in \d+ windows, in order, none missing\.$/);
-  }),
-);
+  }));
 
 test.run();

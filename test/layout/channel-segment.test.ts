@@ -63,7 +63,11 @@ geometry('channelSegmentLength: header then two rings of 128 + capacity bytes', 
 
 geometry('LayoutConfigError for capacities that are not a power of two in range', () => {
   for (const ringCapacity of [1000, 1536, 512, 0, -1024, 2 ** 31, 1024.5, Number.NaN]) {
-    const error = expectError(() => checkChannelGeometry({ ringCapacity, maxMessage: 8 }), LayoutConfigError, 'InvalidCapacity');
+    const error = expectError(
+      () => checkChannelGeometry({ ringCapacity, maxMessage: 8 }),
+      LayoutConfigError,
+      'InvalidCapacity',
+    );
     assert.ok(error.message.includes(`ringCapacity=${ringCapacity}`), error.message);
   }
   checkChannelGeometry({ ringCapacity: 1024, maxMessage: 8 });
@@ -72,7 +76,11 @@ geometry('LayoutConfigError for capacities that are not a power of two in range'
 
 geometry('LayoutConfigError for maxMessage 0, fractional or above capacity - 8', () => {
   for (const maxMessage of [0, -1, 1.5, CAP - 7, CAP]) {
-    const error = expectError(() => checkChannelGeometry({ ringCapacity: CAP, maxMessage }), LayoutConfigError, 'InvalidMaxMessage');
+    const error = expectError(
+      () => checkChannelGeometry({ ringCapacity: CAP, maxMessage }),
+      LayoutConfigError,
+      'InvalidMaxMessage',
+    );
     assert.ok(error.message.includes(`maxMessage=${maxMessage}`), error.message);
   }
   checkChannelGeometry({ ringCapacity: CAP, maxMessage: CAP - 8 });
@@ -84,7 +92,11 @@ geometry('initChannelSegment checks before writing anything', () => {
   const error = expectError(() => initChannelSegment(buffer, GEOMETRY), LayoutConfigError, 'BufferTooSmall');
   assert.ok(error.message.includes(`needed=${channelSegmentLength(CAP)}`), error.message);
   assert.ok(new Uint8Array(buffer).every((byte) => byte === 0));
-  expectError(() => initChannelSegment(new ArrayBuffer(8192), { ...GEOMETRY, maxMessage: 0 }), LayoutConfigError, 'InvalidMaxMessage');
+  expectError(
+    () => initChannelSegment(new ArrayBuffer(8192), { ...GEOMETRY, maxMessage: 0 }),
+    LayoutConfigError,
+    'InvalidMaxMessage',
+  );
 });
 
 geometry.run();
@@ -104,7 +116,10 @@ roundTrip('init writes every identity field at its offset and read returns the s
   assert.is(data.getUint32(CREATOR_PID_OFFSET, true), 4242);
   assert.is(data.getBigUint64(TOKEN_OFFSET, true), GEOMETRY.token);
   assert.equal([data.getUint32(ringEntryOffset(0), true), data.getUint32(ringEntryOffset(0) + 4, true)], [256, CAP]);
-  assert.equal([data.getUint32(ringEntryOffset(1), true), data.getUint32(ringEntryOffset(1) + 4, true)], [256 + 128 + CAP, CAP]);
+  assert.equal(
+    [data.getUint32(ringEntryOffset(1), true), data.getUint32(ringEntryOffset(1) + 4, true)],
+    [256 + 128 + CAP, CAP],
+  );
   assert.equal(readChannelSegment(buffer), {
     segmentSize: channelSegmentLength(CAP),
     ringCapacity: CAP,
@@ -168,7 +183,11 @@ roundTrip('resetRing zeroes one ring header (positions, parked flags, counters) 
   }
   assert.is(data.getBigUint64(ring + MESSAGES_OFFSET, true), 0n);
   assert.equal(new Uint8Array(buffer.slice(0, SEGMENT_HEADER_LENGTH)), headerBefore);
-  assert.equal(new Uint8Array(buffer.slice(ring + RING_HEADER_LENGTH)), recordsBefore, 'data and the other ring untouched');
+  assert.equal(
+    new Uint8Array(buffer.slice(ring + RING_HEADER_LENGTH)),
+    recordsBefore,
+    'data and the other ring untouched',
+  );
   assert.is(data.getUint32(layout.clientToServer + WRITE_POSITION_OFFSET, true), 112);
   const again = new RingReader(buffer, ring, CAP, layout.maxMessage);
   assert.is(again.poll(), false);
@@ -237,11 +256,15 @@ headerErrors('BadRingTable: ring count, capacity, bounds, alignment, overlap, un
     ['misaligned', (d) => d.setUint32(ringEntryOffset(0), 260, true), ['ring=0', 'offset=260']],
     ['overlap', (d) => d.setUint32(ringEntryOffset(1), 256 + 64, true), ['rings overlap', 'offsets=256,320']],
     ['same ring', (d) => d.setUint32(ringEntryOffset(1), 256, true), ['rings overlap']],
-    ['unequal', (d) => {
-      d.setUint32(ringEntryOffset(0) + 4, 2048, true);
-      d.setUint32(ringEntryOffset(1) + 4, 1024, true);
-      d.setUint32(ringEntryOffset(1), 256 + 128 + 2048, true);
-    }, ['2048 != 1024']],
+    [
+      'unequal',
+      (d) => {
+        d.setUint32(ringEntryOffset(0) + 4, 2048, true);
+        d.setUint32(ringEntryOffset(1) + 4, 1024, true);
+        d.setUint32(ringEntryOffset(1), 256 + 128 + 2048, true);
+      },
+      ['2048 != 1024'],
+    ],
   ];
   for (const [what, corrupt, facts] of cases) {
     const { buffer, data } = fresh(CAP, 2048);
@@ -278,7 +301,10 @@ const random = suite('readChannelSegment under random corruption');
 
 random('a corrupt header yields SegmentHeaderError or a layout whose rings are safe to use', async () => {
   const outcomes = await fuzzInChild('segments', 4000);
-  assert.ok(Object.keys(outcomes).every((key) => /^(ok|SegmentHeaderError:|RingCorruptError:)/.test(key)), JSON.stringify(outcomes));
+  assert.ok(
+    Object.keys(outcomes).every((key) => /^(ok|SegmentHeaderError:|RingCorruptError:)/.test(key)),
+    JSON.stringify(outcomes),
+  );
   assert.ok((outcomes['SegmentHeaderError:BadRingTable'] ?? 0) > 0);
 });
 

@@ -181,7 +181,10 @@ random('only typed layout errors, no out-of-range view, no write outside the rin
   const outcomes = await fuzzInChild('rings', 4000);
   const total = Object.values(outcomes).reduce((a, b) => a + b, 0);
   assert.is(total, 4000);
-  assert.ok(Object.keys(outcomes).every((key) => key === 'ok' || key.startsWith('RingCorruptError:')), JSON.stringify(outcomes));
+  assert.ok(
+    Object.keys(outcomes).every((key) => key === 'ok' || key.startsWith('RingCorruptError:')),
+    JSON.stringify(outcomes),
+  );
   assert.ok((outcomes['RingCorruptError:PositionOutOfRange'] ?? 0) > 0, 'the corruption does reach the checks');
 });
 

@@ -35,10 +35,14 @@ twoProcess(`${COUNT} records each way, both directions at once, verified in orde
       creatorPid: process.pid,
     });
     let abort: string | null = null;
-    const peer = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/layout-peer.ts', name, String(COUNT), String(seed)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const peer = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/layout-peer.ts', name, String(COUNT), String(seed)],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = peer;
     let stdout = '';
     let stderr = '';
@@ -62,7 +66,9 @@ twoProcess(`${COUNT} records each way, both directions at once, verified in orde
     const theirs = JSON.parse(stdout.trim()) as TrafficResult;
     assert.equal([mine.sent, mine.received, theirs.sent, theirs.received], [COUNT, COUNT, COUNT, COUNT]);
     const mb = ((mine.bytes + theirs.bytes) / 1e6).toFixed(0);
-    console.log(`  two-process ring test: ${elapsed} ms total (parent loop ${mine.ms} ms, child loop ${theirs.ms} ms), ${mb} MB verified`);
+    console.log(
+      `  two-process ring test: ${elapsed} ms total (parent loop ${mine.ms} ms, child loop ${theirs.ms} ms), ${mb} MB verified`,
+    );
   } finally {
     clearTimeout(watchdog);
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -209,17 +209,20 @@ basics('counters count messages and payload bytes, and publishCounters writes th
   assert.is(u64(buffer, DROPPED_OFFSET), 0n);
 });
 
-basics('a writer resumes from the positions in shared memory; corrupt ones are rejected at its first write, not when it is built', () => {
-  const { buffer, writer, reader } = makeRing(CAP);
-  assert.ok(writer.tryWrite(payload(30, 0)));
-  const again = new RingWriter(buffer, TEST_RING_OFFSET, CAP);
-  assert.ok(again.tryWrite(payload(31, 1)));
-  expectMessage(reader, 30, 0);
-  expectMessage(reader, 31, 1);
-  new DataView(buffer).setUint32(TEST_RING_OFFSET + WRITE_POSITION_OFFSET, 84, true); // read=80
-  const corrupt = new RingWriter(buffer, TEST_RING_OFFSET, CAP); // building never throws: a connection is made first
-  expectError(() => corrupt.tryWrite(payload(8, 2)), RingCorruptError, 'MisalignedPosition');
-});
+basics(
+  'a writer resumes from the positions in shared memory; corrupt ones are rejected at its first write, not when it is built',
+  () => {
+    const { buffer, writer, reader } = makeRing(CAP);
+    assert.ok(writer.tryWrite(payload(30, 0)));
+    const again = new RingWriter(buffer, TEST_RING_OFFSET, CAP);
+    assert.ok(again.tryWrite(payload(31, 1)));
+    expectMessage(reader, 30, 0);
+    expectMessage(reader, 31, 1);
+    new DataView(buffer).setUint32(TEST_RING_OFFSET + WRITE_POSITION_OFFSET, 84, true); // read=80
+    const corrupt = new RingWriter(buffer, TEST_RING_OFFSET, CAP); // building never throws: a connection is made first
+    expectError(() => corrupt.tryWrite(payload(8, 2)), RingCorruptError, 'MisalignedPosition');
+  },
+);
 
 basics.run();
 

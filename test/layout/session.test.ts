@@ -33,7 +33,14 @@ const session = suite('ChannelSession');
 session('a fresh segment has generation 0, no states, no pids, no close flags', () => {
   const { session } = channel();
   assert.equal(
-    [session.generation, session.serverState, session.clientState, session.serverPid, session.clientPid, session.closeFlags],
+    [
+      session.generation,
+      session.serverState,
+      session.clientState,
+      session.serverPid,
+      session.clientPid,
+      session.closeFlags,
+    ],
     [0, 0, 0, 0, 0, 0],
   );
 });
@@ -75,10 +82,7 @@ session('markClosed sets bits without clearing the other side, clearClosed reset
 });
 
 session('the state values and CLOSE_FLAGS bits are the ones docs/LAYOUT.md section 3 gives a C peer', () => {
-  assert.equal(
-    [SERVER_STATE_NONE, SERVER_STATE_LISTENING, SERVER_STATE_CONNECTED, SERVER_STATE_CLOSED],
-    [0, 1, 2, 3],
-  );
+  assert.equal([SERVER_STATE_NONE, SERVER_STATE_LISTENING, SERVER_STATE_CONNECTED, SERVER_STATE_CLOSED], [0, 1, 2, 3]);
   assert.equal([CLIENT_STATE_NONE, CLIENT_STATE_CONNECTED, CLIENT_STATE_CLOSED], [0, 1, 2]);
   assert.equal(
     [CLOSE_FLAG_SERVER_CLOSED, CLOSE_FLAG_CLIENT_CLOSED, CLOSE_FLAG_SERVER_ABORTED, CLOSE_FLAG_CLIENT_ABORTED],

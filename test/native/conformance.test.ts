@@ -6,7 +6,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
 import {
-  createFakeNative, native, PeerCredentialsError, SegmentClosedError, SegmentError, type NativeApi, type SegmentErrorCode,
+  createFakeNative,
+  native,
+  PeerCredentialsError,
+  SegmentClosedError,
+  SegmentError,
+  type NativeApi,
+  type SegmentErrorCode,
 } from '../../src/native/index.js';
 import { socketFd } from '../helpers/native.js';
 import { nativeName } from '../helpers/names.js';
@@ -37,10 +43,16 @@ export function conformance(label: string, api: () => NativeApi): void {
     return n;
   };
   let n: NativeApi;
-  test.before.each(() => { n = api(); });
+  test.before.each(() => {
+    n = api();
+  });
   test.after.each(() => {
     for (const leftover of names.splice(0)) {
-      try { n.segments.unlink(leftover); } catch { /* already unlinked by the test */ }
+      try {
+        n.segments.unlink(leftover);
+      } catch {
+        /* already unlinked by the test */
+      }
     }
   });
 
@@ -72,7 +84,10 @@ export function conformance(label: string, api: () => NativeApi): void {
         assert.is(seg.size, size);
         const bytes = new Uint8Array(seg.buffer);
         assert.is(bytes.length, size);
-        assert.ok(bytes.every(v => v === 0), `size ${size} zero-filled`);
+        assert.ok(
+          bytes.every((v) => v === 0),
+          `size ${size} zero-filled`,
+        );
         bytes[size - 1] = 0xab;
         const again = n.segments.open(x);
         assert.is(again.size, size);
@@ -100,7 +115,12 @@ export function conformance(label: string, api: () => NativeApi): void {
 
   test('InvalidName and NameTooLong, for every operation', () => {
     for (const bad of ['', 'a/b', 'a\0b', 'tab\there', '.', '..']) {
-      throwsCode(() => n.segments.create(bad, 64), 'CreateSegmentError', 'InvalidName', `create ${JSON.stringify(bad)}`);
+      throwsCode(
+        () => n.segments.create(bad, 64),
+        'CreateSegmentError',
+        'InvalidName',
+        `create ${JSON.stringify(bad)}`,
+      );
       throwsCode(() => n.segments.open(bad), 'OpenSegmentError', 'InvalidName', `open ${JSON.stringify(bad)}`);
       throwsCode(() => n.segments.unlink(bad), 'UnlinkSegmentError', 'InvalidName', `unlink ${JSON.stringify(bad)}`);
     }
@@ -145,7 +165,10 @@ export function conformance(label: string, api: () => NativeApi): void {
     seg.close();
     seg.close();
     assert.ok(seg.closed);
-    assert.throws(() => seg.buffer, (e: unknown) => e instanceof SegmentClosedError && e.segment === x && e.code === 'Closed');
+    assert.throws(
+      () => seg.buffer,
+      (e: unknown) => e instanceof SegmentClosedError && e.segment === x && e.code === 'Closed',
+    );
   });
 
   test('anonymous segments: zero-filled, an fd, no name', () => {
@@ -154,11 +177,14 @@ export function conformance(label: string, api: () => NativeApi): void {
       assert.is(seg.name, null);
       assert.ok(seg.fd >= 0);
       assert.is(seg.size, 8192);
-      assert.ok(new Uint8Array(seg.buffer).every(v => v === 0));
+      assert.ok(new Uint8Array(seg.buffer).every((v) => v === 0));
     } finally {
       seg.close();
     }
-    assert.throws(() => seg.buffer, (e: unknown) => e instanceof SegmentClosedError);
+    assert.throws(
+      () => seg.buffer,
+      (e: unknown) => e instanceof SegmentClosedError,
+    );
   });
 
   test('openInherited of a handle that is not open: MapSegmentError InvalidHandle', () => {
@@ -169,7 +195,11 @@ export function conformance(label: string, api: () => NativeApi): void {
   test('processes.state: self is running, a pid that cannot exist has exited, bad pids throw', () => {
     assert.is(n.processes.state(process.pid), 'running');
     assert.is(n.processes.state(0x7ffffffe), 'exited');
-    for (const bad of [0, -1, 1.5]) assert.throws(() => n.processes.state(bad), (e: unknown) => e instanceof RangeError);
+    for (const bad of [0, -1, 1.5])
+      assert.throws(
+        () => n.processes.state(bad),
+        (e: unknown) => e instanceof RangeError,
+      );
   });
 
   test('futex: not-equal, timeout, clamped wait, bad offsets', async () => {
@@ -182,12 +212,26 @@ export function conformance(label: string, api: () => NativeApi): void {
       assert.is(await futex.wait(seg, 4, 5, 20), 'timeout');
       assert.is(await futex.wait(seg, 4, 5, 60_000), 'timeout', 'a long wait is clamped, never hangs');
       assert.is(futex.wake(seg, 4, 1), 0, 'nobody waits');
-      for (const bad of [2, -4, 64, 1.5]) assert.throws(() => futex.wake(seg, bad, 1), (e: unknown) => e instanceof RangeError);
-      try { await futex.wait(seg, 62, 0, 1); assert.unreachable('misaligned'); } catch (e) { assert.instance(e, RangeError); }
+      for (const bad of [2, -4, 64, 1.5])
+        assert.throws(
+          () => futex.wake(seg, bad, 1),
+          (e: unknown) => e instanceof RangeError,
+        );
+      try {
+        await futex.wait(seg, 62, 0, 1);
+        assert.unreachable('misaligned');
+      } catch (e) {
+        assert.instance(e, RangeError);
+      }
     } finally {
       seg.close();
     }
-    try { await futex.wait(seg, 0, 0, 1); assert.unreachable('closed'); } catch (e) { assert.instance(e, SegmentClosedError); }
+    try {
+      await futex.wait(seg, 0, 0, 1);
+      assert.unreachable('closed');
+    } catch (e) {
+      assert.instance(e, SegmentClosedError);
+    }
   });
 
   test('futex: a wait in this process is woken by wake', async () => {
@@ -198,7 +242,7 @@ export function conformance(label: string, api: () => NativeApi): void {
       // The real wait enters the kernel on a threadpool thread: wake until someone was actually woken.
       let woken = 0;
       for (let i = 0; i < 200 && woken === 0; i++) {
-        await new Promise(resolve => setTimeout(resolve, 1));
+        await new Promise((resolve) => setTimeout(resolve, 1));
         woken = futex.wake(seg, 0, 1);
       }
       if (woken === 1) assert.is(await waiting, 'woken');
@@ -222,11 +266,17 @@ export function conformance(label: string, api: () => NativeApi): void {
       new Uint8Array(seg.buffer).set([9, 8, 7], 61);
       assert.equal([...n.segments.peek(x, 64)].slice(60), [0, 9, 8, 7], 'peek reads the memory without mapping it');
       assert.is(n.segments.peek(x, 1000).length, 64, 'never past the end');
-      assert.throws(() => n.segments.peek(x, -1), (e: unknown) => e instanceof RangeError);
+      assert.throws(
+        () => n.segments.peek(x, -1),
+        (e: unknown) => e instanceof RangeError,
+      );
       const anonymous = n.segments.createAnonymous(64);
       assert.is(anonymous.ownerUid, uid);
       anonymous.close();
-      assert.throws(() => anonymous.ownerUid, (e: unknown) => e instanceof SegmentClosedError);
+      assert.throws(
+        () => anonymous.ownerUid,
+        (e: unknown) => e instanceof SegmentClosedError,
+      );
     } finally {
       seg.close();
       other.close();
@@ -253,14 +303,21 @@ export function conformance(label: string, api: () => NativeApi): void {
       await new Promise((resolve) => server.close(resolve));
     }
     for (const bad of [-1, 1.5, 2 ** 40]) {
-      assert.throws(() => n.identity.peerOf(bad), (e: unknown) => e instanceof PeerCredentialsError && e.code === 'InvalidHandle', `fd ${bad}`);
+      assert.throws(
+        () => n.identity.peerOf(bad),
+        (e: unknown) => e instanceof PeerCredentialsError && e.code === 'InvalidHandle',
+        `fd ${bad}`,
+      );
     }
   });
 
   test('doorbellPath: stable per name, refuses bad names', () => {
     assert.is(n.doorbellPath('chat'), n.doorbellPath('chat'));
     assert.is.not(n.doorbellPath('chat'), n.doorbellPath('chat2'));
-    assert.throws(() => n.doorbellPath('a/b'), (e: unknown) => e instanceof SegmentError);
+    assert.throws(
+      () => n.doorbellPath('a/b'),
+      (e: unknown) => e instanceof SegmentError,
+    );
   });
 
   test.run();

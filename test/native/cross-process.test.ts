@@ -49,7 +49,11 @@ test('an anonymous memfd segment is inherited by a child at fd 3', async () => {
 });
 
 test('process state: a child is running, then exited after a normal exit', async () => {
-  const child = withWatchdog(spawn(process.execPath, ['-e', 'setTimeout(() => {}, 200)'], { stdio: 'ignore' }), 10_000, 'short child');
+  const child = withWatchdog(
+    spawn(process.execPath, ['-e', 'setTimeout(() => {}, 200)'], { stdio: 'ignore' }),
+    10_000,
+    'short child',
+  );
   try {
     assert.is(native.processes.state(child.process.pid!), 'running');
     await child.done;
@@ -60,7 +64,11 @@ test('process state: a child is running, then exited after a normal exit', async
 });
 
 test('process state: exited right after SIGKILL, before Node reaps it (zombie window)', async () => {
-  const child = withWatchdog(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }), 10_000, 'killed child');
+  const child = withWatchdog(
+    spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }),
+    10_000,
+    'killed child',
+  );
   try {
     const pid = child.process.pid!;
     assert.is(native.processes.state(pid), 'running');
@@ -76,8 +84,13 @@ test('process state: exited right after SIGKILL, before Node reaps it (zombie wi
 test('process state: a real zombie (dead, never reaped) reads exited', async () => {
   // perl forks a sleeper and does not reap it until its stdin closes: killing the sleeper leaves a real zombie,
   // which perl then reaps (kill + waitpid) in `finally`, so nothing is left behind.
-  const script = '$|=1; my $p = fork(); if ($p == 0) { sleep 30; exit 0 } print "$p\\n"; <STDIN>; kill 9, $p; waitpid($p, 0);';
-  const parent = withWatchdog(spawn('perl', ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }), 10_000, 'zombie parent');
+  const script =
+    '$|=1; my $p = fork(); if ($p == 0) { sleep 30; exit 0 } print "$p\\n"; <STDIN>; kill 9, $p; waitpid($p, 0);';
+  const parent = withWatchdog(
+    spawn('perl', ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    10_000,
+    'zombie parent',
+  );
   try {
     let line = '';
     parent.process.stdout!.on('data', (chunk: Buffer) => (line += chunk.toString()));
@@ -104,12 +117,16 @@ test('futex: a child waits, the parent wakes it', async () => {
     await until(() => Atomics.load(words, 1) === 1, 'child about to wait', 10_000);
     // The word stays 0, so every wait the child starts sleeps; wake until one was really in the kernel.
     let woken = 0;
-    await within((async () => {
-      while (woken === 0) {
-        await new Promise(resolve => setTimeout(resolve, 2));
-        woken = native.futex!.wake(seg, 0, 1);
-      }
-    })(), 10_000, 'a wake reaching the child');
+    await within(
+      (async () => {
+        while (woken === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          woken = native.futex!.wake(seg, 0, 1);
+        }
+      })(),
+      10_000,
+      'a wake reaching the child',
+    );
     const { code, stdout } = await child.done;
     assert.is(code, 0);
     assert.is(stdout.trim(), 'woken');

@@ -17,8 +17,10 @@ import { within } from '../helpers/waiting.js';
 const test = suite('native identity (linux)');
 /** A uid no account uses: setpriv and chown take numbers, no passwd entry needed. */
 const OTHER_UID = 54_321;
-const canSwitchUser = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
-const skip = (what: string): void => console.log(`  skipped: ${what}: needs root and setpriv (uid ${process.getuid?.()})`);
+const canSwitchUser =
+  process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+const skip = (what: string): void =>
+  console.log(`  skipped: ${what}: needs root and setpriv (uid ${process.getuid?.()})`);
 
 test('ownerOf and ownerUid report the file owner the kernel knows, after a chown too', () => {
   const name = nativeName('owner');
@@ -40,13 +42,35 @@ test("peerOf names another user's process that listens on an abstract socket", a
   if (!canSwitchUser) return skip('a listener of another uid');
   const path = `\0rxshm-test-peer-${process.pid}`;
   const script = `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('ready'))`;
-  const child = withWatchdog(spawn('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }), 15_000, 'listener of another uid');
+  const child = withWatchdog(
+    spawn(
+      'setpriv',
+      [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', process.execPath, '-e', script],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+    15_000,
+    'listener of another uid',
+  );
   try {
-    await within(new Promise<void>((resolve) => child.process.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve())), 10_000, 'listener ready');
+    await within(
+      new Promise<void>((resolve) =>
+        child.process.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()),
+      ),
+      10_000,
+      'listener ready',
+    );
     const socket = net.connect(path);
-    await within(new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject)), 5_000, 'connect');
+    await within(
+      new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject)),
+      5_000,
+      'connect',
+    );
     try {
-      assert.equal(native.identity.peerOf(socketFd(socket)), { pid: child.process.pid!, uid: OTHER_UID, gid: OTHER_UID });
+      assert.equal(native.identity.peerOf(socketFd(socket)), {
+        pid: child.process.pid!,
+        uid: OTHER_UID,
+        gid: OTHER_UID,
+      });
     } finally {
       socket.destroy();
     }
@@ -59,7 +83,10 @@ test("peerOf names another user's process that listens on an abstract socket", a
 test('peerOf of a file, not a socket: PeerCredentialsError InvalidHandle (ENOTSOCK)', () => {
   const fd = openSync('/dev/null', 'r');
   try {
-    assert.throws(() => native.identity.peerOf(fd), (e: unknown) => (e as { code?: string }).code === 'InvalidHandle' && /ENOTSOCK/.test((e as Error).message));
+    assert.throws(
+      () => native.identity.peerOf(fd),
+      (e: unknown) => (e as { code?: string }).code === 'InvalidHandle' && /ENOTSOCK/.test((e as Error).message),
+    );
   } finally {
     closeSync(fd);
   }
@@ -79,11 +106,18 @@ test('peek reads a header without mapping: a truncated file gives fewer bytes; a
     seg.close();
     native.segments.unlink(name);
   }
-  assert.throws(() => native.segments.peek(name, 16), (e: unknown) => e instanceof OpenSegmentError && e.code === 'NotFound');
+  assert.throws(
+    () => native.segments.peek(name, 16),
+    (e: unknown) => e instanceof OpenSegmentError && e.code === 'NotFound',
+  );
   const fifo = nativeName('fifo');
-  if (spawnSync('mkfifo', [`/dev/shm/${fifo}`]).status !== 0) return console.log('  skipped: a FIFO under /dev/shm: mkfifo failed');
+  if (spawnSync('mkfifo', [`/dev/shm/${fifo}`]).status !== 0)
+    return console.log('  skipped: a FIFO under /dev/shm: mkfifo failed');
   try {
-    assert.throws(() => native.segments.peek(fifo, 16), (e: unknown) => e instanceof OpenSegmentError && e.code === 'InvalidHandle');
+    assert.throws(
+      () => native.segments.peek(fifo, 16),
+      (e: unknown) => e instanceof OpenSegmentError && e.code === 'InvalidHandle',
+    );
   } finally {
     native.segments.unlink(fifo);
   }

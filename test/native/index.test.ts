@@ -17,17 +17,24 @@ test('linux doorbellPath: abstract socket, hashed beyond sun_path, usable with n
   assert.is(native.doorbellPath('chat'), '\0rxshm.chat');
   const long = native.doorbellPath('n'.repeat(200));
   assert.match(long, /^\0rxshm\.#[0-9a-f]{32}$/);
-  for (const path of [native.doorbellPath(`t-${process.pid}`), native.doorbellPath(`${'n'.repeat(190)}-${process.pid}`)]) {
-    const server = net.createServer(socket => socket.end('!'));
+  for (const path of [
+    native.doorbellPath(`t-${process.pid}`),
+    native.doorbellPath(`${'n'.repeat(190)}-${process.pid}`),
+  ]) {
+    const server = net.createServer((socket) => socket.end('!'));
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
     try {
-      const reply = await within(new Promise<string>((resolve, reject) => {
-        const client = net.connect(path).once('error', reject);
-        client.on('data', data => resolve(data.toString()));
-      }), 5_000, 'doorbell round trip');
+      const reply = await within(
+        new Promise<string>((resolve, reject) => {
+          const client = net.connect(path).once('error', reject);
+          client.on('data', (data) => resolve(data.toString()));
+        }),
+        5_000,
+        'doorbell round trip',
+      );
       assert.is(reply, '!');
     } finally {
-      await new Promise(resolve => server.close(resolve));
+      await new Promise((resolve) => server.close(resolve));
     }
   }
 });

@@ -6,7 +6,8 @@ import { OpenSegmentError } from '../../src/native/index.js';
 const test = suite('native names');
 
 test('accepts printable names up to MAX_NAME_BYTES UTF-8 bytes', () => {
-  for (const ok of ['x', 'rxshm.chat-1', 'héllo', 'emoji😀', 'a'.repeat(MAX_NAME_BYTES)]) assert.is(nameProblem(ok), null, ok);
+  for (const ok of ['x', 'rxshm.chat-1', 'héllo', 'emoji😀', 'a'.repeat(MAX_NAME_BYTES)])
+    assert.is(nameProblem(ok), null, ok);
 });
 
 test('refuses empty, slash, NUL, control characters, lone surrogates, dot entries', () => {
@@ -27,7 +28,10 @@ test('validateName throws the operation class with the facts', () => {
     assert.unreachable();
   } catch (error) {
     assert.instance(error, OpenSegmentError);
-    assert.is((error as OpenSegmentError).message, 'Unable to open shared memory "a/b" since the name is invalid (it contains \'/\')');
+    assert.is(
+      (error as OpenSegmentError).message,
+      'Unable to open shared memory "a/b" since the name is invalid (it contains \'/\')',
+    );
   }
 });
 

@@ -17,19 +17,39 @@ const MOUNT = 'mount -t tmpfs -o size=8m tmpfs /dev/shm && exec "$0" --import ts
 /** Why the case cannot run here, or null. */
 function cannotRun(): string | null {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
-  const probe = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /dev/shm'], { encoding: 'utf8' });
+  const probe = spawnSync(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /dev/shm'],
+    { encoding: 'utf8' },
+  );
   if (probe.error) return `unshare is missing (${probe.error.message})`;
-  if (probe.status !== 0) return `cannot mount a tmpfs in a new mount namespace (uid ${process.getuid?.()}): ${probe.stderr.trim()}`;
+  if (probe.status !== 0)
+    return `cannot mount a tmpfs in a new mount namespace (uid ${process.getuid?.()}): ${probe.stderr.trim()}`;
   return null;
 }
 const reason = cannotRun();
 
 /** Runs `script` (an ES module body) in a child whose /dev/shm is an 8 MiB tmpfs; resolves with its JSON lines. */
-async function inSmallShm(script: string): Promise<{ code: number | null; signal: string | null; lines: Record<string, unknown>[] }> {
-  const child = withWatchdog(spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', MOUNT, process.execPath, script], { stdio: ['ignore', 'pipe', 'inherit'] }), 30_000, 'child in a small /dev/shm');
+async function inSmallShm(
+  script: string,
+): Promise<{ code: number | null; signal: string | null; lines: Record<string, unknown>[] }> {
+  const child = withWatchdog(
+    spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', MOUNT, process.execPath, script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+    30_000,
+    'child in a small /dev/shm',
+  );
   try {
     const { code, signal, stdout } = await child.done;
-    return { code, signal, lines: stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+    return {
+      code,
+      signal,
+      lines: stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    };
   } finally {
     child.kill();
   }

@@ -36,12 +36,15 @@ cjs('require("rxshm") from a .cjs file: exports, codecs, a message through a rea
   assert.is(run.stderr, '');
 });
 
-cjs('on an OS without a backend, require works, koffi stays unloaded, and first use throws UnsupportedPlatformError', () => {
-  const run = runFixture('sunos');
-  assert.is(run.status, 0, `exit ${run.status} ${run.signal ?? ''}: ${run.stderr}`);
-  assert.is(run.stdout.trim(), 'ok sunos');
-  assert.is(run.stderr, '');
-});
+cjs(
+  'on an OS without a backend, require works, koffi stays unloaded, and first use throws UnsupportedPlatformError',
+  () => {
+    const run = runFixture('sunos');
+    assert.is(run.status, 0, `exit ${run.status} ${run.signal ?? ''}: ${run.stderr}`);
+    assert.is(run.stdout.trim(), 'ok sunos');
+    assert.is(run.stderr, '');
+  },
+);
 
 cjs('npm scripts: pack and start build dist/ first, typecheck builds before resolving the examples\' "rxshm"', () => {
   const { scripts } = JSON.parse(readFileSync('package.json', 'utf8'));

@@ -5,7 +5,10 @@ import { headerFor } from './header.js';
 
 const test = suite('header');
 
-const exports = { rxshm: ['listen', 'connect', 'serve', 'utf8', 'request'], rxjs: ['map', 'switchMap', 'connect', 'of', 'take'] };
+const exports = {
+  rxshm: ['listen', 'connect', 'serve', 'utf8', 'request'],
+  rxjs: ['map', 'switchMap', 'connect', 'of', 'take'],
+};
 
 test('imports what the code uses from rxshm (which wins connect) and rxjs', () => {
   assert.is(

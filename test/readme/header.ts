@@ -13,8 +13,9 @@ export interface Exports {
 
 /** `source` without comments and string literals (template literals included), lengths not preserved. */
 export function stripCommentsAndStrings(source: string): string {
-  return source.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`/g, (m) =>
-    m.startsWith('/') ? ' ' : '""',
+  return source.replace(
+    /\/\/[^\n]*|\/\*[\s\S]*?\*\/|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`/g,
+    (m) => (m.startsWith('/') ? ' ' : '""'),
   );
 }
 
@@ -35,11 +36,17 @@ export function boundNames(source: string): Set<string> {
       if (local) names.add(local);
     }
   }
-  for (const m of code.matchAll(/\bimport\s+(?:type\s+)?(?:([A-Za-z_$][\w$]*)\s*,?\s*)?(?:\*\s*as\s+([A-Za-z_$][\w$]*)|\{([^}]*)\})?\s*from\b/g)) {
+  for (const m of code.matchAll(
+    /\bimport\s+(?:type\s+)?(?:([A-Za-z_$][\w$]*)\s*,?\s*)?(?:\*\s*as\s+([A-Za-z_$][\w$]*)|\{([^}]*)\})?\s*from\b/g,
+  )) {
     if (m[1]) names.add(m[1]);
     if (m[2]) names.add(m[2]);
     for (const part of (m[3] ?? '').split(',')) {
-      const local = part.replace(/^\s*type\s+/, '').split(/\s+as\s+/).at(-1)!.trim();
+      const local = part
+        .replace(/^\s*type\s+/, '')
+        .split(/\s+as\s+/)
+        .at(-1)!
+        .trim();
       if (local) names.add(local);
     }
   }
@@ -57,6 +64,7 @@ export function headerFor(sources: readonly string[], exports: Exports): string 
   const lines: string[] = [];
   if (fromRxshm.length) lines.push(`import { ${fromRxshm.join(', ')} } from 'rxshm';`);
   if (fromRxjs.length) lines.push(`import { ${fromRxjs.join(', ')} } from 'rxjs';`);
-  if (!bound.has('t') && /(?<![\w$.])t\s*\./.test(stripCommentsAndStrings(all))) lines.push(`import * as t from 'io-ts';`);
+  if (!bound.has('t') && /(?<![\w$.])t\s*\./.test(stripCommentsAndStrings(all)))
+    lines.push(`import * as t from 'io-ts';`);
   return lines.join('\n') + '\n';
 }

@@ -35,11 +35,18 @@ export class Proc {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env['FORCE_COLOR'];
     // Its own process group, so that what it spawns (spawnConnected's child) is found and stopped with it.
-    this.child = spawn(process.execPath, ['--import', 'tsx', file], { cwd, env, detached: true, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd,
+      env,
+      detached: true,
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     if (stdin !== undefined) this.child.stdin!.end(stdin);
-    this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve((this.exit = { code, signal }))));
+    this.exited = new Promise((resolve) =>
+      this.child.once('close', (code, signal) => resolve((this.exit = { code, signal }))),
+    );
   }
 
   get running(): boolean {
@@ -112,7 +119,8 @@ export const segmentPath = (name: string): string => `/dev/shm/rxshm.${name}`;
 /** Names of the channels the code listens on and connects to, from `listen('x'` and `connect('x'`. */
 export function channelNames(code: string, kinds: readonly ('listen' | 'connect')[] = ['listen', 'connect']): string[] {
   const names = new Set<string>();
-  for (const m of code.matchAll(/\b(listen|connect)\(\s*(['"])([^'"]+)\2/g)) if (kinds.includes(m[1] as 'listen')) names.add(m[3]!);
+  for (const m of code.matchAll(/\b(listen|connect)\(\s*(['"])([^'"]+)\2/g))
+    if (kinds.includes(m[1] as 'listen')) names.add(m[3]!);
   return [...names];
 }
 
@@ -156,7 +164,8 @@ export async function withLock<T>(body: () => Promise<T>, waitMs = 300_000): Pro
         continue; // released meanwhile
       }
       if (holder === -1 || (holder > 0 && !alive(holder))) rmSync(LOCK, { force: true });
-      else if (Date.now() > deadline) throw new Error(`README snippets: ${LOCK} held by pid ${holder} for ${waitMs} ms`);
+      else if (Date.now() > deadline)
+        throw new Error(`README snippets: ${LOCK} held by pid ${holder} for ${waitMs} ms`);
       else await sleep(100);
     }
   }

@@ -58,7 +58,8 @@ export function markerProblems(blocks: readonly TsBlock[]): string[] {
     }
     if (!KEBAB.test(block.id)) problems.push(`README.md:${block.line}: snippet id '${block.id}' is not kebab-case`);
     const first = seen.get(block.id);
-    if (first !== undefined) problems.push(`README.md:${block.line}: snippet id '${block.id}' already used at line ${first}`);
+    if (first !== undefined)
+      problems.push(`README.md:${block.line}: snippet id '${block.id}' already used at line ${first}`);
     else seen.set(block.id, block.line);
   }
   return problems;

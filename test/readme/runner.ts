@@ -79,10 +79,12 @@ function program(ctx: Context, ref: string, suffix = ''): Program {
   }
   const spec = ctx.specs[ref];
   const code = ctx.blocks.get(ref);
-  if (!spec || code === undefined) throw new Error(`no snippet '${ref}' (spec: ${!!spec}, README block: ${code !== undefined})`);
+  if (!spec || code === undefined)
+    throw new Error(`no snippet '${ref}' (spec: ${!!spec}, README block: ${code !== undefined})`);
   for (const [name, id] of Object.entries(spec.files ?? {})) {
     const block = ctx.blocks.get(id);
-    if (block === undefined) throw new Error(`snippet '${ref}': file ${name} names '${id}', which is not a README block`);
+    if (block === undefined)
+      throw new Error(`snippet '${ref}': file ${name} names '${id}', which is not a README block`);
     write(ctx, name, assemble(ctx, ctx.specs[id]?.prelude, block));
   }
   const source = assemble(ctx, spec.prelude, code);
@@ -107,8 +109,14 @@ async function listening(proc: Proc, code: string): Promise<void> {
   const names = channelNames(code, ['listen']);
   const deadline = performance.now() + LISTEN_WAIT_MS;
   while (!names.every((name) => existsSync(segmentPath(name)))) {
-    if (!proc.running) throw new Error(`${proc.label} exited before it listened on ${names.join(', ')} (${JSON.stringify(await proc.exited)})\n${proc.describe()}`);
-    if (performance.now() > deadline) throw new Error(`${proc.label} did not listen on ${names.join(', ')} within ${LISTEN_WAIT_MS} ms\n${proc.describe()}`);
+    if (!proc.running)
+      throw new Error(
+        `${proc.label} exited before it listened on ${names.join(', ')} (${JSON.stringify(await proc.exited)})\n${proc.describe()}`,
+      );
+    if (performance.now() > deadline)
+      throw new Error(
+        `${proc.label} did not listen on ${names.join(', ')} within ${LISTEN_WAIT_MS} ms\n${proc.describe()}`,
+      );
     await sleep(20);
   }
   if (names.length === 0) await sleep(1000);
@@ -135,10 +143,13 @@ function judge(proc: Proc, exit: Exit | null, spec: SnippetSpec, timeoutMs: numb
 
 function output(proc: Proc, expect: SnippetSpec['expect']): string[] {
   if (expect === undefined) return [];
-  if (expect instanceof RegExp) return expect.test(proc.stdout) ? [] : [`${proc.label}: stdout does not match ${expect}`];
+  if (expect instanceof RegExp)
+    return expect.test(proc.stdout) ? [] : [`${proc.label}: stdout does not match ${expect}`];
   const lines = proc.stdout.replace(/\n$/, '').split('\n');
   const want = [...expect];
-  return JSON.stringify(lines) === JSON.stringify(want) ? [] : [`${proc.label}: stdout lines ${JSON.stringify(lines)}, expected ${JSON.stringify(want)}`];
+  return JSON.stringify(lines) === JSON.stringify(want)
+    ? []
+    : [`${proc.label}: stdout lines ${JSON.stringify(lines)}, expected ${JSON.stringify(want)}`];
 }
 
 /** Runs the snippet `id` by its spec; resolves with the list of failures (empty: it passes). */
@@ -146,7 +157,9 @@ export async function runSnippet(ctx: Context, id: string): Promise<string[]> {
   const spec = ctx.specs[id]!;
   if (spec.runBy !== undefined) {
     const host = ctx.specs[spec.runBy];
-    return host && Object.values(host.files ?? {}).includes(id) ? [] : [`${id}: runBy '${spec.runBy}', whose spec has no file made from '${id}'`];
+    return host && Object.values(host.files ?? {}).includes(id)
+      ? []
+      : [`${id}: runBy '${spec.runBy}', whose spec has no file made from '${id}'`];
   }
   let server: Program | null = null;
   let client: Program;
@@ -173,7 +186,10 @@ export async function runSnippet(ctx: Context, id: string): Promise<string[]> {
       if (exit === null) running.kill();
       const problems = judge(running, exit, client.spec, timeoutMs);
       if (exit !== null) problems.push(...(await leftBehind(running)));
-      if (spec.serves && !serving!.running) problems.push(`${id}: serves, but it was no longer running after serving ${client.label} (${show(await serving!.exited)})`);
+      if (spec.serves && !serving!.running)
+        problems.push(
+          `${id}: serves, but it was no longer running after serving ${client.label} (${show(await serving!.exited)})`,
+        );
       let stopped: Exit | null = null;
       if (serving) {
         serving.kill();

@@ -27,10 +27,16 @@ let ctx: Context;
 
 test.before(async () => {
   const dist = join(root, 'dist/index.js');
-  if (!existsSync(dist)) throw new Error('dist/ is missing and README snippets import rxshm from it: run `npm run build` (npm test does)');
+  if (!existsSync(dist))
+    throw new Error('dist/ is missing and README snippets import rxshm from it: run `npm run build` (npm test does)');
   const newest = (dir: string): number =>
-    Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  if (newest(join(root, 'src')) > statSync(dist).mtimeMs) console.warn('README snippets: dist/ is older than src/; run `npm run build` to test the current sources');
+    Math.max(
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  if (newest(join(root, 'src')) > statSync(dist).mtimeMs)
+    console.warn('README snippets: dist/ is older than src/; run `npm run build` to test the current sources');
   // Directories of earlier runs whose process is gone.
   for (const pid of existsSync(runs) ? readdirSync(runs) : []) {
     if (!/^\d+$/.test(pid) || !alive(Number(pid))) rmSync(join(runs, pid), { recursive: true, force: true });
@@ -65,14 +71,17 @@ test('every marked block has a spec, every spec a block', () => {
   const ids = blocks.map((b) => b.id).filter((id): id is string => id !== null);
   const problems = [
     ...ids.filter((id) => !(id in snippets)).map((id) => `snippet '${id}' has no spec in test/readme/snippets.ts`),
-    ...Object.keys(snippets).filter((id) => !ids.includes(id)).map((id) => `spec '${id}' has no block in README.md`),
+    ...Object.keys(snippets)
+      .filter((id) => !ids.includes(id))
+      .map((id) => `spec '${id}' has no block in README.md`),
   ];
   if (problems.length) assert.unreachable(problems.join('\n'));
 });
 
 const seen = new Set<string>();
 for (const block of blocks) {
-  if (block.id === null || seen.has(block.id) || !(block.id in snippets) || (only && !only.includes(block.id))) continue;
+  if (block.id === null || seen.has(block.id) || !(block.id in snippets) || (only && !only.includes(block.id)))
+    continue;
   seen.add(block.id);
   const id = block.id;
   test(`${id} (README.md:${block.line})`, async () => {

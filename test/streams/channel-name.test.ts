@@ -40,7 +40,10 @@ const bad: [string, unknown][] = [
   ['with a lone high surrogate', 'half\uD800'],
   ['with a lone low surrogate', '\uDC00half'],
   [`${MAX_CHANNEL_NAME_BYTES + 1} ASCII bytes`, 'x'.repeat(MAX_CHANNEL_NAME_BYTES + 1)],
-  [`${MAX_CHANNEL_NAME_BYTES + 1} UTF-8 bytes, ${MAX_CHANNEL_NAME_BYTES / 2 + 1} characters`, 'é'.repeat(MAX_CHANNEL_NAME_BYTES / 2) + 'x'],
+  [
+    `${MAX_CHANNEL_NAME_BYTES + 1} UTF-8 bytes, ${MAX_CHANNEL_NAME_BYTES / 2 + 1} characters`,
+    'é'.repeat(MAX_CHANNEL_NAME_BYTES / 2) + 'x',
+  ],
   [`${MAX_CHANNEL_NAME_BYTES + 2} UTF-8 bytes of 4-byte characters`, '😀'.repeat(MAX_CHANNEL_NAME_BYTES / 4) + 'xx'],
   ['300 characters', 'x'.repeat(300)],
   ['undefined', undefined],
@@ -51,7 +54,11 @@ const bad: [string, unknown][] = [
 for (const [what, name] of bad) {
   test(`ChannelOptionsError when listen()/connect() is called: ${what}`, () => {
     for (const create of [() => listen(name as string), () => connect(name as string)]) {
-      assert.throws(create, (e: unknown) => e instanceof ChannelOptionsError && e.code === 'InvalidOption', String(create));
+      assert.throws(
+        create,
+        (e: unknown) => e instanceof ChannelOptionsError && e.code === 'InvalidOption',
+        String(create),
+      );
     }
   });
 }
@@ -66,14 +73,35 @@ test('the message names the name and the rule', () => {
     return 'no error';
   };
   assert.is(message('.'), 'invalid channel name ".": "." is a directory entry');
-  assert.is(message('c1\u0085'), 'invalid channel name "c1\u0085": it contains a control character or a lone surrogate');
-  assert.is(message('half\uD800'), 'invalid channel name "half\\ud800": it contains a control character or a lone surrogate');
+  assert.is(
+    message('c1\u0085'),
+    'invalid channel name "c1\u0085": it contains a control character or a lone surrogate',
+  );
+  assert.is(
+    message('half\uD800'),
+    'invalid channel name "half\\ud800": it contains a control character or a lone surrogate',
+  );
   assert.is(message(null), 'invalid channel name: expected a string, got object');
-  assert.is(message('x'.repeat(201)), `invalid channel name "${'x'.repeat(64)}"…: 201 UTF-8 bytes, at most ${MAX_CHANNEL_NAME_BYTES}`);
+  assert.is(
+    message('x'.repeat(201)),
+    `invalid channel name "${'x'.repeat(64)}"…: 201 UTF-8 bytes, at most ${MAX_CHANNEL_NAME_BYTES}`,
+  );
 });
 
 test('accepted: printable names, non-ASCII, NBSP and other characters above the C1 range, emoji', () => {
-  for (const name of ['x', 'rxshm.chat-1', '...', '.hidden', 'a b', 'héllo', '\u00a0nbsp', 'ÿ', '日本語', 'emoji😀', 'a\\b']) {
+  for (const name of [
+    'x',
+    'rxshm.chat-1',
+    '...',
+    '.hidden',
+    'a b',
+    'héllo',
+    '\u00a0nbsp',
+    'ÿ',
+    '日本語',
+    'emoji😀',
+    'a\\b',
+  ]) {
     validateChannelName(name);
   }
 });
@@ -99,7 +127,13 @@ async function exchange(name: string): Promise<void> {
     c.next(Uint8Array.of(1, 2, 3));
     s.next(Uint8Array.of(4, 5));
     await until(() => atServer.length === 3 && atClient.length === 2, 'a message each way');
-    assert.equal([atServer, atClient], [[1, 2, 3], [4, 5]]);
+    assert.equal(
+      [atServer, atClient],
+      [
+        [1, 2, 3],
+        [4, 5],
+      ],
+    );
     assert.ok(existsSync(`/dev/shm/${segmentName(name)}`));
   });
   assert.not.ok(existsSync(`/dev/shm/${segmentName(name)}`), 'the segment is unlinked after unsubscribe');
@@ -108,7 +142,10 @@ async function exchange(name: string): Promise<void> {
 const good: [string, string][] = [
   [`exactly ${MAX_CHANNEL_NAME_BYTES} ASCII bytes (hashed doorbell address)`, nameOf(MAX_CHANNEL_NAME_BYTES, 'n')],
   [`exactly ${MAX_CHANNEL_NAME_BYTES} bytes of 2-byte characters`, nameOf(MAX_CHANNEL_NAME_BYTES, 'é')],
-  [`exactly ${MAX_CHANNEL_NAME_BYTES} bytes of 3- and 4-byte characters`, nameOf(MAX_CHANNEL_NAME_BYTES - 40, '€') + '😀'.repeat(10)],
+  [
+    `exactly ${MAX_CHANNEL_NAME_BYTES} bytes of 3- and 4-byte characters`,
+    nameOf(MAX_CHANNEL_NAME_BYTES - 40, '€') + '😀'.repeat(10),
+  ],
   ['100 bytes: the longest plain doorbell address', nameOf(100, 'a')],
   ['101 bytes: the shortest hashed doorbell address', nameOf(101, 'a')],
 ];
@@ -121,7 +158,10 @@ for (const [what, name] of good) {
 }
 
 test('the exact lengths are what the titles say', () => {
-  assert.equal(good.map(([, name]) => utf8Bytes(name)), [200, 200, 200, 100, 101]);
+  assert.equal(
+    good.map(([, name]) => utf8Bytes(name)),
+    [200, 200, 200, 100, 101],
+  );
   assert.ok(good[1]![1].includes('é'.repeat(80)));
 });
 

@@ -58,7 +58,11 @@ test('IncompatibleSegment at once for a segment with a wrong (non-zero) magic', 
     const started = performance.now();
     const error = await new Opened(connect(name, { timeout: 1500 })).failure();
     assert.instance(error, ConnectError);
-    assert.is((error as ConnectError).code, 'IncompatibleSegment', `got ${(error as Error).message} after ${(performance.now() - started).toFixed(0)} ms`);
+    assert.is(
+      (error as ConnectError).code,
+      'IncompatibleSegment',
+      `got ${(error as Error).message} after ${(performance.now() - started).toFixed(0)} ms`,
+    );
   });
 });
 

@@ -5,7 +5,9 @@ import { Subject } from 'rxjs';
 import { iterate } from '../../src/streams/connection/connection-iterator.js';
 
 const test = suite('connection iterator');
-const iterable = (source: Subject<Uint8Array>): AsyncIterable<Uint8Array> => ({ [Symbol.asyncIterator]: () => iterate(source) });
+const iterable = (source: Subject<Uint8Array>): AsyncIterable<Uint8Array> => ({
+  [Symbol.asyncIterator]: () => iterate(source),
+});
 
 test('yields what arrived before and after each pull, in order, and ends on complete', async () => {
   const source = new Subject<Uint8Array>();

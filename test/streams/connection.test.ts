@@ -81,7 +81,10 @@ test('receive copies by default: kept messages stay intact while the ring is reu
     assert.is(kept.length, count);
     const problems = kept.map((m, seq) => verify(m, 3, seq, sizes)).filter((p) => p !== null);
     assert.equal(problems, []);
-    assert.ok(kept.every((m) => m.byteOffset === 0 && m.buffer.byteLength === m.length), 'each message owns its buffer');
+    assert.ok(
+      kept.every((m) => m.byteOffset === 0 && m.buffer.byteLength === m.length),
+      'each message owns its buffer',
+    );
     kept[0]!.fill(0);
     assert.not.ok(verify(kept[1]!, 3, 1, sizes), 'mutating one message changes no other');
     connection.complete();
@@ -118,7 +121,15 @@ test('messages sent before anyone subscribes wait (local backlog, then the ring)
     const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
-    const child = scope.peer({ role: 'client', name, script: 'writer', count: 200, seed: 8, sizes: [1, 1000], backpressure: 'none' });
+    const child = scope.peer({
+      role: 'client',
+      name,
+      script: 'writer',
+      count: 200,
+      seed: 8,
+      sizes: [1, 1000],
+      backpressure: 'none',
+    });
     const connection = await server.connection();
     const done = await child.next('done'); // all 200 and the Close are in the ring
     assert.is(done.stats.sent, 200);
@@ -151,8 +162,14 @@ test('claim(length) + commit(n) delivers exactly the n written bytes; abort() se
     assert.ok(aborted);
     aborted!.bytes.fill(0xee);
     aborted!.abort();
-    assert.throws(() => connection.next(new Uint8Array(1001)), (e: unknown) => e instanceof MessageTooLargeError && e.length === 1001 && e.maxMessage === 1000);
-    assert.throws(() => connection.claim(1001), (e: unknown) => e instanceof MessageTooLargeError);
+    assert.throws(
+      () => connection.next(new Uint8Array(1001)),
+      (e: unknown) => e instanceof MessageTooLargeError && e.length === 1001 && e.maxMessage === 1000,
+    );
+    assert.throws(
+      () => connection.claim(1001),
+      (e: unknown) => e instanceof MessageTooLargeError,
+    );
     assert.is(connection.stats.sent, 0);
 
     const claim = connection.claim(100);
@@ -162,7 +179,11 @@ test('claim(length) + commit(n) delivers exactly the n written bytes; abort() se
     claim!.commit(50);
     connection.next(new Uint8Array(1000).fill(5));
     const first = await child.next('message');
-    assert.equal([first.n, first.length, first.head], [1, 50, [0, 1, 2, 3, 4, 5, 6, 7]], 'the committed 50 bytes, first: the aborted claim sent nothing');
+    assert.equal(
+      [first.n, first.length, first.head],
+      [1, 50, [0, 1, 2, 3, 4, 5, 6, 7]],
+      'the committed 50 bytes, first: the aborted claim sent nothing',
+    );
     const second = await child.next('message');
     assert.equal([second.n, second.length, second.head], [2, 1000, [5, 5, 5, 5, 5, 5, 5, 5]]);
     assert.is(connection.stats.sent, 2);
@@ -201,7 +222,12 @@ test('stats$ ticks every 1000 ms; after the end, statsEvery gives one snapshot a
     cold('2500ms e').subscribe(() => connection.sink().ended());
     expectObservable(connection.stats$.pipe(map((s) => s.sent))).toBe('a 999ms a 999ms a 499ms |', { a: 0 });
     // Subscribed after the end (t=3000): one snapshot, complete at once.
-    expectObservable(cold('3000ms (x|)').pipe(mergeMap(() => connection.statsEvery(10)), map((s) => s.sent))).toBe('3000ms (a|)', { a: 0 });
+    expectObservable(
+      cold('3000ms (x|)').pipe(
+        mergeMap(() => connection.statsEvery(10)),
+        map((s) => s.sent),
+      ),
+    ).toBe('3000ms (a|)', { a: 0 });
   });
   const { connection } = offline();
   connection.sink().ended();
@@ -216,7 +242,10 @@ test("statsEvery keeps ticking after the peer's Close while this side can still 
     const { connection } = offline();
     cold('---------------c').subscribe(() => connection.sink().closed()); // t=15: the peer's Close, receive completes
     cold('---------------------------------------------e').subscribe(() => connection.sink().ended()); // t=45: both closed
-    const late = cold('20ms (x|)').pipe(mergeMap(() => connection.statsEvery(10)), map((s) => s.sent));
+    const late = cold('20ms (x|)').pipe(
+      mergeMap(() => connection.statsEvery(10)),
+      map((s) => s.sent),
+    );
     expectObservable(late).toBe('20ms a 9ms a 9ms a 4ms |', { a: 0 });
   });
 });

@@ -23,13 +23,24 @@ test(`${trials} trials (seed ${seed}) of random writes into a live segment: 0 cr
   underWatchdog<void, Proc>(Math.max(180_000, trials * 400), async ({ track }) => {
     const report = await runFuzz({ trials, seed, track });
     if (process.env['RXSHM_FUZZ_REPORT'] === '1') console.log(`\n${formatReport(report)}\n`);
-    const failures = report.failures.map((f) => `${f.outcome} in trial ${f.t} (seed ${f.seed}, ${f.phase}, writes ${JSON.stringify(f.writes ?? [])}): ${f.detail}`).join('\n');
-    for (const outcome of ['crash', 'hang', 'thrown', 'wedged']) assert.is(report.outcomes[outcome] ?? 0, 0, `${outcome}:\n${failures}`);
+    const failures = report.failures
+      .map(
+        (f) =>
+          `${f.outcome} in trial ${f.t} (seed ${f.seed}, ${f.phase}, writes ${JSON.stringify(f.writes ?? [])}): ${f.detail}`,
+      )
+      .join('\n');
+    for (const outcome of ['crash', 'hang', 'thrown', 'wedged'])
+      assert.is(report.outcomes[outcome] ?? 0, 0, `${outcome}:\n${failures}`);
     assert.is(report.trials, trials, 'every trial ran');
-    const typed = (report.outcomes['typed'] ?? 0) + (report.outcomes['typed-after-bad-data'] ?? 0) + (report.outcomes['refused-connect'] ?? 0);
-    assert.ok(typed >= trials / 100, `the corruption was felt: ${typed} trials ended in typed errors\n${formatReport(report)}`);
+    const typed =
+      (report.outcomes['typed'] ?? 0) +
+      (report.outcomes['typed-after-bad-data'] ?? 0) +
+      (report.outcomes['refused-connect'] ?? 0);
+    assert.ok(
+      typed >= trials / 100,
+      `the corruption was felt: ${typed} trials ended in typed errors\n${formatReport(report)}`,
+    );
     assert.ok(report.messagesVerified > trials * 10, `traffic flowed: ${report.messagesVerified} echoes verified`);
-  }),
-);
+  }));
 
 test.run();

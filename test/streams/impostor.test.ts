@@ -14,7 +14,13 @@ import { firstValueFrom } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChannelOptionsError, connect, ConnectError, listen, ListenError } from '../../src/index.js';
-import { ChannelSession, channelSegmentLength, initChannelSegment, SERVER_PID_OFFSET, SERVER_STATE_LISTENING } from '../../src/layout/index.js';
+import {
+  ChannelSession,
+  channelSegmentLength,
+  initChannelSegment,
+  SERVER_PID_OFFSET,
+  SERVER_STATE_LISTENING,
+} from '../../src/layout/index.js';
 import { native } from '../../src/native/index.js';
 import type { SquatSpec } from '../fixtures/impostor-squatter.js';
 import { Opened, failure, receive } from '../helpers/connections.js';
@@ -42,7 +48,8 @@ const run = (command: string, args: string[]): { ok: boolean; out: string } => {
 /** The second user and a way to run the squatter as it, or why that is impossible here. */
 async function setUpAttacker(): Promise<Attacker | string> {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
-  if (process.getuid?.() !== 0) return `not root (uid ${process.getuid?.()}): cannot create a second user nor switch to it`;
+  if (process.getuid?.() !== 0)
+    return `not root (uid ${process.getuid?.()}): cannot create a second user nor switch to it`;
   if (!run('setpriv', ['--version']).ok) return 'setpriv is missing (util-linux)';
   if (!run('id', ['-u', ATTACKER]).ok) {
     const added = run('useradd', ['-M', '-r', '-s', '/usr/sbin/nologin', ATTACKER]);
@@ -52,7 +59,8 @@ async function setUpAttacker(): Promise<Attacker | string> {
   const gid = Number(run('id', ['-g', ATTACKER]).out);
   if (!(uid > 0) || !(gid > 0)) return `${ATTACKER} has no usable uid/gid (${uid}/${gid})`;
   const as = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', process.execPath];
-  const probe = (argv: string[]): boolean => run(argv[0]!, [...argv.slice(1), JSON.stringify({ channel: `probe-${process.pid}` })]).out.includes('"ready"');
+  const probe = (argv: string[]): boolean =>
+    run(argv[0]!, [...argv.slice(1), JSON.stringify({ channel: `probe-${process.pid}` })]).out.includes('"ready"');
   // The repository may be unreadable to that user: then run a plain-JavaScript copy from a temp dir it can read.
   const inPlace = [...as, '--import', 'tsx', FIXTURE];
   if (probe(inPlace)) return { uid, gid, argv: (spec) => [...inPlace, JSON.stringify(spec)] };
@@ -63,7 +71,9 @@ async function setUpAttacker(): Promise<Attacker | string> {
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const js = join(dir, 'impostor-squatter.mjs');
     // The fixture imports only Node's modules, so stripping its types is all it takes to run it without tsx.
-    writeFileSync(js, transformSync(readFileSync(FIXTURE, 'utf8'), { loader: 'ts', format: 'esm' }).code, { mode: 0o644 });
+    writeFileSync(js, transformSync(readFileSync(FIXTURE, 'utf8'), { loader: 'ts', format: 'esm' }).code, {
+      mode: 0o644,
+    });
     const copied = [...as, js];
     if (probe(copied)) return { uid, gid, argv: (spec) => [...copied, JSON.stringify(spec)] };
     return `${ATTACKER} can run neither the fixture in place nor a copy in ${dir} (node at ${process.execPath} not executable by it?)`;
@@ -98,7 +108,11 @@ function channelImage(serverPid: number): { size: number; bytes: string; pidOffs
   const session = new ChannelSession(buffer);
   session.serverPid = serverPid;
   session.serverState = SERVER_STATE_LISTENING;
-  return { size, bytes: Buffer.from(buffer).toString('base64'), pidOffsets: serverPid === 0 ? [SERVER_PID_OFFSET] : [] };
+  return {
+    size,
+    bytes: Buffer.from(buffer).toString('base64'),
+    pidOffsets: serverPid === 0 ? [SERVER_PID_OFFSET] : [],
+  };
 }
 
 test("an impostor's own segment and doorbell: connect is Refused at once, naming its uid and pid, and sends nothing", async () => {
@@ -115,7 +129,11 @@ test("an impostor's own segment and doorbell: connect is Refused at once, naming
     assert.match(error.message, `server pid ${impostor.pid}`);
     assert.match(error.message, 'nothing was sent');
     await sleep(200);
-    assert.equal(impostor.events.filter((e) => e.ev === 'data' || e.ev === 'connection'), [], 'the client never even rang');
+    assert.equal(
+      impostor.events.filter((e) => e.ev === 'data' || e.ev === 'connection'),
+      [],
+      'the client never even rang',
+    );
   });
 });
 
@@ -128,9 +146,16 @@ test('trustUids lets a client trust another user, and still refuses a doorbell h
     const error = await failure(connect(name, { timeout: 300, trustUids: [impostor.uid] }));
     assert.instance(error, ConnectError);
     assert.is((error as ConnectError).code, 'Refused', error.message);
-    assert.match(error.message, `the doorbell is held by uid ${impostor.uid} (pid ${impostor.pid}), but the segment names server pid 1`);
+    assert.match(
+      error.message,
+      `the doorbell is held by uid ${impostor.uid} (pid ${impostor.pid}), but the segment names server pid 1`,
+    );
     await sleep(100);
-    assert.equal(impostor.events.filter((e) => e.ev === 'data'), [], 'no hello reached the impostor');
+    assert.equal(
+      impostor.events.filter((e) => e.ev === 'data'),
+      [],
+      'no hello reached the impostor',
+    );
   });
 });
 
@@ -146,9 +171,16 @@ test("this user's segment with another user's doorbell: connect is Refused namin
     scope.defer(() => native.segments.unlink(`rxshm.${name}`));
     const error = await failure(connect(name, { timeout: 3000 }));
     assert.is((error as ConnectError).code, 'Refused', error.message);
-    assert.match(error.message, `the doorbell is held by uid ${impostor.uid} (pid ${impostor.pid}), but the segment is owned by uid 0`);
+    assert.match(
+      error.message,
+      `the doorbell is held by uid ${impostor.uid} (pid ${impostor.pid}), but the segment is owned by uid 0`,
+    );
     await sleep(200);
-    assert.equal(impostor.events.filter((e) => e.ev === 'data'), [], 'no hello, no token sent to the squatter');
+    assert.equal(
+      impostor.events.filter((e) => e.ev === 'data'),
+      [],
+      'no hello, no token sent to the squatter',
+    );
   });
 });
 
@@ -180,12 +212,15 @@ test('a doorbell bound first by another user: listen fails Squatted naming its u
   });
 });
 
-test("a garbage file of another user: listen fails Squatted and leaves the file as it was", async () => {
+test('a garbage file of another user: listen fails Squatted and leaves the file as it was', async () => {
   if (skipped('garbage file')) return;
   await watched(30_000, async (scope) => {
     const name = channelName();
     const garbage = Buffer.alloc(4096, 0xab);
-    const impostor = await squat(scope, { channel: name, file: { size: garbage.length, bytes: garbage.toString('base64') } });
+    const impostor = await squat(scope, {
+      channel: name,
+      file: { size: garbage.length, bytes: garbage.toString('base64') },
+    });
     const error = await failure(listen(name));
     assert.is((error as ListenError).code, 'Squatted', error.message);
     assert.match(error.message, `belongs to uid ${impostor.uid}, not to this user (uid 0), and is never taken over`);
@@ -218,7 +253,11 @@ test('the same user: listen and connect work, a second listen is AlreadyServing,
 
 test('trustUids is validated at creation', () => {
   for (const bad of [5, 'root', [-1], [1.5], [2 ** 32], [Number.NaN], [undefined], ['0']]) {
-    assert.throws(() => connect(channelName(), { trustUids: bad as never }), (e: unknown) => e instanceof ChannelOptionsError && /trustUids/.test((e as Error).message), JSON.stringify(bad));
+    assert.throws(
+      () => connect(channelName(), { trustUids: bad as never }),
+      (e: unknown) => e instanceof ChannelOptionsError && /trustUids/.test((e as Error).message),
+      JSON.stringify(bad),
+    );
   }
   connect(channelName(), { trustUids: [0, 1000, 4294967294] });
   assert.not.ok(existsSync(`/dev/shm/rxshm.${channelName()}`));

@@ -7,7 +7,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom, mergeMap, of, tap } from 'rxjs';
-import { ConnectionAbortedError, ConnectionClosedError, PeerExitedError, connect, listen, serve, type Connection } from '../../src/index.js';
+import {
+  ConnectionAbortedError,
+  ConnectionClosedError,
+  PeerExitedError,
+  connect,
+  listen,
+  serve,
+  type Connection,
+} from '../../src/index.js';
 import { sleep, until, within } from '../helpers/waiting.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { watched } from '../helpers/watched.js';
@@ -49,8 +57,7 @@ for (const mode of ['pipe-echo', 'await-echo', 'await-idle']) {
       assert.is(text(await answer), 'again');
       next.complete();
       await until(() => next.ended, 'the second client to end');
-    }),
-  );
+    }));
 }
 
 test('for await: a client iterates until the server closes', () =>
@@ -63,20 +70,25 @@ test('for await: a client iterates until the server closes', () =>
     await client.next('connected');
     for (const word of ['one', 'two', 'three']) server.next(bytes(word));
     server.complete();
-    const answers = [await client.next('answer'), await client.next('answer'), await client.next('answer')].map((e) => e['text']);
+    const answers = [await client.next('answer'), await client.next('answer'), await client.next('answer')].map(
+      (e) => e['text'],
+    );
     assert.equal(answers, ['one', 'two', 'three']);
     await client.next('complete');
     const exit = await client.exited;
     assert.equal([exit.code, exit.signal], [0, null], client.stderr);
-  }),
-);
+  }));
 
 test('pipe-request: a one-request client exits by itself; serve completes and the server side closes', () =>
   watched(20_000, async (watch) => {
     const name = channelName();
     const served: string[] = [];
     const subscription = listen(name)
-      .pipe(mergeMap((c) => serve(c, { 1: (b) => of(b.slice().reverse()) }).pipe(tap({ complete: () => served.push('complete') }))))
+      .pipe(
+        mergeMap((c) =>
+          serve(c, { 1: (b) => of(b.slice().reverse()) }).pipe(tap({ complete: () => served.push('complete') })),
+        ),
+      )
       .subscribe();
     watch.defer(() => subscription.unsubscribe());
     const client = watch.child(['test/fixtures/lifecycle-client.ts', 'pipe-request', name]);
@@ -85,8 +97,7 @@ test('pipe-request: a one-request client exits by itself; serve completes and th
     const exit = await client.exited;
     assert.equal([exit.code, exit.signal], [0, null], client.stderr);
     await until(() => served.length === 1, 'serve to complete');
-  }),
-);
+  }));
 
 test('await style: firstValueFrom(connect()) and firstValueFrom(listen()) give connections that work until closed', () =>
   watched(20_000, async () => {
@@ -102,7 +113,12 @@ test('await style: firstValueFrom(connect()) and firstValueFrom(listen()) give c
     assert.is(text(await atClient), 'pong');
     assert.throws(() => client.next(new Uint8Array(64 * 1024 * 1024)), /too large/);
     client.complete();
-    assert.throws(() => client.next(bytes('late')), (e: unknown) => e instanceof ConnectionClosedError && /closed by this side \(complete\(\) was called\)/.test((e as Error).message));
+    assert.throws(
+      () => client.next(bytes('late')),
+      (e: unknown) =>
+        e instanceof ConnectionClosedError &&
+        /closed by this side \(complete\(\) was called\)/.test((e as Error).message),
+    );
     server.complete();
     await until(() => client.ended && server.ended, 'both to end');
     assert.equal(await firstValueFrom(client.end$), { clean: true, error: null, by: 'both' });
@@ -112,8 +128,7 @@ test('await style: firstValueFrom(connect()) and firstValueFrom(listen()) give c
     assert.ok(completed);
     assert.throws(() => server.next(bytes('x')), /closed by this side \(complete\(\) was called\)/);
     assert.equal(shmLeft(), []);
-  }),
-);
+  }));
 
 test('a connection whose owning subscription ended: next() throws and subscribing errors, naming why', () =>
   watched(20_000, async () => {
@@ -125,16 +140,20 @@ test('a connection whose owning subscription ended: next() throws and subscribin
       await until(() => held !== null, 'the connection');
       owner.unsubscribe();
       const connection = held!;
-      assert.throws(() => connection.next(bytes('x')), (e: unknown) => e instanceof ConnectionClosedError && /owning subscription/.test((e as Error).message));
+      assert.throws(
+        () => connection.next(bytes('x')),
+        (e: unknown) => e instanceof ConnectionClosedError && /owning subscription/.test((e as Error).message),
+      );
       await until(() => connection.ended, 'the end');
-      const error = await new Promise((resolve) => connection.subscribe({ error: resolve, complete: () => resolve('complete') }));
+      const error = await new Promise((resolve) =>
+        connection.subscribe({ error: resolve, complete: () => resolve('complete') }),
+      );
       assert.instance(error, ConnectionClosedError);
       assert.match((error as Error).message, /owning subscription/);
     } finally {
       server.stop();
     }
-  }),
-);
+  }));
 
 test('a client whose last receive subscription ended closes its side; connect() completes', () =>
   watched(20_000, async () => {
@@ -155,8 +174,7 @@ test('a client whose last receive subscription ended closes its side; connect() 
     } finally {
       server.stop();
     }
-  }),
-);
+  }));
 
 test("the peer's death: next() throws ConnectionClosedError whose cause is PeerExitedError", async () => {
   await watched(20_000, async (scope) => {
@@ -171,7 +189,10 @@ test("the peer's death: next() throws ConnectionClosedError whose cause is PeerE
     assert.instance(ending.error, PeerExitedError);
     assert.throws(
       () => connection.next(bytes('x')),
-      (e: unknown) => e instanceof ConnectionClosedError && e.cause instanceof PeerExitedError && /failed: .*exited without closing/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConnectionClosedError &&
+        e.cause instanceof PeerExitedError &&
+        /failed: .*exited without closing/.test(e.message),
     );
   });
 });
@@ -181,7 +202,15 @@ test('nothing lost behind a clean close: 20,000 x 1 KiB, complete() and unsubscr
     const name = channelName();
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
-    const writer = scope.peer({ role: 'client', name, script: 'writer', count: 20_000, sizes: [1024, 1024], backpressure: 'none', quitAfterDone: true });
+    const writer = scope.peer({
+      role: 'client',
+      name,
+      script: 'writer',
+      count: 20_000,
+      sizes: [1024, 1024],
+      backpressure: 'none',
+      quitAfterDone: true,
+    });
     const connection = await server.connection();
     let count = 0;
     const { ended } = receive(connection, () => count++);
@@ -198,7 +227,13 @@ test('error() with messages still queued: the peer fails with ConnectionAbortedE
     const name = channelName();
     const server = new Opened(listen(name, { ringCapacity: 64 * 1024, highWaterMark: 0 }));
     scope.defer(() => server.close());
-    const peer = scope.peer({ role: 'client', name, script: 'hold', stdin: true, options: { ringCapacity: 64 * 1024 } });
+    const peer = scope.peer({
+      role: 'client',
+      name,
+      script: 'hold',
+      stdin: true,
+      options: { ringCapacity: 64 * 1024 },
+    });
     const connection = await server.connection();
     // Faster than the client reads: most of these wait in the local queue when error() discards them.
     for (let i = 0; i < 2_000; i++) connection.next(new Uint8Array(1024));
@@ -226,15 +261,24 @@ test("overflow 'reject' with a full ring, then complete(): the reader drains eve
     scope.defer(() => opened.close());
     const connection = await within(opened.connection(), 5000, 'the connection');
     await sleep(200);
-    assert.ok(sent.rejected > 0, `precondition: the ring filled and some messages were rejected (rejected=${sent.rejected})`);
+    assert.ok(
+      sent.rejected > 0,
+      `precondition: the ring filled and some messages were rejected (rejected=${sent.rejected})`,
+    );
     const got: number[] = [];
     const { ended } = receive(connection, (m) => got.push(m[0]!));
     const accepted = sent.total - sent.rejected;
-    const ending = await within(ended, 3000, `the receive side completing after ${accepted} accepted messages`).catch((e) => {
-      throw new Error(`${(e as Error).message}; got ${got.length}`);
-    });
+    const ending = await within(ended, 3000, `the receive side completing after ${accepted} accepted messages`).catch(
+      (e) => {
+        throw new Error(`${(e as Error).message}; got ${got.length}`);
+      },
+    );
     assert.is(ending.how, 'complete', String(ending.error));
-    assert.equal(got, Array.from({ length: accepted }, (_, i) => i), 'every accepted message, in order');
+    assert.equal(
+      got,
+      Array.from({ length: accepted }, (_, i) => i),
+      'every accepted message, in order',
+    );
   });
 });
 

@@ -8,7 +8,15 @@ import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom } from 'rxjs';
-import { connect, ConnectError, ConnectionClosedError, listen, ListenError, PeerExitedError, type Connection } from '../../src/index.js';
+import {
+  connect,
+  ConnectError,
+  ConnectionClosedError,
+  listen,
+  ListenError,
+  PeerExitedError,
+  type Connection,
+} from '../../src/index.js';
 import { ChannelSession, CLIENT_STATE_CLOSED, SERVER_STATE_LISTENING } from '../../src/layout/index.js';
 import { native } from '../../src/native/index.js';
 import { Opened, receive } from '../helpers/connections.js';
@@ -49,14 +57,21 @@ test('a client that leaves cleanly ends its connection; the next client gets gen
     assert.is((await second.next('ready')).generation, one.generation + 1);
     two.next(Uint8Array.of(7, 7));
     const message = await second.next('message');
-    assert.equal([message.n, message.length, message.head], [1, 2, [7, 7]], 'the first message of the new generation, nothing stale');
+    assert.equal(
+      [message.n, message.length, message.head],
+      [1, 2, [7, 7]],
+      'the first message of the new generation, nothing stale',
+    );
     second.send('quit');
     await second.exited;
   });
 });
 
 for (const clientFailure of ['complete', 'error'] as const) {
-  const outcome = clientFailure === 'complete' ? 'completes the server side (PeerExitedError on errors$ and end$)' : 'errors the server side with PeerExitedError';
+  const outcome =
+    clientFailure === 'complete'
+      ? 'completes the server side (PeerExitedError on errors$ and end$)'
+      : 'errors the server side with PeerExitedError';
   test(`SIGKILL of the client ${outcome} within one second (clientFailure '${clientFailure}'); the next client is served`, async () => {
     await watched(30_000, async (scope) => {
       const name = channelName();
@@ -87,7 +102,10 @@ for (const clientFailure of ['complete', 'error'] as const) {
       }
       const noticed = ending.at - killedAt;
       assert.ok(noticed < 1000, `noticed ${noticed.toFixed(0)} ms after the kill`);
-      assert.throws(() => one.next(Uint8Array.of(2)), (e: unknown) => e instanceof ConnectionClosedError && /failed: .*exited/.test((e as Error).message));
+      assert.throws(
+        () => one.next(Uint8Array.of(2)),
+        (e: unknown) => e instanceof ConnectionClosedError && /failed: .*exited/.test((e as Error).message),
+      );
 
       const next = scope.peer({ role: 'client', name, script: 'echo' });
       const two = await server.connection();

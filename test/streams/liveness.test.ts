@@ -27,7 +27,10 @@ real('SIGSTOP: unresponsive within two intervals; SIGCONT: alive again; SIGKILL:
     let completed = false;
     const subscription = of(connection)
       .pipe(liveness({ interval: INTERVAL, timeout: 200 }))
-      .subscribe({ next: (state) => states.push({ state, at: performance.now() }), complete: () => (completed = true) });
+      .subscribe({
+        next: (state) => states.push({ state, at: performance.now() }),
+        complete: () => (completed = true),
+      });
     watch.defer(() => subscription.unsubscribe());
     const after = (since: number, state: PeerState) => states.find((s) => s.at >= since && s.state === state);
     await until(() => states.length > 0, 'the first state');
@@ -37,7 +40,10 @@ real('SIGSTOP: unresponsive within two intervals; SIGCONT: alive again; SIGKILL:
     child.kill('SIGSTOP');
     await until(() => after(stoppedAt, 'unresponsive') !== undefined, 'unresponsive');
     const unresponsive = after(stoppedAt, 'unresponsive')!;
-    assert.ok(unresponsive.at - stoppedAt <= 2 * INTERVAL, `unresponsive ${Math.round(unresponsive.at - stoppedAt)} ms after SIGSTOP`);
+    assert.ok(
+      unresponsive.at - stoppedAt <= 2 * INTERVAL,
+      `unresponsive ${Math.round(unresponsive.at - stoppedAt)} ms after SIGSTOP`,
+    );
 
     const continuedAt = performance.now();
     child.kill('SIGCONT');
@@ -70,7 +76,11 @@ real("subscribed after the peer's Close, liveness completes without emitting 'un
       new Promise<{ how: 'complete' | 'error'; error?: unknown }>((resolve) => {
         const subscription = of(connection)
           .pipe(liveness({ interval: 100, timeout: 80 }))
-          .subscribe({ next: (s) => states.push(s), complete: () => resolve({ how: 'complete' }), error: (error) => resolve({ how: 'error', error }) });
+          .subscribe({
+            next: (s) => states.push(s),
+            complete: () => resolve({ how: 'complete' }),
+            error: (error) => resolve({ how: 'error', error }),
+          });
         scope.defer(() => subscription.unsubscribe());
       }),
       2000,
@@ -79,7 +89,10 @@ real("subscribed after the peer's Close, liveness completes without emitting 'un
       throw new Error(`${(e as Error).message}; states so far ${JSON.stringify(states)}`);
     });
     assert.is(done.how, 'complete', String(done.error));
-    assert.not.ok(states.includes('unresponsive'), `a peer that closed is not 'unresponsive': ${JSON.stringify(states)}`);
+    assert.not.ok(
+      states.includes('unresponsive'),
+      `a peer that closed is not 'unresponsive': ${JSON.stringify(states)}`,
+    );
   }),
 );
 
@@ -96,7 +109,11 @@ real.run();
 const marbles = suite('peerStates (marbles)');
 const values = { a: 'alive', u: 'unresponsive', x: 'exited' } as const;
 
-function fakeProbe(alive$: Observable<unknown>, end$: Observable<boolean>, exited: () => boolean = () => false): { probe: LivenessProbe; checks: number[] } {
+function fakeProbe(
+  alive$: Observable<unknown>,
+  end$: Observable<boolean>,
+  exited: () => boolean = () => false,
+): { probe: LivenessProbe; checks: number[] } {
   const checks: number[] = [];
   const probe: LivenessProbe = {
     check: (correlation) => void checks.push(correlation),
@@ -134,14 +151,20 @@ marbles('unresponsive when a deadline passes without Alive; alive again on a lat
   ts.run(({ hot, expectObservable }) => {
     // Alives at 2 and 12 answer the checks at 0 and 10; the check at 20 gets none by 25; an Alive comes at 27.
     const alive = hot('--a 9ms a 14ms a');
-    expectObservable(peerStates(fakeProbe(alive, hot<boolean>('')).probe, { interval: 10, timeout: 5, scheduler: ts }), '^ 29ms !').toBe('--a 22ms u-a', values);
+    expectObservable(
+      peerStates(fakeProbe(alive, hot<boolean>('')).probe, { interval: 10, timeout: 5, scheduler: ts }),
+      '^ 29ms !',
+    ).toBe('--a 22ms u-a', values);
   });
 });
 
 marbles('never alive: the first state is unresponsive at the first deadline', () => {
   const ts = scheduler();
   ts.run(({ hot, expectObservable }) => {
-    expectObservable(peerStates(fakeProbe(hot(''), hot<boolean>('')).probe, { interval: 10, timeout: 5, scheduler: ts }), '^ 29ms !').toBe('-----u', values);
+    expectObservable(
+      peerStates(fakeProbe(hot(''), hot<boolean>('')).probe, { interval: 10, timeout: 5, scheduler: ts }),
+      '^ 29ms !',
+    ).toBe('-----u', values);
   });
 });
 
@@ -152,7 +175,9 @@ marbles('exited when probe.exited() turns true (at the next deadline or check), 
     const alive = hot('--a');
     ts.schedule(() => (gone = true), 13);
     // The deadline at 15 sees the process gone.
-    expectObservable(peerStates(fakeProbe(alive, hot<boolean>(''), () => gone).probe, { interval: 10, timeout: 5, scheduler: ts })).toBe('--a 12ms (x|)', values);
+    expectObservable(
+      peerStates(fakeProbe(alive, hot<boolean>(''), () => gone).probe, { interval: 10, timeout: 5, scheduler: ts }),
+    ).toBe('--a 12ms (x|)', values);
     expectSubscriptions(alive.subscriptions).toBe('^ 14ms !');
   });
 });
@@ -162,10 +187,16 @@ marbles('exited when onEnd(true); completes without a state on onEnd(false)', ()
   ts.run(({ hot, expectObservable, expectSubscriptions }) => {
     const alive = hot('--a');
     const died = hot<boolean>('-------t', { t: true });
-    expectObservable(peerStates(fakeProbe(alive, died).probe, { interval: 10, timeout: 5, scheduler: ts })).toBe('--a----(x|)', values);
+    expectObservable(peerStates(fakeProbe(alive, died).probe, { interval: 10, timeout: 5, scheduler: ts })).toBe(
+      '--a----(x|)',
+      values,
+    );
     expectSubscriptions(died.subscriptions).toBe('^------!');
     const closed = hot<boolean>('-------f', { f: false });
-    expectObservable(peerStates(fakeProbe(alive, closed).probe, { interval: 10, timeout: 5, scheduler: ts })).toBe('--a----|', values);
+    expectObservable(peerStates(fakeProbe(alive, closed).probe, { interval: 10, timeout: 5, scheduler: ts })).toBe(
+      '--a----|',
+      values,
+    );
     expectSubscriptions(closed.subscriptions).toBe('^------!');
   });
 });
@@ -175,7 +206,10 @@ marbles('no duplicate emissions while unresponsive for many intervals', () => {
   ts.run(({ hot, expectObservable }) => {
     const alive = hot('--a 50ms a');
     // Deadlines at 15, 25, 35, 45 all miss: one `unresponsive`; the Alive at 53 brings `alive` back once.
-    expectObservable(peerStates(fakeProbe(alive, hot<boolean>('')).probe, { interval: 10, timeout: 5, scheduler: ts }), '^ 59ms !').toBe('--a 12ms u 37ms a', values);
+    expectObservable(
+      peerStates(fakeProbe(alive, hot<boolean>('')).probe, { interval: 10, timeout: 5, scheduler: ts }),
+      '^ 59ms !',
+    ).toBe('--a 12ms u 37ms a', values);
   });
 });
 

@@ -69,7 +69,11 @@ for (const [what, options] of bad) {
       ['spawnConnected', () => spawnConnected(process.execPath, [], options)],
       ['connectParent', () => connectParent(options)],
     ] as const) {
-      assert.throws(create, (e: unknown) => e instanceof ChannelOptionsError && e.code === 'InvalidOption', `${factory} did not throw ChannelOptionsError`);
+      assert.throws(
+        create,
+        (e: unknown) => e instanceof ChannelOptionsError && e.code === 'InvalidOption',
+        `${factory} did not throw ChannelOptionsError`,
+      );
     }
     assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`));
   });
@@ -86,12 +90,23 @@ test('the message names the option and the value', () => {
 });
 
 test('spawnConnected: an empty command throws ChannelOptionsError', () => {
-  assert.throws(() => spawnConnected(''), (e: unknown) => e instanceof ChannelOptionsError);
+  assert.throws(
+    () => spawnConnected(''),
+    (e: unknown) => e instanceof ChannelOptionsError,
+  );
 });
 
 test('good options create nothing until subscribe (cold)', () => {
   const name = channelName();
-  listen(name, { ringCapacity: 1024, maxMessage: 100, overflow: 'reject', wait: { spinMicros: 0, pollMicros: 0 }, receive: 'borrow', highWaterMark: 0, timeout: 0 });
+  listen(name, {
+    ringCapacity: 1024,
+    maxMessage: 100,
+    overflow: 'reject',
+    wait: { spinMicros: 0, pollMicros: 0 },
+    receive: 'borrow',
+    highWaterMark: 0,
+    timeout: 0,
+  });
   connect(name, { overflow: 'drop-oldest' });
   assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`));
   assert.is(DEFAULT_RING_CAPACITY, 2 * 1024 * 1024);
@@ -104,7 +119,11 @@ test('maxMessage: 64 KiB by default, clamped to ringCapacity - 24 (record header
   assert.is(resolveOptions(undefined).maxMessage, DEFAULT_MAX_MESSAGE);
   for (let ringCapacity = 1024; ringCapacity <= 2 ** 30; ringCapacity *= 2) {
     assert.is(maxMessageFor(ringCapacity), ringCapacity - 24);
-    assert.is(resolveOptions({ ringCapacity }).maxMessage, Math.min(65536, ringCapacity - 24), `ringCapacity=${ringCapacity}`);
+    assert.is(
+      resolveOptions({ ringCapacity }).maxMessage,
+      Math.min(65536, ringCapacity - 24),
+      `ringCapacity=${ringCapacity}`,
+    );
     assert.is(resolveOptions({ ringCapacity, maxMessage: ringCapacity - 24 }).maxMessage, ringCapacity - 24);
   }
   assert.is(resolveOptions({ ringCapacity: 65536 }).maxMessage, 65512);
@@ -123,12 +142,22 @@ test('the messages name the option and the value', () => {
   };
   assert.is(message(null), 'invalid option options=null: must be an object or undefined');
   assert.is(message({ wait: 5 }), 'invalid option wait=5: must be an object or undefined');
-  assert.is(message({ ringCapacity: 1024, maxMessage: 1001 }), 'invalid option maxMessage=1001: must be an integer from 1 to 1000 for ringCapacity=1024');
-  assert.is(message({ native: {} }), 'invalid option native=object: must be a NativeApi (segments, processes, futex, doorbellPath)');
+  assert.is(
+    message({ ringCapacity: 1024, maxMessage: 1001 }),
+    'invalid option maxMessage=1001: must be an integer from 1 to 1000 for ringCapacity=1024',
+  );
+  assert.is(
+    message({ native: {} }),
+    'invalid option native=object: must be a NativeApi (segments, processes, futex, doorbellPath)',
+  );
 });
 
 /** A real listen + connect pair in this process, the server with `options`, the client with `clientOptions`. */
-async function pair(options: ChannelOptions, body: (server: Connection, client: Connection) => Promise<void>, clientOptions: ChannelOptions = {}): Promise<void> {
+async function pair(
+  options: ChannelOptions,
+  body: (server: Connection, client: Connection) => Promise<void>,
+  clientOptions: ChannelOptions = {},
+): Promise<void> {
   await watched(20_000, async (scope) => {
     const name = channelName();
     const listening = new Opened(listen(name, options));
@@ -147,8 +176,16 @@ async function roundTrip(server: Connection, client: Connection, sizes: number[]
   sizes.forEach((size, i) => client.next(new Uint8Array(size).fill(i + 1)));
   await until(() => got.length === sizes.length, `${sizes.length} messages`);
   subscription.unsubscribe();
-  assert.equal(got.map((m) => m.length), sizes);
-  got.forEach((m, i) => assert.ok(m.every((b) => b === i + 1), `message ${i} arrived intact`));
+  assert.equal(
+    got.map((m) => m.length),
+    sizes,
+  );
+  got.forEach((m, i) =>
+    assert.ok(
+      m.every((b) => b === i + 1),
+      `message ${i} arrived intact`,
+    ),
+  );
 }
 
 test('a default connection carries exactly DEFAULT_MAX_MESSAGE (64 KiB) on both sides', () =>
@@ -156,10 +193,15 @@ test('a default connection carries exactly DEFAULT_MAX_MESSAGE (64 KiB) on both 
     assert.is(server.maxMessage, 65536);
     assert.is(client.maxMessage, 65536);
     await roundTrip(server, client, [65536, 1, 65536]);
-    assert.throws(() => client.next(new Uint8Array(65537)), (e: unknown) => e instanceof MessageTooLargeError && e.maxMessage === 65536);
-    assert.throws(() => server.next(new Uint8Array(65537)), (e: unknown) => e instanceof MessageTooLargeError);
-  }),
-);
+    assert.throws(
+      () => client.next(new Uint8Array(65537)),
+      (e: unknown) => e instanceof MessageTooLargeError && e.maxMessage === 65536,
+    );
+    assert.throws(
+      () => server.next(new Uint8Array(65537)),
+      (e: unknown) => e instanceof MessageTooLargeError,
+    );
+  }));
 
 test('ringCapacity 1 KiB: the default is clamped to 1000, and 1000-byte messages fill the ring one at a time', () =>
   pair({ ringCapacity: 1024 }, async (server, client) => {
@@ -167,17 +209,22 @@ test('ringCapacity 1 KiB: the default is clamped to 1000, and 1000-byte messages
     assert.is(client.maxMessage, 1000);
     // Small messages between the full-ring ones move the write position, so each full record needs padding first.
     await roundTrip(server, client, [1000, 3, 1000, 1000, 17, 1000, 1]);
-    assert.throws(() => client.next(new Uint8Array(1001)), (e: unknown) => e instanceof MessageTooLargeError);
-  }),
-);
+    assert.throws(
+      () => client.next(new Uint8Array(1001)),
+      (e: unknown) => e instanceof MessageTooLargeError,
+    );
+  }));
 
 test("the server's maxMessage wins, also when the client asks for a different one", () =>
-  pair({ ringCapacity: 4096, maxMessage: 4072 }, async (server, client) => {
-    assert.is(server.maxMessage, 4072);
-    assert.is(client.maxMessage, 4072);
-    await roundTrip(server, client, [4072, 4072]);
-  }, { ringCapacity: 1024, maxMessage: 100 }),
-);
+  pair(
+    { ringCapacity: 4096, maxMessage: 4072 },
+    async (server, client) => {
+      assert.is(server.maxMessage, 4072);
+      assert.is(client.maxMessage, 4072);
+      await roundTrip(server, client, [4072, 4072]);
+    },
+    { ringCapacity: 1024, maxMessage: 100 },
+  ));
 
 test('leaves no rxshm.* segment of this process in /dev/shm', () => {
   assert.equal(shmLeft(), []);

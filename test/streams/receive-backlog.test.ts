@@ -50,7 +50,10 @@ backlog('200,000 messages kept without a subscriber arrive complete and in order
   target.demanded = 1;
   b.flush();
   assert.is(target.got.length, 200_000);
-  assert.ok(target.got.every((seq, i) => seq === i), 'in order');
+  assert.ok(
+    target.got.every((seq, i) => seq === i),
+    'in order',
+  );
   assert.equal(target.ends, [null]);
 });
 
@@ -151,51 +154,57 @@ backlog("the byte limit turns 'keep' into 'hold', with exact byte accounting as 
   assert.is(b.mode(), 'keep', 'empty: zero bytes counted');
 });
 
-backlog('seeded random interleaving of accept, demand, flush and end against a plain-array model: nothing lost or reordered', () => {
-  for (let seed = 1; seed <= 20; seed++) {
-    const target = new FakeTarget();
-    // Small limits keep 'hold' frequent; large ones let the queue grow past its compaction threshold.
-    const limit = seed % 2 === 0 ? 4096 : 1 << 20;
-    const b = new ReceiveBacklog(limit, target);
-    const model: { seq: number; size: number }[] = [];
-    let modelBytes = 0;
-    let next = 0;
-    let delivered = 0;
-    target.onDeliver = (seq) => {
-      const head = model.shift()!;
-      assert.is(seq, head.seq, `seed=${seed}`);
-      modelBytes -= head.size;
-      delivered++;
-      // Sometimes the subscriber leaves inside next(), as take(n) does.
-      if (hash32(seed * 7919 + delivered) % 97 === 0) target.demanded = 0;
-    };
-    for (let step = 0; step < 30_000; step++) {
-      const r = hash32((seed << 20) ^ step) % 100;
-      if (r < 70) {
-        const mode = b.mode();
-        const expected = target.demanded > 0 && model.length === 0 ? 'deliver' : modelBytes < limit ? 'keep' : 'hold';
-        assert.is(mode, expected, `seed=${seed} step=${step}: bytes=${modelBytes}`);
-        if (mode === 'hold') continue;
-        const size = 4 + (hash32(next ^ 0x5bd1e995) % 64);
-        model.push({ seq: next, size });
-        modelBytes += size;
-        b.accept(message(next++, size));
-      } else if (r < 85) {
-        target.demanded = target.demanded > 0 ? 0 : 1;
-      } else {
-        b.flush();
+backlog(
+  'seeded random interleaving of accept, demand, flush and end against a plain-array model: nothing lost or reordered',
+  () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const target = new FakeTarget();
+      // Small limits keep 'hold' frequent; large ones let the queue grow past its compaction threshold.
+      const limit = seed % 2 === 0 ? 4096 : 1 << 20;
+      const b = new ReceiveBacklog(limit, target);
+      const model: { seq: number; size: number }[] = [];
+      let modelBytes = 0;
+      let next = 0;
+      let delivered = 0;
+      target.onDeliver = (seq) => {
+        const head = model.shift()!;
+        assert.is(seq, head.seq, `seed=${seed}`);
+        modelBytes -= head.size;
+        delivered++;
+        // Sometimes the subscriber leaves inside next(), as take(n) does.
+        if (hash32(seed * 7919 + delivered) % 97 === 0) target.demanded = 0;
+      };
+      for (let step = 0; step < 30_000; step++) {
+        const r = hash32((seed << 20) ^ step) % 100;
+        if (r < 70) {
+          const mode = b.mode();
+          const expected = target.demanded > 0 && model.length === 0 ? 'deliver' : modelBytes < limit ? 'keep' : 'hold';
+          assert.is(mode, expected, `seed=${seed} step=${step}: bytes=${modelBytes}`);
+          if (mode === 'hold') continue;
+          const size = 4 + (hash32(next ^ 0x5bd1e995) % 64);
+          model.push({ seq: next, size });
+          modelBytes += size;
+          b.accept(message(next++, size));
+        } else if (r < 85) {
+          target.demanded = target.demanded > 0 ? 0 : 1;
+        } else {
+          b.flush();
+        }
       }
+      b.end(null);
+      assert.equal(target.ends, model.length === 0 ? [null] : [], `seed=${seed}: the end only after the backlog`);
+      target.demanded = 1;
+      target.onDeliver = (seq) => assert.is(seq, model.shift()!.seq, `seed=${seed}`);
+      b.flush();
+      assert.is(model.length, 0, `seed=${seed}: everything delivered`);
+      assert.is(target.got.length, next, `seed=${seed}: nothing lost`);
+      assert.ok(
+        target.got.every((seq, i) => seq === i),
+        `seed=${seed}: in order`,
+      );
+      assert.equal(target.ends, [null]);
     }
-    b.end(null);
-    assert.equal(target.ends, model.length === 0 ? [null] : [], `seed=${seed}: the end only after the backlog`);
-    target.demanded = 1;
-    target.onDeliver = (seq) => assert.is(seq, model.shift()!.seq, `seed=${seed}`);
-    b.flush();
-    assert.is(model.length, 0, `seed=${seed}: everything delivered`);
-    assert.is(target.got.length, next, `seed=${seed}: nothing lost`);
-    assert.ok(target.got.every((seq, i) => seq === i), `seed=${seed}: in order`);
-    assert.equal(target.ends, [null]);
-  }
-});
+  },
+);
 
 backlog.run();

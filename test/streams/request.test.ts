@@ -5,7 +5,16 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NEVER, lastValueFrom, firstValueFrom, mergeMap, of, range, map, reduce } from 'rxjs';
-import { connect, ConnectionClosedError, listen, serve, PeerExitedError, RequestTimeoutError, Status, type Connection } from '../../src/index.js';
+import {
+  connect,
+  ConnectionClosedError,
+  listen,
+  serve,
+  PeerExitedError,
+  RequestTimeoutError,
+  Status,
+  type Connection,
+} from '../../src/index.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { Opened, failure, receive, served } from '../helpers/connections.js';
 import { sleep, until, within } from '../helpers/waiting.js';
@@ -25,7 +34,7 @@ function payloadOf(seq: number): Uint8Array {
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-test('100,000 requests, up to 256 in flight: each response is its own request\'s, none lost', () =>
+test("100,000 requests, up to 256 in flight: each response is its own request's, none lost", () =>
   watched(60_000, async (watch) => {
     const { connection } = await served(watch);
     const N = 100_000;
@@ -52,17 +61,22 @@ test('100,000 requests, up to 256 in flight: each response is its own request\'s
     );
     assert.is(answered, N);
     assert.equal(mismatches.slice(0, 10), [], 'every response matches its own request');
-    assert.is(seen.every((n) => n === 1), true, 'each request answered exactly once');
+    assert.is(
+      seen.every((n) => n === 1),
+      true,
+      'each request answered exactly once',
+    );
     assert.is(maxInFlight, 256);
     assert.is(connection.requests.size, 0);
     assert.is(connection.stats.lateResponses, 0);
-  }),
-);
+  }));
 
 test('timeout: RequestTimeoutError with the correlation id and method; Cancel reaches the server', () =>
   watched(20_000, async (watch) => {
     const { connection, child } = await served(watch);
-    const error = (await failure(connection.request(u32Bytes(60_000), { method: Method.Slow, timeout: 200 }))) as RequestTimeoutError;
+    const error = (await failure(
+      connection.request(u32Bytes(60_000), { method: Method.Slow, timeout: 200 }),
+    )) as RequestTimeoutError;
     assert.instance(error, RequestTimeoutError);
     assert.is(error.method, Method.Slow);
     assert.is(error.timeout, 200);
@@ -74,8 +88,7 @@ test('timeout: RequestTimeoutError with the correlation id and method; Cancel re
     assert.is((await child.next('finalized')).correlation, error.correlation);
     const cancelled = await child.next('served');
     assert.equal([cancelled.correlation, cancelled.status], [error.correlation, Status.Cancelled]);
-  }),
-);
+  }));
 
 test('cancel: unsubscribing before the answer sends Cancel and frees the id', () =>
   watched(20_000, async (watch) => {
@@ -98,8 +111,7 @@ test('cancel: unsubscribing before the answer sends Cancel and frees the id', ()
     assert.ok(same(answer, mirror(payloadOf(7))));
     assert.equal(outcome, []);
     assert.is(connection.stats.lateResponses, 0);
-  }),
-);
+  }));
 
 test('late responses (after timeout, after cancel) are dropped and counted, never delivered to the next caller', () =>
   watched(20_000, async (watch) => {
@@ -115,7 +127,9 @@ test('late responses (after timeout, after cancel) are dropped and counted, neve
     await child.next('busy-done');
     await until(() => connection.stats.lateResponses === 1, 'lateResponses = 1');
     // 2. The same after an unsubscribe.
-    const subscription = connection.request(busy(400, 0xbb), { method: Method.Busy }).subscribe({ next: (v) => nexts.push(v) });
+    const subscription = connection
+      .request(busy(400, 0xbb), { method: Method.Busy })
+      .subscribe({ next: (v) => nexts.push(v) });
     await new Promise((resolve) => setTimeout(resolve, 50));
     subscription.unsubscribe();
     const third = payloadOf(4321);
@@ -124,8 +138,7 @@ test('late responses (after timeout, after cancel) are dropped and counted, neve
     await until(() => connection.stats.lateResponses === 2, 'lateResponses = 2');
     assert.equal(nexts, [], 'the cancelled caller got nothing');
     assert.is(connection.requests.size, 0);
-  }),
-);
+  }));
 
 test('SIGKILL of the server: every pending request errors with PeerExitedError within one second', () =>
   watched(20_000, async (watch) => {
@@ -147,8 +160,7 @@ test('SIGKILL of the server: every pending request errors with PeerExitedError w
       assert.ok(at - killedAt < 1000, `failed ${Math.round(at - killedAt)} ms after the kill`);
     }
     assert.is(connection.requests.size, 0);
-  }),
-);
+  }));
 
 test("the peer's Close fails pending requests and later ones with ConnectionClosedError (they can never be answered)", () =>
   watched(10_000, async () => {
@@ -166,14 +178,16 @@ test("the peer's Close fails pending requests and later ones with ConnectionClos
       await until(() => peerClosed, "the peer's Close");
       const outcome = await Promise.race([pending, sleep(2000).then(() => 'still pending 2 s after the Close')]);
       assert.instance(outcome, ConnectionClosedError, String(outcome));
-      const later = await Promise.race([failure(c.request(new Uint8Array([2]), { method: 1 })), sleep(2000).then(() => 'still pending 2 s after it was sent')]);
+      const later = await Promise.race([
+        failure(c.request(new Uint8Array([2]), { method: 1 })),
+        sleep(2000).then(() => 'still pending 2 s after it was sent'),
+      ]);
       assert.instance(later, ConnectionClosedError, String(later));
     } finally {
       client.close();
       server.close();
     }
-  }),
-);
+  }));
 
 test("request() after this side's complete() errors with ConnectionClosedError (not RingFullError)", () =>
   watched(20_000, async (scope) => {
@@ -184,10 +198,13 @@ test("request() after this side's complete() errors with ConnectionClosedError (
     scope.defer(() => opened.close());
     const connection = await within(opened.connection(), 5000, 'the connection');
     connection.complete();
-    const error = await within(failure(connection.request(Uint8Array.of(1), { timeout: 500 })), 3000, 'the request failing');
+    const error = await within(
+      failure(connection.request(Uint8Array.of(1), { timeout: 500 })),
+      3000,
+      'the request failing',
+    );
     assert.instance(error, ConnectionClosedError, String(error));
-  }),
-);
+  }));
 
 test('request() is answered while Data waits unread for a subscriber; the Data still arrives later, in order', () =>
   watched(20_000, async (scope) => {
@@ -202,7 +219,11 @@ test('request() is answered while Data waits unread for a subscriber; the Data s
     scope.defer(() => opened.close());
     const connection = await within(opened.connection(), 5000, 'the connection');
     await sleep(50); // the Data frames are in the ring, ahead of the response
-    const answer = await within(firstValueFrom(connection.request(Uint8Array.of(1), { timeout: 2000 })), 5000, 'the answer');
+    const answer = await within(
+      firstValueFrom(connection.request(Uint8Array.of(1), { timeout: 2000 })),
+      5000,
+      'the answer',
+    );
     assert.equal([...answer], [42]);
     const got: string[] = [];
     receive(connection, (m) => got.push(new TextDecoder().decode(m)));
@@ -211,8 +232,7 @@ test('request() is answered while Data waits unread for a subscriber; the Data s
     });
     await sleep(50);
     assert.equal(got, notices);
-  }),
-);
+  }));
 
 test('leaves no rxshm.* segment in /dev/shm', () => {
   assert.equal(shmLeft(), []);

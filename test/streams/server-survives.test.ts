@@ -49,7 +49,8 @@ async function probe(pattern: string, name: string): Promise<void> {
  * without the next one taking the slot first.
  */
 async function kill(victim: Child, kind: number, rand: () => number, connected: () => void): Promise<void> {
-  if (kind === 0) await Promise.race([sleep(rand() * 250), victim.exited]); // before or during the handshake
+  if (kind === 0)
+    await Promise.race([sleep(rand() * 250), victim.exited]); // before or during the handshake
   else {
     const gone = victim.exited.then(() => ({ ev: 'exited' }));
     await Promise.race([victim.next('connected'), gone]);
@@ -85,10 +86,13 @@ for (const pattern of (process.env['SURVIVAL_PATTERNS'] ?? 'echo,jobs,serve,type
       assert.is(server.stderr, '', 'nothing on the server stderr (no unhandled error)');
       server.kill('SIGTERM');
       const exit = await server.exited;
-      assert.equal([exit.code, exit.signal], [0, null], `the server exits by itself after unsubscribing: ${server.stderr}`);
+      assert.equal(
+        [exit.code, exit.signal],
+        [0, null],
+        `the server exits by itself after unsubscribing: ${server.stderr}`,
+      );
       assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`), 'nothing left in /dev/shm');
-    }),
-  );
+    }));
 }
 
 test.run();

@@ -8,7 +8,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ChannelOptionsError, connectParent, ConnectError, PeerExitedError, spawnConnected, type SpawnConnectedOptions } from '../../src/index.js';
+import {
+  ChannelOptionsError,
+  connectParent,
+  ConnectError,
+  PeerExitedError,
+  spawnConnected,
+  type SpawnConnectedOptions,
+} from '../../src/index.js';
 import type { PeerSpec } from '../fixtures/streams-peer.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { Child, peerArgs, root } from '../helpers/processes.js';
@@ -19,10 +26,20 @@ import { until, within } from '../helpers/waiting.js';
 const test = suite('spawnConnected and connectParent');
 
 /** spawnConnected on `node <args>`; the Child reads its stdout. exitGraceMs is long: the child must exit by itself. */
-async function spawnNode(scope: Watch, args: string[], options: SpawnConnectedOptions = {}): Promise<{ opened: Opened; peer: Child }> {
+async function spawnNode(
+  scope: Watch,
+  args: string[],
+  options: SpawnConnectedOptions = {},
+): Promise<{ opened: Opened; peer: Child }> {
   let child: ChildProcess | null = null;
   const opened = new Opened(
-    spawnConnected(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], exitGraceMs: 60_000, onSpawn: (c) => (child = c), ...options }),
+    spawnConnected(process.execPath, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      exitGraceMs: 60_000,
+      onSpawn: (c) => (child = c),
+      ...options,
+    }),
   );
   scope.defer(() => opened.close());
   await until(() => child !== null || opened.error !== null, 'the spawn');
@@ -49,7 +66,10 @@ test('round trip with the child; peerPid is the spawned pid', async () => {
     const { ended } = receive(connection, (m) => got.push([...m]));
     for (let i = 0; i < 10; i++) connection.next(Uint8Array.of(i, i + 1, i + 2));
     await until(() => got.length === 10, 'ten echoes');
-    assert.equal(got, Array.from({ length: 10 }, (_, i) => [i, i + 1, i + 2]));
+    assert.equal(
+      got,
+      Array.from({ length: 10 }, (_, i) => [i, i + 1, i + 2]),
+    );
     connection.complete();
     assert.is((await ended).how, 'complete');
     const exit = await peer.exited;
@@ -67,7 +87,11 @@ test("unsubscribing the parent completes the child's connection and the child ex
     const complete = await peer.next('recv-complete');
     assert.is(complete.received, 0);
     const exit = await peer.exited;
-    assert.equal([exit.code, exit.signal], [0, null], `exited by itself, not by the SIGTERM of the grace period; ${peer.stderr}`);
+    assert.equal(
+      [exit.code, exit.signal],
+      [0, null],
+      `exited by itself, not by the SIGTERM of the grace period; ${peer.stderr}`,
+    );
     assert.ok(exit.at - unsubscribedAt < 5000, `exited ${exit.at - unsubscribedAt} ms after the parent unsubscribed`);
   });
 });
@@ -91,7 +115,9 @@ test('a child that exchanges messages and unsubscribes (connectParent) exits by 
 
 test('a child that exits before connecting errors the observable (PeerExitedError, as documented)', async () => {
   await watched(30_000, async () => {
-    const opened = new Opened(spawnConnected(process.execPath, ['-e', 'process.exitCode = 3'], { stdio: ['ignore', 'ignore', 'ignore'] }));
+    const opened = new Opened(
+      spawnConnected(process.execPath, ['-e', 'process.exitCode = 3'], { stdio: ['ignore', 'ignore', 'ignore'] }),
+    );
     try {
       const error = await opened.failure();
       assert.instance(error, Error);
@@ -144,7 +170,11 @@ test('a child that takes ~3 s before connectParent still gets its connection', a
   await watched(40_000, async (scope) => {
     const spawnedAt = performance.now();
     const { opened, peer } = await spawnScenario(scope, 'slow-parent', '3000');
-    const connection = await within(opened.connection(), 15_000, `the slow child's connection (observable error: ${String(opened.error)})`).catch((e) => {
+    const connection = await within(
+      opened.connection(),
+      15_000,
+      `the slow child's connection (observable error: ${String(opened.error)})`,
+    ).catch((e) => {
       throw new Error(`${String(e)}; child stderr: ${peer.stderr}`);
     });
     assert.ok(performance.now() - spawnedAt >= 3000, 'the child waited ~3 s before connecting');

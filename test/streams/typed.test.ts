@@ -6,7 +6,18 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { of, firstValueFrom } from 'rxjs';
-import { ConnectionAbortedError, connect, DecodeError, type ListenOptions, EncodeError, listen, typed, typedConnection, TypedConnection, type Connection } from '../../src/index.js';
+import {
+  ConnectionAbortedError,
+  connect,
+  DecodeError,
+  type ListenOptions,
+  EncodeError,
+  listen,
+  typed,
+  typedConnection,
+  TypedConnection,
+  type Connection,
+} from '../../src/index.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { Opened } from '../helpers/connections.js';
 import { until } from '../helpers/waiting.js';
@@ -28,7 +39,13 @@ async function peer(watch: Watch, mode: string, options: ListenOptions = {}): Pr
 /** Tearing the channel down at the end of a test may end a receive side with an error: not what these tests check. */
 const ignoreEnd = (): void => undefined;
 
-const sample = (seq: number) => ({ seq, timestamp: 1_700_000_000_000 + seq / 8, cpu: Math.fround(seq / 100), mem: 2n ** 40n + BigInt(seq), host: `node-${seq % 3}` });
+const sample = (seq: number) => ({
+  seq,
+  timestamp: 1_700_000_000_000 + seq / 8,
+  cpu: Math.fround(seq / 100),
+  mem: 2n ** 40n + BigInt(seq),
+  host: `node-${seq % 3}`,
+});
 
 test('struct codec: values round trip through a real channel', () =>
   watched(20_000, async (watch) => {
@@ -38,10 +55,12 @@ test('struct codec: values round trip through a real channel', () =>
     samples.subscribe({ next: (s) => received.push(s), error: ignoreEnd });
     for (let seq = 0; seq < 100; seq++) samples.next(sample(seq));
     await until(() => received.length === 100, '100 answers');
-    assert.equal(received, Array.from({ length: 100 }, (_, seq) => ({ ...sample(seq), seq: seq + 1, mem: sample(seq).mem + 1n })));
+    assert.equal(
+      received,
+      Array.from({ length: 100 }, (_, seq) => ({ ...sample(seq), seq: seq + 1, mem: sample(seq).mem + 1n })),
+    );
     assert.is(connection.stats.decodeErrors, 0);
-  }),
-);
+  }));
 
 test('json codec: values round trip through a real channel', () =>
   watched(20_000, async (watch) => {
@@ -56,13 +75,14 @@ test('json codec: values round trip through a real channel', () =>
       { seq: 2, text: 'HÉLLO, WÖRLD', tags: ['c', 'b', 'a'] },
       { seq: 3, text: '', tags: [] },
     ]);
-  }),
-);
+  }));
 
 test("onError 'skip': a bad message is dropped, counted in stats.decodeErrors and reported on errors$", () =>
   watched(20_000, async (watch) => {
     const connection = await peer(watch, 'echo');
-    const samples: TypedConnection<ReturnType<typeof sample>> = await firstValueFrom(of(connection).pipe(typed(Sample, { onError: 'skip' })));
+    const samples: TypedConnection<ReturnType<typeof sample>> = await firstValueFrom(
+      of(connection).pipe(typed(Sample, { onError: 'skip' })),
+    );
     const received: number[] = [];
     const reported: Error[] = [];
     let failed: unknown = null;
@@ -77,8 +97,7 @@ test("onError 'skip': a bad message is dropped, counted in stats.decodeErrors an
     assert.is(reported.length, 1);
     assert.instance(reported[0], DecodeError);
     assert.is(failed, null);
-  }),
-);
+  }));
 
 test("default onError with clientFailure 'error': a bad message errors the receive side with DecodeError", () =>
   watched(20_000, async (watch) => {
@@ -92,8 +111,7 @@ test("default onError with clientFailure 'error': a bad message errors the recei
     await until(() => failed !== null, 'the receive side to error');
     assert.instance(failed, DecodeError);
     assert.equal(received, [1]);
-  }),
-);
+  }));
 
 test("default onError on a server connection: an undecodable message is the client's failure; the receive side completes", () =>
   watched(20_000, async (watch) => {
@@ -118,28 +136,38 @@ test("default onError on a server connection: an undecodable message is the clie
     const end = await firstValueFrom(server.end$);
     assert.equal([end.by, end.clean, end.error], ['peer', false, reported[0]]);
     assert.instance(clientEnd, ConnectionAbortedError);
-  }),
-);
+  }));
 
 test('next with an invalid value throws EncodeError and sends nothing', () =>
   watched(20_000, async (watch) => {
     const connection = await peer(watch, 'echo');
     const samples = await firstValueFrom(of(connection).pipe(typed(Sample)));
     const sent = connection.stats.sent;
-    assert.throws(() => samples.next({ ...sample(1), seq: -1 }), (e: unknown) => e instanceof EncodeError);
-    assert.throws(() => samples.next({ ...sample(1), host: 'a host name longer than sixteen bytes' }), (e: unknown) => e instanceof EncodeError);
+    assert.throws(
+      () => samples.next({ ...sample(1), seq: -1 }),
+      (e: unknown) => e instanceof EncodeError,
+    );
+    assert.throws(
+      () => samples.next({ ...sample(1), host: 'a host name longer than sixteen bytes' }),
+      (e: unknown) => e instanceof EncodeError,
+    );
     assert.is(connection.stats.sent, sent);
-  }),
-);
+  }));
 
 test('EncodeError from next names the failing field and its value', () =>
   watched(20_000, async (watch) => {
     const connection = await peer(watch, 'echo');
     const samples = await firstValueFrom(of(connection).pipe(typed(Sample)));
-    assert.throws(() => samples.next({ ...sample(1), seq: -1 }), (e: unknown) => e instanceof EncodeError && e.path === 'seq' && /: seq: value -1 is not a valid u32$/.test(e.message));
-    assert.throws(() => samples.next({ ...sample(1), host: 'x'.repeat(17) }), (e: unknown) => e instanceof EncodeError && e.path === 'host' && e.expected === 'fixedUtf8(16)');
-  }),
-);
+    assert.throws(
+      () => samples.next({ ...sample(1), seq: -1 }),
+      (e: unknown) =>
+        e instanceof EncodeError && e.path === 'seq' && /: seq: value -1 is not a valid u32$/.test(e.message),
+    );
+    assert.throws(
+      () => samples.next({ ...sample(1), host: 'x'.repeat(17) }),
+      (e: unknown) => e instanceof EncodeError && e.path === 'host' && e.expected === 'fixedUtf8(16)',
+    );
+  }));
 
 /** A listen + connect pair in this process, both connections held (no operator chain around them). */
 async function heldPair(watch: Watch): Promise<{ server: Connection; client: Connection }> {
@@ -167,8 +195,7 @@ test('typedConnection: types a connection already held; values round trip over a
     await until(() => received.length === 10, '10 answers');
     assert.equal(received, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.is(client.stats.sent, 10);
-  }),
-);
+  }));
 
 test("typedConnection: onError 'skip' and complete() close the underlying connection", () =>
   watched(20_000, async (watch) => {
@@ -187,8 +214,7 @@ test("typedConnection: onError 'skip' and complete() close the underlying connec
     await serverEnded;
     server.complete();
     await until(() => completed, 'the typed side to complete after both sides closed');
-  }),
-);
+  }));
 
 test('leaves no rxshm.* segment in /dev/shm', () => {
   assert.equal(shmLeft(), []);

@@ -30,6 +30,7 @@ export function failAt<A>(value: unknown, context: t.Context, what: string): t.V
 
 /** The failure of a non-Uint8Array input (possible from untyped callers, so checked rather than trusted). */
 export function notBytes<A>(value: unknown, context: t.Context): t.Validation<A> {
-  const got = value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+  const got =
+    value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
   return failAt(value, context, `expected a Uint8Array, got ${got}`);
 }

@@ -43,7 +43,14 @@ interface Found {
 /** Called only for a value that fails `codec`. */
 function walk(codec: Checkable, value: unknown, keys: Key[]): Found {
   const here: Found = { keys, value, expected: codec.name };
-  const parts = codec as Partial<{ props: Record<string, FieldC<unknown>>; field: FieldC<unknown>; optional: true; element: FieldC<unknown>; length: number; type: t.Any }>;
+  const parts = codec as Partial<{
+    props: Record<string, FieldC<unknown>>;
+    field: FieldC<unknown>;
+    optional: true;
+    element: FieldC<unknown>;
+    length: number;
+    type: t.Any;
+  }>;
   if (parts.props !== undefined && typeof parts.props === 'object') {
     if (typeof value !== 'object' || value === null) return here;
     for (const key of Object.keys(parts.props)) {

@@ -16,7 +16,10 @@ import { FUTEX_WAIT, FUTEX_WAKE, lastErrno, libc, type Timespec } from './libc.j
 
 function timespec(ms: number): Timespec {
   const whole = Math.floor(ms);
-  return { tv_sec: Math.floor(whole / 1000), tv_nsec: (whole % 1000) * 1_000_000 + Math.round((ms - whole) * 1_000_000) };
+  return {
+    tv_sec: Math.floor(whole / 1000),
+    tv_nsec: (whole % 1000) * 1_000_000 + Math.round((ms - whole) * 1_000_000),
+  };
 }
 
 /**
@@ -29,8 +32,17 @@ export function linuxFutex(sysFutex: number): FutexApi {
   return {
     wake(segment: Segment, byteOffset: number, count: number): number {
       validateWord(segment, byteOffset);
-      if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`invalid futex wake count: count=${String(count)}`);
-      const woken = libc().futex(sysFutex, segment.address + BigInt(byteOffset), FUTEX_WAKE, Math.min(count, 0x7fffffff), null, null, 0);
+      if (!Number.isSafeInteger(count) || count < 0)
+        throw new RangeError(`invalid futex wake count: count=${String(count)}`);
+      const woken = libc().futex(
+        sysFutex,
+        segment.address + BigInt(byteOffset),
+        FUTEX_WAKE,
+        Math.min(count, 0x7fffffff),
+        null,
+        null,
+        0,
+      );
       if (woken < 0) throw new Error(`futex wake failed (${errnoName(lastErrno())})`);
       return Number(woken);
     },

@@ -20,10 +20,12 @@ export const linuxIdentity: IdentityApi = {
   },
 
   peerOf(fd: number): Credentials {
-    if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff) throw new PeerCredentialsError(fd, undefined, 'expected a non-negative integer fd');
+    if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff)
+      throw new PeerCredentialsError(fd, undefined, 'expected a non-negative integer fd');
     const ucred: Partial<Ucred> = {};
     const length: [number] = [UCRED_LENGTH];
-    if (libc().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) !== 0) throw new PeerCredentialsError(fd, lastErrno());
+    if (libc().getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) !== 0)
+      throw new PeerCredentialsError(fd, lastErrno());
     // A socket that was never connected reports pid 0 and the overflow uid/gid: nobody to trust.
     if (length[0] !== UCRED_LENGTH || !ucred.pid) throw new PeerCredentialsError(fd, undefined, 'no peer process');
     return { pid: ucred.pid, uid: ucred.uid!, gid: ucred.gid! };

@@ -52,10 +52,17 @@ export function mapFailedAddress(): bigint {
 }
 
 /** `struct ucred` as SO_PEERCRED fills it. */
-export interface Ucred { pid: number; uid: number; gid: number }
+export interface Ucred {
+  pid: number;
+  uid: number;
+  gid: number;
+}
 
 /** `struct timespec` on LP64 Linux (x86_64, arm64): two 64-bit fields. */
-export interface Timespec { tv_sec: number; tv_nsec: number }
+export interface Timespec {
+  tv_sec: number;
+  tv_nsec: number;
+}
 
 export interface Libc {
   shm_open(name: string, oflag: number, mode: number): number;
@@ -73,9 +80,25 @@ export interface Libc {
   kill(pid: number, sig: number): number;
   /** syscall(SYS_futex, ...) with a fixed prototype: koffi has no `.async` for variadic functions, and glibc's
    * `syscall` is an assembly stub that reads integer registers only, so the fixed form is ABI-compatible. */
-  futex: ((nr: number, uaddr: bigint, op: number, val: number, timeout: Timespec | null, uaddr2: null, val3: number) => number) & {
-    async(nr: number, uaddr: bigint, op: number, val: number, timeout: Timespec | null, uaddr2: null, val3: number,
-      callback: (err: unknown, result: number) => void): void;
+  futex: ((
+    nr: number,
+    uaddr: bigint,
+    op: number,
+    val: number,
+    timeout: Timespec | null,
+    uaddr2: null,
+    val3: number,
+  ) => number) & {
+    async(
+      nr: number,
+      uaddr: bigint,
+      op: number,
+      val: number,
+      timeout: Timespec | null,
+      uaddr2: null,
+      val3: number,
+      callback: (err: unknown, result: number) => void,
+    ): void;
   };
 }
 
@@ -94,7 +117,9 @@ export function libc(): Libc {
     memfd_create: lib.func('int memfd_create(const char *name, unsigned int flags)'),
     ftruncate: lib.func('int ftruncate(int fd, int64_t length)'),
     posix_fallocate: lib.func('int posix_fallocate(int fd, int64_t offset, int64_t len)'),
-    getsockopt: lib.func('int getsockopt(int fd, int level, int optname, _Out_ rxshm_ucred *optval, _Inout_ uint32_t *optlen)'),
+    getsockopt: lib.func(
+      'int getsockopt(int fd, int level, int optname, _Out_ rxshm_ucred *optval, _Inout_ uint32_t *optlen)',
+    ),
     geteuid: lib.func('uint32_t geteuid()'),
     lseek: lib.func('int64_t lseek(int fd, int64_t offset, int whence)'),
     mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),

@@ -16,7 +16,12 @@ export class LinuxSegment implements Segment {
   #fd: number;
   readonly #address: bigint;
 
-  constructor(readonly name: string | null, readonly size: number, fd: number, address: bigint) {
+  constructor(
+    readonly name: string | null,
+    readonly size: number,
+    fd: number,
+    address: bigint,
+  ) {
     this.#fd = fd;
     this.#address = address;
     this.#buffer = viewOf(address, size);
@@ -28,9 +33,15 @@ export class LinuxSegment implements Segment {
   }
 
   /** The fd, or -1 once closed (a closed fd number may already name another file). */
-  get fd(): number { return this.#fd; }
-  get closed(): boolean { return this.#buffer === null; }
-  get address(): bigint { return this.#address; }
+  get fd(): number {
+    return this.#fd;
+  }
+  get closed(): boolean {
+    return this.#buffer === null;
+  }
+  get address(): bigint {
+    return this.#address;
+  }
 
   /** fstat of the fd, each time: the file's owner is the kernel's word, whatever the header says. */
   get ownerUid(): number {
@@ -64,7 +75,11 @@ export interface MapContext {
 export function mapFd(fd: number, size: number, context: MapContext): LinuxSegment {
   const address = addressOf(libc().mmap(null, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
   if (address === mapFailedAddress() || address === 0n) {
-    throw segmentErrorFromErrno(context.operation, lastErrno(), 'size', { ...context, detail: `size=${size}`, syscall: 'mmap' });
+    throw segmentErrorFromErrno(context.operation, lastErrno(), 'size', {
+      ...context,
+      detail: `size=${size}`,
+      syscall: 'mmap',
+    });
   }
   return new LinuxSegment(context.segment, size, fd, address);
 }

@@ -28,7 +28,8 @@ const PEEK_LIMIT = 64 * 1024;
 
 /** The OpenSegmentError for a failed `node:fs` call on a segment's file. */
 function fsError(error: unknown, name: string, syscall: string): SegmentError {
-  const errno = constants.errno[(error as NodeJS.ErrnoException).code as keyof typeof constants.errno] ?? constants.errno.EIO;
+  const errno =
+    constants.errno[(error as NodeJS.ErrnoException).code as keyof typeof constants.errno] ?? constants.errno.EIO;
   return segmentErrorFromErrno('open', errno, 'name', { segment: name, syscall });
 }
 
@@ -50,11 +51,19 @@ function sizeAndMap(fd: number, size: number, context: MapContext): Segment {
   const c = libc();
   try {
     if (c.ftruncate(fd, size) < 0) {
-      throw segmentErrorFromErrno(context.operation, lastErrno(), 'size', { ...context, detail: `size=${size}`, syscall: 'ftruncate' });
+      throw segmentErrorFromErrno(context.operation, lastErrno(), 'size', {
+        ...context,
+        detail: `size=${size}`,
+        syscall: 'ftruncate',
+      });
     }
     const reserved = reserve(fd, size);
     if (reserved !== 0) {
-      throw segmentErrorFromErrno(context.operation, reserved, 'size', { ...context, detail: `size=${size}`, syscall: 'posix_fallocate' });
+      throw segmentErrorFromErrno(context.operation, reserved, 'size', {
+        ...context,
+        detail: `size=${size}`,
+        syscall: 'posix_fallocate',
+      });
     }
     return mapFd(fd, size, context);
   } catch (error) {
@@ -67,7 +76,11 @@ function sizeAndMap(fd: number, size: number, context: MapContext): Segment {
 function mapExisting(fd: number, context: MapContext): Segment {
   try {
     const size = sizeOfFd(fd, context);
-    if (size === 0) throw segmentError(context.operation, 'InvalidSize', { ...context, detail: 'size=0: not sized yet by its creator' });
+    if (size === 0)
+      throw segmentError(context.operation, 'InvalidSize', {
+        ...context,
+        detail: 'size=0: not sized yet by its creator',
+      });
     validateSize(size, context.operation, context.segment, context.subject);
     return mapFd(fd, size, context);
   } catch (error) {
@@ -119,7 +132,8 @@ export const linuxSegments: SegmentApi = {
 
   peek(name: string, length: number): Uint8Array {
     validateName(name, 'open');
-    if (!Number.isSafeInteger(length) || length < 0 || length > PEEK_LIMIT) throw new RangeError(`invalid peek length: length=${String(length)}, expected 0..${PEEK_LIMIT}`);
+    if (!Number.isSafeInteger(length) || length < 0 || length > PEEK_LIMIT)
+      throw new RangeError(`invalid peek length: length=${String(length)}, expected 0..${PEEK_LIMIT}`);
     let fd: number;
     try {
       // O_NONBLOCK: a FIFO planted under the name must not block this process in open() or read().
@@ -128,10 +142,12 @@ export const linuxSegments: SegmentApi = {
       throw fsError(error, name, 'open');
     }
     try {
-      if (!fstatSync(fd).isFile()) throw segmentError('open', 'InvalidHandle', { segment: name, detail: 'not a regular file' });
+      if (!fstatSync(fd).isFile())
+        throw segmentError('open', 'InvalidHandle', { segment: name, detail: 'not a regular file' });
       const bytes = new Uint8Array(length);
       let filled = 0;
-      for (let n = -1; filled < length && n !== 0; filled += n) n = readSync(fd, bytes, filled, length - filled, filled);
+      for (let n = -1; filled < length && n !== 0; filled += n)
+        n = readSync(fd, bytes, filled, length - filled, filled);
       return bytes.subarray(0, filled);
     } catch (error) {
       throw (error as { operation?: unknown }).operation ? error : fsError(error, name, 'pread');
@@ -142,7 +158,8 @@ export const linuxSegments: SegmentApi = {
 
   unlink(name: string): void {
     validateName(name, 'unlink');
-    if (libc().shm_unlink(posixName(name)) < 0) throw segmentErrorFromErrno('unlink', lastErrno(), 'name', { segment: name });
+    if (libc().shm_unlink(posixName(name)) < 0)
+      throw segmentErrorFromErrno('unlink', lastErrno(), 'name', { segment: name });
   },
 
   createAnonymous(size: number): Segment {
@@ -156,7 +173,11 @@ export const linuxSegments: SegmentApi = {
   openInherited(fd: number): Segment {
     const subject = `inherited shared memory fd ${String(fd)}`;
     if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-      throw segmentError('map', 'InvalidHandle', { segment: null, subject, detail: 'expected a non-negative integer fd' });
+      throw segmentError('map', 'InvalidHandle', {
+        segment: null,
+        subject,
+        detail: 'expected a non-negative integer fd',
+      });
     }
     const context: MapContext = { operation: 'map', segment: null, subject };
     try {

@@ -32,12 +32,16 @@ export const DEFAULT_DECODE_OPTIONS = { onError: 'error' } as const satisfies De
  *   .subscribe((order) => console.log(order.price));
  * ```
  */
-export function decode<A>(codec: t.Decoder<Uint8Array, A>, options: DecodeOptions = {}): OperatorFunction<Uint8Array, A> {
+export function decode<A>(
+  codec: t.Decoder<Uint8Array, A>,
+  options: DecodeOptions = {},
+): OperatorFunction<Uint8Array, A> {
   const { onError, report } = { ...DEFAULT_DECODE_OPTIONS, ...options };
   if (onError !== 'error' && onError !== 'skip') {
     throw new TypeError(`decode: invalid option onError=${String(onError)}, expected 'error' or 'skip'`);
   }
-  if (report !== undefined && typeof report !== 'function') throw new TypeError(`decode: invalid option report=${String(report)}`);
+  if (report !== undefined && typeof report !== 'function')
+    throw new TypeError(`decode: invalid option report=${String(report)}`);
   return (source) =>
     new Observable<A>((subscriber) =>
       source.subscribe({

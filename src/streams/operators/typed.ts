@@ -82,7 +82,11 @@ export class TypedConnection<A> extends Subject<A> {
  * })).subscribe();
  * ```
  */
-export function typedConnection<A>(connection: Connection, codec: t.Type<A, Uint8Array, Uint8Array>, options: TypedOptions = {}): TypedConnection<A> {
+export function typedConnection<A>(
+  connection: Connection,
+  codec: t.Type<A, Uint8Array, Uint8Array>,
+  options: TypedOptions = {},
+): TypedConnection<A> {
   return new TypedConnection(connection, codec, options);
 }
 
@@ -94,6 +98,9 @@ export function typedConnection<A>(connection: Connection, codec: t.Type<A, Uint
  * connect('prices').pipe(typed(Price), switchMap((prices) => prices)).subscribe((p) => console.log(p.bid));
  * ```
  */
-export function typed<A>(codec: t.Type<A, Uint8Array, Uint8Array>, options: TypedOptions = {}): OperatorFunction<Connection, TypedConnection<A>> {
+export function typed<A>(
+  codec: t.Type<A, Uint8Array, Uint8Array>,
+  options: TypedOptions = {},
+): OperatorFunction<Connection, TypedConnection<A>> {
   return map((connection) => typedConnection(connection, codec, options));
 }

@@ -28,8 +28,13 @@ export interface MethodContract<A, B> {
  * const Add = defineMethod(1, struct({ a: f64, b: f64 }), struct({ sum: f64 }));
  * ```
  */
-export function defineMethod<A, B>(id: number, requestCodec: BytesCodec<A>, responseCodec: BytesCodec<B>): MethodContract<A, B> {
-  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new RangeError(`defineMethod: id must be a u32: id=${id}`);
+export function defineMethod<A, B>(
+  id: number,
+  requestCodec: BytesCodec<A>,
+  responseCodec: BytesCodec<B>,
+): MethodContract<A, B> {
+  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff)
+    throw new RangeError(`defineMethod: id must be a u32: id=${id}`);
   return { id, request: requestCodec, response: responseCodec };
 }
 
@@ -41,7 +46,10 @@ export function defineMethod<A, B>(id: number, requestCodec: BytesCodec<A>, resp
  * serve(connection, { [Add.id]: implement(Add, ({ a, b }) => of({ sum: a + b })) }).subscribe();
  * ```
  */
-export function implement<A, B>(contract: MethodContract<A, B>, fn: (value: A, context: RequestContext) => ObservableInput<B>): Handler {
+export function implement<A, B>(
+  contract: MethodContract<A, B>,
+  fn: (value: A, context: RequestContext) => ObservableInput<B>,
+): Handler {
   return (payload, context) => {
     const decoded = contract.request.decode(payload);
     if (isLeft(decoded)) {
@@ -50,7 +58,8 @@ export function implement<A, B>(contract: MethodContract<A, B>, fn: (value: A, c
     }
     return from(fn(decoded.right, context)).pipe(
       map((value) => {
-        if (!contract.response.is(value)) throw new StatusError(Status.HandlerError, `invalid response for ${contract.response.name}`);
+        if (!contract.response.is(value))
+          throw new StatusError(Status.HandlerError, `invalid response for ${contract.response.name}`);
         return contract.response.encode(value);
       }),
     );
@@ -65,10 +74,17 @@ export function implement<A, B>(contract: MethodContract<A, B>, fn: (value: A, c
  * call(connection, Add, { a: 1, b: 2 }, { timeout: 500 }).subscribe(({ sum }) => console.log(sum));
  * ```
  */
-export function call<A, B>(connection: Connection, contract: MethodContract<A, B>, value: A, options: Omit<RequestOptions, 'method'> = {}): Observable<B> {
+export function call<A, B>(
+  connection: Connection,
+  contract: MethodContract<A, B>,
+  value: A,
+  options: Omit<RequestOptions, 'method'> = {},
+): Observable<B> {
   return new Observable<Uint8Array>((subscriber) => {
     if (!contract.request.is(value)) return subscriber.error(new EncodeError(contract.request, value));
-    return request(connection, contract.request.encode(value), { ...options, method: contract.id }).subscribe(subscriber);
+    return request(connection, contract.request.encode(value), { ...options, method: contract.id }).subscribe(
+      subscriber,
+    );
   }).pipe(
     mergeMap((bytes) => {
       const decoded = contract.response.decode(bytes);

@@ -2,4 +2,6 @@
 import { mergeMap, tap } from 'rxjs';
 import { listen } from 'rxshm';
 
-listen('echo').pipe(mergeMap((connection) => connection.pipe(tap((bytes) => connection.next(bytes))))).subscribe();
+listen('echo')
+  .pipe(mergeMap((connection) => connection.pipe(tap((bytes) => connection.next(bytes)))))
+  .subscribe();
