@@ -4,7 +4,7 @@
  *
  * Cross-process invariants relied on: none; it describes bytes this process could not decode.
  */
-import * as t from 'io-ts';
+import type * as t from 'io-ts';
 import { isRight, left } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { RxshmError } from '../errors/rxshm-error.js';

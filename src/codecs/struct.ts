@@ -10,9 +10,11 @@ import * as t from 'io-ts';
 import { fieldType, INVALID, type FieldC } from './FieldC.js';
 import type { OptionalC } from './optional.js';
 
-/** The fields of a struct, by name. */
+/** The fields of a struct, by name (any field type: as io-ts's own Props, `unknown` would reject every codec). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Props = { readonly [key: string]: FieldC<any> };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches an optional field of any type
 type OptionalKeys<P> = { [K in keyof P]: P[K] extends OptionalC<any> ? K : never }[keyof P];
 type Flat<T> = { [K in keyof T]: T[K] };
 

@@ -16,6 +16,7 @@ export const MAX_NAME_BYTES = 253;
 
 // C0/C1 control characters, DEL, and lone UTF-16 surrogates (no UTF-8 encoding, so no file name). With the `u`
 // flag a well-formed surrogate pair is one code point above U+FFFF, so the surrogate range matches lone halves only.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\uD800-\uDFFF]/u;
 
 /** Why a name is refused, or null when it is acceptable. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as t from 'io-ts';
+import type * as t from 'io-ts';
 import * as rxshm from '../../src/index.js';
 import { RxshmError } from '../../src/index.js';
 import { u8 } from '../../src/codecs/fields.js';

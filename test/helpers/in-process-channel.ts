@@ -182,12 +182,12 @@ function pairOf(
     async close() {
       server.complete();
       client.complete();
+      let ends;
       try {
-        const [serverEnd, clientEnd] = await within(
+        ends = await within(
           Promise.all([firstValueFrom(server.end$), firstValueFrom(client.end$)]),
           `channel ${name} did not end after both sides closed (something still uses it)`,
         );
-        return { server: serverEnd, client: clientEnd };
       } catch (error) {
         const teardown = new Error('aborted by the test teardown');
         server.error(teardown);
@@ -195,8 +195,9 @@ function pairOf(
         throw error;
       } finally {
         segment.close();
-        if (nameExists(native, name)) throw new Error(`channel ${name}: its segment name was not unlinked`);
       }
+      if (nameExists(native, name)) throw new Error(`channel ${name}: its segment name was not unlinked`);
+      return { server: ends[0], client: ends[1] };
     },
   };
 }

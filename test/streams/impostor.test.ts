@@ -10,7 +10,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstValueFrom } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChannelOptionsError, connect, ConnectError, listen, ListenError } from '../../src/index.js';
@@ -24,7 +23,7 @@ import {
 import { native } from '../../src/native/index.js';
 import type { SquatSpec } from '../fixtures/impostor-squatter.js';
 import { Opened, failure, receive } from '../helpers/connections.js';
-import { Child, root } from '../helpers/processes.js';
+import { type Child, root } from '../helpers/processes.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { watched, type Watch } from '../helpers/watched.js';
 import { sleep } from '../helpers/waiting.js';

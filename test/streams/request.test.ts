@@ -13,13 +13,12 @@ import {
   PeerExitedError,
   RequestTimeoutError,
   Status,
-  type Connection,
 } from '../../src/index.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { Opened, failure, receive, served } from '../helpers/connections.js';
 import { sleep, until, within } from '../helpers/waiting.js';
 import { u32Bytes } from '../helpers/bytes.js';
-import { watched, type Watch } from '../helpers/watched.js';
+import { watched } from '../helpers/watched.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
 
 const test = suite('request');

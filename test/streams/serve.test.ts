@@ -9,7 +9,7 @@ import {
   connect,
   listen,
   RemoteError,
-  RequestTimeoutError,
+  type RequestTimeoutError,
   serve,
   Status,
   type Connection,
@@ -19,7 +19,7 @@ import { channelName, shmLeft } from '../helpers/names.js';
 import { Opened, failure, receive, served } from '../helpers/connections.js';
 import { sleep, until, within } from '../helpers/waiting.js';
 import { u32At, u32Bytes } from '../helpers/bytes.js';
-import { watched, type Watch } from '../helpers/watched.js';
+import { watched } from '../helpers/watched.js';
 import { Method } from '../fixtures/rpc-methods.js';
 
 const test = suite('serve');

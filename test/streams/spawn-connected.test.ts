@@ -18,7 +18,7 @@ import {
 } from '../../src/index.js';
 import type { PeerSpec } from '../fixtures/streams-peer.js';
 import { Opened, receive } from '../helpers/connections.js';
-import { Child, peerArgs, root } from '../helpers/processes.js';
+import { type Child, peerArgs, root } from '../helpers/processes.js';
 import { shmLeft } from '../helpers/names.js';
 import { watched, type Watch } from '../helpers/watched.js';
 import { until, within } from '../helpers/waiting.js';

@@ -4,7 +4,7 @@
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Observable, from, map, mergeMap, type ObservableInput } from 'rxjs';
-import { DecodeError, EncodeError, Status, toDecodeError } from '../../codecs/index.js';
+import { type DecodeError, EncodeError, Status, toDecodeError } from '../../codecs/index.js';
 import type { Connection } from '../connection/connection.js';
 import { request, type RequestOptions } from './request.js';
 import { StatusError } from './request-errors.js';
