@@ -22,6 +22,11 @@ export class RequestTable {
   private readonly pending = new Map<number, PendingRequest>();
   private next = 1;
 
+  /** @internal Tests only: the id the next `add()` tries first (wrap-around is tested without 2^32 requests). */
+  set nextId(id: number) {
+    this.next = id >>> 0;
+  }
+
   constructor(
     router: ControlRouter,
     private readonly onLate: () => void,

@@ -43,9 +43,7 @@ const answerError = (router: ControlRouter, correlation: number, status: number)
  * takes minutes, so this writes the private field; the type check makes a renamed field fail here loudly.
  */
 function startIdsAt(requests: RequestTable, id: number): void {
-  const inside = requests as unknown as { next: unknown };
-  assert.type(inside.next, 'number', 'RequestTable keeps the next id in its private field `next`');
-  inside.next = id;
+  requests.nextId = id;
 }
 
 table('ids start at 1 and increase by one; size counts the requests in flight', () => {
