@@ -25,147 +25,192 @@ const stall = (ms: number): void => {
   }
 };
 
-engine(`block: ${COUNT} messages of log-uniform random sizes (1 B..64 KiB), a slow reader, all verified in order`, async () => {
-  await watched(110_000, async (scope) => {
-    const name = channelName();
-    const seed = 0x5eed0001;
-    // Taken with firstValueFrom (the await style), the connection stays open while its reader pauses by
-    // unsubscribing; a connection its listen subscription owns would close its side when the last reader leaves.
-    const taken = firstValueFrom(listen(name));
-    const writer = scope.peer({ role: 'client', name, script: 'writer', count: COUNT, seed, sizes: 'log', backpressure: 'writable' });
-    const connection = await taken;
-    scope.defer(() => connection.error(new Error('test over')));
-    let seq = 0;
-    let bytes = 0;
-    let problem: string | null = null;
-    let paused = 0;
-    let stalled = 0;
-    const started = performance.now();
-    let finish: (ending: Ending) => void = () => undefined;
-    const ended = new Promise<Ending>((resolve) => (finish = resolve));
-    const subscribe = (): Subscription =>
-      connection.subscribe({
-        next: onMessage,
-        error: (error) => finish({ how: 'error', error, at: performance.now() }),
-        complete: () => finish({ how: 'complete', at: performance.now() }),
+engine(
+  `block: ${COUNT} messages of log-uniform random sizes (1 B..64 KiB), a slow reader, all verified in order`,
+  async () => {
+    await watched(110_000, async (scope) => {
+      const name = channelName();
+      const seed = 0x5eed0001;
+      // Taken with firstValueFrom (the await style), the connection stays open while its reader pauses by
+      // unsubscribing; a connection its listen subscription owns would close its side when the last reader leaves.
+      const taken = firstValueFrom(listen(name));
+      const writer = scope.peer({
+        role: 'client',
+        name,
+        script: 'writer',
+        count: COUNT,
+        seed,
+        sizes: 'log',
+        backpressure: 'writable',
       });
-    let current = subscribe();
-    function onMessage(message: Uint8Array): void {
-      if (problem) return;
-      problem = verify(message, seed, seq, 'log');
-      bytes += message.length;
-      seq++;
-      if (seq % 50_000 === 0) {
-        // Unsubscribe inside next: the rest stays in the ring until a subscriber comes back a few ms later.
-        paused++;
-        current.unsubscribe();
-        setTimeout(() => (current = subscribe()), 5);
-      } else if (seq % 7_919 === 0) {
-        stalled++;
-        stall(3);
+      const connection = await taken;
+      scope.defer(() => connection.error(new Error('test over')));
+      let seq = 0;
+      let bytes = 0;
+      let problem: string | null = null;
+      let paused = 0;
+      let stalled = 0;
+      const started = performance.now();
+      let finish: (ending: Ending) => void = () => undefined;
+      const ended = new Promise<Ending>((resolve) => (finish = resolve));
+      const subscribe = (): Subscription =>
+        connection.subscribe({
+          next: onMessage,
+          error: (error) => finish({ how: 'error', error, at: performance.now() }),
+          complete: () => finish({ how: 'complete', at: performance.now() }),
+        });
+      let current = subscribe();
+      function onMessage(message: Uint8Array): void {
+        if (problem) return;
+        problem = verify(message, seed, seq, 'log');
+        bytes += message.length;
+        seq++;
+        if (seq % 50_000 === 0) {
+          // Unsubscribe inside next: the rest stays in the ring until a subscriber comes back a few ms later.
+          paused++;
+          current.unsubscribe();
+          setTimeout(() => (current = subscribe()), 5);
+        } else if (seq % 7_919 === 0) {
+          stalled++;
+          stall(3);
+        }
       }
-    }
-    // The receive side completes when the writer's Close arrives after its last message.
-    const ending = await ended;
-    const elapsed = performance.now() - started;
-    const done = await writer.next('done');
-    if (problem) assert.unreachable(problem);
-    assert.is(ending.how, 'complete', `receive ended with ${String(ending.error)}`);
-    assert.is(seq, COUNT, 'every message arrived');
-    assert.is(connection.stats.received, COUNT);
-    // 'done' is reported right after complete(): the last messages may still wait in the writer's local queue.
-    // If anything is still queued, the Close is its last entry (stats.sent counts Data messages only).
-    assert.is(done.stats.sent + done.stats.queued - (done.stats.queued > 0 ? 1 : 0), COUNT, 'every message written or queued');
-    assert.is(done.stats.dropped, 0);
-    assert.is(done.stats.rejected, 0);
-    connection.complete();
-    const exit = await writer.exited;
-    assert.equal([exit.code, exit.signal], [0, null], writer.stderr);
-    console.log(
-      `  block: ${COUNT} messages, ${(bytes / 2 ** 30).toFixed(2)} GiB in ${(elapsed / 1000).toFixed(1)} s ` +
-        `(${paused} unsubscribe pauses, ${stalled} 3 ms stalls, receiver parks=${connection.stats.parks}, wakes=${connection.stats.wakes})`,
-    );
-  });
-});
+      // The receive side completes when the writer's Close arrives after its last message.
+      const ending = await ended;
+      const elapsed = performance.now() - started;
+      const done = await writer.next('done');
+      if (problem) assert.unreachable(problem);
+      assert.is(ending.how, 'complete', `receive ended with ${String(ending.error)}`);
+      assert.is(seq, COUNT, 'every message arrived');
+      assert.is(connection.stats.received, COUNT);
+      // 'done' is reported right after complete(): the last messages may still wait in the writer's local queue.
+      // If anything is still queued, the Close is its last entry (stats.sent counts Data messages only).
+      assert.is(
+        done.stats.sent + done.stats.queued - (done.stats.queued > 0 ? 1 : 0),
+        COUNT,
+        'every message written or queued',
+      );
+      assert.is(done.stats.dropped, 0);
+      assert.is(done.stats.rejected, 0);
+      connection.complete();
+      const exit = await writer.exited;
+      assert.equal([exit.code, exit.signal], [0, null], writer.stderr);
+      console.log(
+        `  block: ${COUNT} messages, ${(bytes / 2 ** 30).toFixed(2)} GiB in ${(elapsed / 1000).toFixed(1)} s ` +
+          `(${paused} unsubscribe pauses, ${stalled} 3 ms stalls, receiver parks=${connection.stats.parks}, wakes=${connection.stats.wakes})`,
+      );
+    });
+  },
+);
 
-engine('drop-oldest: a flooding writer and a slow reader; only whole valid messages, increasing, dropped + received == written', async () => {
-  await watched(45_000, async (scope) => {
-    const name = channelName();
-    const seed = 77;
-    const sizes: SizeSpec = [8, 4096];
-    const count = 20_000;
-    const server = new Opened(listen(name, { ringCapacity: 65536 }));
-    scope.defer(() => server.close());
-    const writer = scope.peer({ role: 'client', name, options: { overflow: 'drop-oldest' }, script: 'writer', count, seed, sizes, backpressure: 'none', yieldEvery: 50 });
-    const connection = await server.connection();
-    const seqs: number[] = [];
-    const problems: string[] = [];
-    const { ended } = receive(connection, (message) => {
-      const seq = seqOf(message);
-      if (seq >= count) problems.push(`seq=${seq} out of range, length=${message.length}`);
-      else {
-        const problem = verify(message, seed, seq, sizes);
+engine(
+  'drop-oldest: a flooding writer and a slow reader; only whole valid messages, increasing, dropped + received == written',
+  async () => {
+    await watched(45_000, async (scope) => {
+      const name = channelName();
+      const seed = 77;
+      const sizes: SizeSpec = [8, 4096];
+      const count = 20_000;
+      const server = new Opened(listen(name, { ringCapacity: 65536 }));
+      scope.defer(() => server.close());
+      const writer = scope.peer({
+        role: 'client',
+        name,
+        options: { overflow: 'drop-oldest' },
+        script: 'writer',
+        count,
+        seed,
+        sizes,
+        backpressure: 'none',
+        yieldEvery: 50,
+      });
+      const connection = await server.connection();
+      const seqs: number[] = [];
+      const problems: string[] = [];
+      const { ended } = receive(connection, (message) => {
+        const seq = seqOf(message);
+        if (seq >= count) problems.push(`seq=${seq} out of range, length=${message.length}`);
+        else {
+          const problem = verify(message, seed, seq, sizes);
+          if (problem) problems.push(problem);
+        }
+        if (seqs.length > 0 && seq <= seqs[seqs.length - 1]!)
+          problems.push(`seq=${seq} after ${seqs[seqs.length - 1]}`);
+        seqs.push(seq);
+        if (seqs.length % 20 === 0) stall(2);
+      });
+      const ending = await ended;
+      const done = await writer.next('done');
+      assert.equal(problems.slice(0, 5), []);
+      assert.is(ending.how, 'complete', String(ending.error));
+      assert.is(done.stats.sent, count);
+      assert.ok(done.stats.dropped > 0, 'the slow reader made the writer drop');
+      assert.is(
+        done.stats.dropped + connection.stats.received,
+        count,
+        `dropped=${done.stats.dropped}, received=${connection.stats.received}`,
+      );
+      assert.is(seqs.length, connection.stats.received);
+      assert.is(seqs[seqs.length - 1], count - 1, 'the newest message survives');
+      connection.complete();
+      const exit = await writer.exited;
+      assert.equal([exit.code, exit.signal], [0, null], writer.stderr);
+    });
+  },
+);
+
+engine(
+  'reject: a full ring reports RingFullError (errors$ and send()), counts them, and delivers everything accepted intact',
+  async () => {
+    await watched(30_000, async (scope) => {
+      const name = channelName();
+      const seed = 99;
+      const sizes: SizeSpec = [8, 2000];
+      const extra = 5;
+      // highWaterMark 0: no local backlog on the reader, so unread messages stay in the ring and fill it.
+      const server = new Opened(listen(name, { ringCapacity: 16384, highWaterMark: 0 }));
+      scope.defer(() => server.close());
+      const writer = scope.peer({
+        role: 'client',
+        name,
+        options: { overflow: 'reject' },
+        script: 'reject',
+        seed,
+        sizes,
+        extra,
+        stdin: true,
+      });
+      const connection = await server.connection();
+      // Nobody receives yet: the writer fills the ring until it is rejected.
+      const full = await writer.next('full');
+      assert.ok(full.accepted > 0);
+      assert.is(full.ringFullErrors, 5, 'one next() that hit the full ring, then 4 more');
+      assert.equal(full.otherErrors, []);
+      assert.is(full.sendError, 'RingFullError');
+      assert.is(full.stats.rejected, 6, 'stats.rejected counts the 5 next() and the 1 send() rejections exactly');
+      assert.is(full.stats.sent, full.accepted);
+      let seq = 0;
+      const problems: string[] = [];
+      const { ended } = receive(connection, (message) => {
+        const problem = verify(message, seed, seq++, sizes);
         if (problem) problems.push(problem);
-      }
-      if (seqs.length > 0 && seq <= seqs[seqs.length - 1]!) problems.push(`seq=${seq} after ${seqs[seqs.length - 1]}`);
-      seqs.push(seq);
-      if (seqs.length % 20 === 0) stall(2);
+      });
+      await until(() => seq >= full.accepted, 'the accepted messages');
+      writer.send('go');
+      const ending = await ended;
+      const done = await writer.next('done');
+      assert.equal(problems, []);
+      assert.is(ending.how, 'complete', String(ending.error));
+      assert.is(done.newlyRejected, 0, 'a drained ring accepts again');
+      assert.is(seq, full.accepted + extra, 'accepted before and after the rejections, none lost, none extra');
+      assert.is(connection.stats.received, full.accepted + extra);
+      writer.send('quit');
+      connection.complete();
+      const exit = await writer.exited;
+      assert.equal([exit.code, exit.signal], [0, null], writer.stderr);
     });
-    const ending = await ended;
-    const done = await writer.next('done');
-    assert.equal(problems.slice(0, 5), []);
-    assert.is(ending.how, 'complete', String(ending.error));
-    assert.is(done.stats.sent, count);
-    assert.ok(done.stats.dropped > 0, 'the slow reader made the writer drop');
-    assert.is(done.stats.dropped + connection.stats.received, count, `dropped=${done.stats.dropped}, received=${connection.stats.received}`);
-    assert.is(seqs.length, connection.stats.received);
-    assert.is(seqs[seqs.length - 1], count - 1, 'the newest message survives');
-    connection.complete();
-    const exit = await writer.exited;
-    assert.equal([exit.code, exit.signal], [0, null], writer.stderr);
-  });
-});
-
-engine('reject: a full ring reports RingFullError (errors$ and send()), counts them, and delivers everything accepted intact', async () => {
-  await watched(30_000, async (scope) => {
-    const name = channelName();
-    const seed = 99;
-    const sizes: SizeSpec = [8, 2000];
-    const extra = 5;
-    // highWaterMark 0: no local backlog on the reader, so unread messages stay in the ring and fill it.
-    const server = new Opened(listen(name, { ringCapacity: 16384, highWaterMark: 0 }));
-    scope.defer(() => server.close());
-    const writer = scope.peer({ role: 'client', name, options: { overflow: 'reject' }, script: 'reject', seed, sizes, extra, stdin: true });
-    const connection = await server.connection();
-    // Nobody receives yet: the writer fills the ring until it is rejected.
-    const full = await writer.next('full');
-    assert.ok(full.accepted > 0);
-    assert.is(full.ringFullErrors, 5, 'one next() that hit the full ring, then 4 more');
-    assert.equal(full.otherErrors, []);
-    assert.is(full.sendError, 'RingFullError');
-    assert.is(full.stats.rejected, 6, 'stats.rejected counts the 5 next() and the 1 send() rejections exactly');
-    assert.is(full.stats.sent, full.accepted);
-    let seq = 0;
-    const problems: string[] = [];
-    const { ended } = receive(connection, (message) => {
-      const problem = verify(message, seed, seq++, sizes);
-      if (problem) problems.push(problem);
-    });
-    await until(() => seq >= full.accepted, 'the accepted messages');
-    writer.send('go');
-    const ending = await ended;
-    const done = await writer.next('done');
-    assert.equal(problems, []);
-    assert.is(ending.how, 'complete', String(ending.error));
-    assert.is(done.newlyRejected, 0, 'a drained ring accepts again');
-    assert.is(seq, full.accepted + extra, 'accepted before and after the rejections, none lost, none extra');
-    assert.is(connection.stats.received, full.accepted + extra);
-    writer.send('quit');
-    connection.complete();
-    const exit = await writer.exited;
-    assert.equal([exit.code, exit.signal], [0, null], writer.stderr);
-  });
-});
+  },
+);
 
 engine('both directions at once: the child echoes 20,000 messages while this side keeps sending', async () => {
   await watched(45_000, async (scope) => {
@@ -186,7 +231,9 @@ engine('both directions at once: the child echoes 20,000 messages while this sid
     });
     const pattern = new PatternWriter(seed, sizes);
     for (let i = 0; i < count; i++) {
-      await new Promise<void>((resolve, reject) => connection.send(pattern.message(i)).subscribe({ complete: resolve, error: reject }));
+      await new Promise<void>((resolve, reject) =>
+        connection.send(pattern.message(i)).subscribe({ complete: resolve, error: reject }),
+      );
     }
     const ending = await ended;
     assert.equal(problems.slice(0, 5), []);
@@ -218,10 +265,16 @@ engine('idle: a connected pair with no traffic parks; wakes grow only when messa
     peer.send('send');
     await until(() => received === 1, "the peer's message");
     const after = connection.stats;
-    assert.ok(after.wakes > still.wakes, `the peer's message woke the parked receiver: wakes ${still.wakes} -> ${after.wakes}`);
+    assert.ok(
+      after.wakes > still.wakes,
+      `the peer's message woke the parked receiver: wakes ${still.wakes} -> ${after.wakes}`,
+    );
     await sleep(200);
     const again = connection.stats;
-    assert.ok(again.parks > after.parks || again.parks > still.parks, `parked again after the traffic: parks ${still.parks} -> ${again.parks}`);
+    assert.ok(
+      again.parks > after.parks || again.parks > still.parks,
+      `parked again after the traffic: parks ${still.parks} -> ${again.parks}`,
+    );
     await sleep(200);
     assert.is(connection.stats.wakes, again.wakes, 'no wake without a message');
     peer.send('quit');

@@ -93,11 +93,17 @@ function channel(scope: Watch): string {
 const mappings = (name: string): number =>
   readFileSync('/proc/self/maps', 'utf8')
     .split('\n')
-    .filter((line) => line.endsWith(`/dev/shm/rxshm.${name}`) || line.endsWith(`/dev/shm/rxshm.${name} (deleted)`)).length;
+    .filter((line) => line.endsWith(`/dev/shm/rxshm.${name}`) || line.endsWith(`/dev/shm/rxshm.${name} (deleted)`))
+    .length;
 
 /** hostile-peer.ts with a piped stdin (`peer.send(line)`), tracked by the scope. */
 const hostile = (scope: Watch, spec: HostileSpec): Child =>
-  scope.child(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hostile-peer.ts', JSON.stringify(spec)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+  scope.child(
+    spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hostile-peer.ts', JSON.stringify(spec)], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
 
 /** A Uint8Array whose buffer was transferred away (detached): length 0, and copying from it throws TypeError. */
 function detached(length: number): Uint8Array {
@@ -107,7 +113,10 @@ function detached(length: number): Uint8Array {
   return view;
 }
 
-const nameOf = (e: unknown): string => (e instanceof Error ? `${e.name}${(e as { code?: string }).code ? `:${(e as { code?: string }).code}` : ''}` : String(e));
+const nameOf = (e: unknown): string =>
+  e instanceof Error
+    ? `${e.name}${(e as { code?: string }).code ? `:${(e as { code?: string }).code}` : ''}`
+    : String(e);
 
 /** Calls `op`; fails the test if it throws anything that carries ring corruption. */
 function neverThrowsCorruption(what: string, op: () => void): void {
@@ -123,7 +132,12 @@ function neverThrowsCorruption(what: string, op: () => void): void {
 const endOf = (connection: Connection): Promise<ConnectionEnd> => firstValueFrom(connection.end$);
 
 /** A client of a hostile-peer server, kept open by the scope, once both sides see the connection. */
-async function clientOf(scope: Watch, server: Child, name: string, options: Record<string, unknown> = {}): Promise<{ opened: Opened; connection: Connection }> {
+async function clientOf(
+  scope: Watch,
+  server: Child,
+  name: string,
+  options: Record<string, unknown> = {},
+): Promise<{ opened: Opened; connection: Connection }> {
   const opened = new Opened(connect(name, { timeout: 20_000, ...SMALL, ...options }));
   scope.defer(() => opened.close());
   const connection = await opened.connection();
@@ -173,8 +187,7 @@ test('a corrupt record in the receive ring errors the receive side with RingCorr
     // Teardown completed: nothing of the segment stays mapped here once the forger lets go.
     forger.close();
     await until(() => mappings(name) === 0, 'the segment unmapped');
-  }),
-);
+  }));
 
 /** The API calls a corrupt send ring may be found by, and what each one is. */
 const calls: Record<string, (connection: Connection, opened: Opened) => void> = {
@@ -190,7 +203,12 @@ for (const [what, call] of Object.entries(calls)) {
   test(`a corrupt send ring (a forged READ_POSITION) met by ${what}: it does not throw, the connection fails with RingCorruptError, pending sends and requests fail, the peer is told`, () =>
     watched(40_000, async (scope) => {
       const name = channel(scope);
-      const server = hostile(scope, { role: 'server', name, script: 'silent', options: { ...SMALL, highWaterMark: 0 } });
+      const server = hostile(scope, {
+        role: 'server',
+        name,
+        script: 'silent',
+        options: { ...SMALL, highWaterMark: 0 },
+      });
       const { opened, connection } = await clientOf(scope, server, name);
       const forger = new Forger(name);
       scope.defer(() => forger.close());
@@ -215,15 +233,17 @@ for (const [what, call] of Object.entries(calls)) {
       if (what !== 'error()' && what !== 'unsubscribe') assert.instance(ending.error, RingCorruptError); // (unsubscribe stopped receiving first)
       assert.ok((await pendingSend) instanceof Error, 'the pending send() failed');
       assert.ok((await pendingRequest) instanceof Error, 'the pending request failed');
-      assert.throws(() => connection.next(Uint8Array.of(1)), (e: unknown) => e instanceof ConnectionClosedError);
+      assert.throws(
+        () => connection.next(Uint8Array.of(1)),
+        (e: unknown) => e instanceof ConnectionClosedError,
+      );
 
       const peerEnd = await server.next('end');
       assert.equal([peerEnd['clean'], peerEnd['name']], [false, ConnectionAbortedError.name]);
       opened.close();
       forger.close();
       await until(() => mappings(name) === 0, 'the segment unmapped');
-    }),
-  );
+    }));
 }
 
 for (const corrupted of ['client', 'server'] as const) {
@@ -255,7 +275,10 @@ for (const corrupted of ['client', 'server'] as const) {
       const ring = forger.ring(corrupted === 'client' ? 's2c' : 'c2s');
       forger.store(ring + WRITE_POSITION, forger.load(ring + WRITE_POSITION) + 4);
       const childEnd = await child.next('end');
-      assert.equal([childEnd['clean'], childEnd['name'], childEnd['code']], [false, RingCorruptError.name, 'MisalignedPosition']);
+      assert.equal(
+        [childEnd['clean'], childEnd['name'], childEnd['code']],
+        [false, RingCorruptError.name, 'MisalignedPosition'],
+      );
       await child.next('unsubscribed');
       const exit = await Promise.race([child.exited, sleep(5000).then(() => null)]);
       assert.ok(exit, 'the child exits by itself within 5 s of unsubscribing');
@@ -272,11 +295,10 @@ for (const corrupted of ['client', 'server'] as const) {
       forger.close();
       await until(() => mappings(name) === 0, 'the segment unmapped here');
       await until(() => !existsSync(`/dev/shm/rxshm.${name}`), 'the segment unlinked');
-    }),
-  );
+    }));
 }
 
-test('a forged parked flag (0 written over a sleeping receiver\'s flag) costs latency, not liveness: 10 of 10 echoes arrive', () =>
+test("a forged parked flag (0 written over a sleeping receiver's flag) costs latency, not liveness: 10 of 10 echoes arrive", () =>
   watched(60_000, async (scope) => {
     const name = channel(scope);
     const opened = new Opened(listen(name, SMALL));
@@ -301,8 +323,7 @@ test('a forged parked flag (0 written over a sleeping receiver\'s flag) costs la
     }
     assert.equal(echoes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.ok(Math.max(...latencies) <= PARK_RECHECK_MAX_MS + 1000, `latencies ${latencies.join(', ')} ms`);
-  }),
-);
+  }));
 
 test('a parked flag forged to 0 whenever a sender waits for room (it is never rung) costs latency, not liveness: all 3,000 messages arrive in order', () =>
   watched(60_000, async (scope) => {
@@ -322,7 +343,10 @@ test('a parked flag forged to 0 whenever a sender waits for room (it is never ru
       // but rings no bell, so this side must find the room by itself.
       child.kill('SIGSTOP');
       scope.defer(() => child.kill('SIGCONT'));
-      await until(() => forger.load(s2c + PRODUCER_PARKED) === 1 || connection.stats.queued === 0, 'this side waiting for room');
+      await until(
+        () => forger.load(s2c + PRODUCER_PARKED) === 1 || connection.stats.queued === 0,
+        'this side waiting for room',
+      );
       if (connection.stats.queued > 0) {
         forger.store(s2c + PRODUCER_PARKED, 0);
         forged++;
@@ -336,18 +360,22 @@ test('a parked flag forged to 0 whenever a sender waits for room (it is never ru
     connection.complete();
     const recvEnd = await child.next('recv-end');
     assert.equal([recvEnd['how'], recvEnd['received'], recvEnd['sequential']], ['complete', 3000, true]);
-  }),
-);
+  }));
 
 /** A third process storing a misaligned READ_POSITION (4) over and over into `ring`, whatever an accept resets. */
 async function spinReadPosition(scope: Watch, name: string, ring: number, ms: number): Promise<Child> {
-  const spinner = scope.child(spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/fuzz-corrupter.ts', name], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+  const spinner = scope.child(
+    spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/fuzz-corrupter.ts', name], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
   await spinner.next('ready');
   spinner.process.stdin!.write(`spin ${ring + READ_POSITION} 4 ${ms}\n`);
   return spinner;
 }
 
-test('garbage written over the read position of the server\'s send ring while clients are accepted never crashes the server: those connections fail with typed errors, the next one works', () =>
+test("garbage written over the read position of the server's send ring while clients are accepted never crashes the server: those connections fail with typed errors, the next one works", () =>
   watched(60_000, async (scope) => {
     const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
@@ -377,16 +405,18 @@ test('garbage written over the read position of the server\'s send ring while cl
     await sleep(200); // a crash still on its way
     assert.is(server.process.exitCode, null, `the server crashed: ${server.stderr}`);
     assert.not.ok(server.stderr.includes('RingCorruptError'), server.stderr);
-    assert.ok(outcomes.some((o) => o.startsWith('RingCorruptError')), `typed errors: ${outcomes.join(', ')}`);
+    assert.ok(
+      outcomes.some((o) => o.startsWith('RingCorruptError')),
+      `typed errors: ${outcomes.join(', ')}`,
+    );
     // The server serves on: a clean client after the spinner stopped gets its echo.
     const { connection } = await clientOf(scope, server, name);
     const echo = firstValueFrom(connection);
     connection.next(Uint8Array.of(42));
     assert.equal(Array.from(await echo), [42]);
-  }),
-);
+  }));
 
-test('garbage written over the read position of the client\'s send ring while it is accepted never crashes the client: the connection fails with a typed error, the client exits by itself', () =>
+test("garbage written over the read position of the client's send ring while it is accepted never crashes the client: the connection fails with a typed error, the client exits by itself", () =>
   watched(60_000, async (scope) => {
     const name = channel(scope);
     const opened = new Opened(listen(name, SMALL));
@@ -396,18 +426,26 @@ test('garbage written over the read position of the client\'s send ring while it
     scope.defer(() => forger.close());
     const spinner = await spinReadPosition(scope, name, forger.ring('c2s'), 20_000);
     // The client's ring writer reads the position once the accept answered: while the spinner runs.
-    const client = hostile(scope, { role: 'client', name, script: 'echo', quitOnEnd: true, options: { timeout: 20_000 } });
+    const client = hostile(scope, {
+      role: 'client',
+      name,
+      script: 'echo',
+      quitOnEnd: true,
+      options: { timeout: 20_000 },
+    });
     const connection = await opened.connection();
     await client.next('ready');
     client.send('send 600'); // more than the ring holds: the writer looks at the read position again and again
     const clientEnd = await client.next('end');
     const end = await endOf(connection);
-    assert.ok([clientEnd['name'], end.error?.name].includes(RingCorruptError.name), `a typed error: ${JSON.stringify([clientEnd, nameOf(end.error)])}`);
+    assert.ok(
+      [clientEnd['name'], end.error?.name].includes(RingCorruptError.name),
+      `a typed error: ${JSON.stringify([clientEnd, nameOf(end.error)])}`,
+    );
     const exit = await client.exited;
     assert.equal([exit.code, exit.signal], [0, null], `the client exits by itself, without a crash: ${client.stderr}`);
     spinner.kill();
-  }),
-);
+  }));
 
 test('a process that exits with an idle connection whose send ring is corrupt exits cleanly (code 0, nothing thrown at exit); its peer fails with ConnectionAbortedError', () =>
   watched(40_000, async (scope) => {
@@ -415,7 +453,14 @@ test('a process that exits with an idle connection whose send ring is corrupt ex
     const opened = new Opened(listen(name, { ...SMALL, highWaterMark: 0 }));
     scope.defer(() => opened.close());
     // Four 1000-byte messages fill the 4 KiB ring exactly (records of 1024): the Close written at exit needs room.
-    const child = hostile(scope, { role: 'client', name, script: 'exit-idle', count: 4, size: 1000, options: { timeout: 20_000 } });
+    const child = hostile(scope, {
+      role: 'client',
+      name,
+      script: 'exit-idle',
+      count: 4,
+      size: 1000,
+      options: { timeout: 20_000 },
+    });
     const connection = await opened.connection();
     const filled = await child.next('filled');
     assert.is(filled['stats'].queued, 0, 'nothing queued: the connection does not hold the process');
@@ -430,8 +475,7 @@ test('a process that exits with an idle connection whose send ring is corrupt ex
     assert.not.ok(child.stderr.includes('RingCorruptError'), child.stderr);
     const end = await endOf(connection);
     assert.equal([end.clean, nameOf(end.error)], [false, 'ConnectionAbortedError:ConnectionAborted']);
-  }),
-);
+  }));
 
 for (const maxMessage of [1, FRAME_HEADER_LENGTH]) {
   test(`connect refuses a header whose MAX_MESSAGE (${maxMessage}) cannot hold a frame header with ConnectError IncompatibleSegment, never a connection whose maxMessage is ${maxMessage - FRAME_HEADER_LENGTH}`, () =>
@@ -450,8 +494,7 @@ for (const maxMessage of [1, FRAME_HEADER_LENGTH]) {
         (e: unknown) => (e instanceof ConnectError ? `ConnectError:${e.code}` : nameOf(e)),
       );
       assert.is(outcome, 'ConnectError:IncompatibleSegment');
-    }),
-  );
+    }));
 }
 
 test('a side leaving with messages its peer never takes gives up after LINGER_MS with a typed ConnectionClosedError, exits by itself, and its peer gets ConnectionAbortedError', () =>
@@ -466,14 +509,16 @@ test('a side leaving with messages its peer never takes gives up after LINGER_MS
     assert.ok(done['stats'].queued > 0, 'messages wait in the queue');
     child.send('quit');
     const childEnd = await child.next('end');
-    assert.equal([childEnd['clean'], childEnd['name'], childEnd['code']], [false, ConnectionClosedError.name, 'ConnectionClosed']);
+    assert.equal(
+      [childEnd['clean'], childEnd['name'], childEnd['code']],
+      [false, ConnectionClosedError.name, 'ConnectionClosed'],
+    );
     assert.match(childEnd['message'], /took nothing for 10000 ms/);
     const exit = await child.exited;
     assert.equal([exit.code, exit.signal], [0, null], child.stderr);
     const end = await endOf(connection);
     assert.is(nameOf(end.error), 'ConnectionAbortedError:ConnectionAborted');
-  }),
-);
+  }));
 
 // 3. A bad send never wedges the channel --------------------------------------------------------------------------
 
@@ -484,17 +529,26 @@ test('next() and send() of a detached Uint8Array are refused (TypeError) and lea
     const { connection } = await clientOf(scope, server, name);
     const echoes: number[][] = [];
     receive(connection, (m) => echoes.push(Array.from(m)));
-    assert.throws(() => connection.next(detached(8)), (e: unknown) => e instanceof TypeError);
+    assert.throws(
+      () => connection.next(detached(8)),
+      (e: unknown) => e instanceof TypeError,
+    );
     assert.instance(await failure(connection.send(detached(8))), TypeError);
     connection.next(Uint8Array.of(1, 2, 3));
     await lastValueFrom(connection.send(Uint8Array.of(4, 5, 6)), { defaultValue: undefined });
     await until(() => echoes.length === 2, 'both echoes');
     await sleep(100);
-    assert.equal(echoes, [[1, 2, 3], [4, 5, 6]], 'exactly the accepted messages, nothing for the refused ones');
+    assert.equal(
+      echoes,
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      'exactly the accepted messages, nothing for the refused ones',
+    );
     assert.is(connection.stats.queued, 0);
     assert.is((await server.next('message'))['length'], 3);
-  }),
-);
+  }));
 
 test('next() of a detached Uint8Array while sends are queued is refused and leaves the queue as it was: every queued message is delivered', () =>
   watched(40_000, async (scope) => {
@@ -504,14 +558,16 @@ test('next() of a detached Uint8Array while sends are queued is refused and leav
     for (let i = 0; i < 30; i++) connection.next(new Uint8Array(200).fill(i));
     const queued = connection.stats.queued;
     assert.ok(queued > 0, 'the ring is full: sends are queued');
-    assert.throws(() => connection.next(detached(8)), (e: unknown) => e instanceof TypeError);
+    assert.throws(
+      () => connection.next(detached(8)),
+      (e: unknown) => e instanceof TypeError,
+    );
     assert.is(connection.stats.queued, queued);
     server.send('read');
     connection.complete();
     const recvEnd = await server.next('recv-end');
     assert.equal([recvEnd['how'], recvEnd['received']], ['complete', 30]);
-  }),
-);
+  }));
 
 test('Claim.commit refuses NaN, negative, fractional and too-large lengths (RangeError) and keeps the claim: it then commits or aborts, and later sends are delivered', () =>
   watched(40_000, async (scope) => {
@@ -522,10 +578,19 @@ test('Claim.commit refuses NaN, negative, fractional and too-large lengths (Rang
     receive(connection, (m) => echoes.push(Array.from(m)));
     const first = connection.claim(4)!;
     first.bytes.set([9, 9, 9, 9]);
-    for (const bad of [NaN, -1, 1.5, 5, Infinity]) assert.throws(() => first.commit(bad), (e: unknown) => e instanceof RangeError, `commit(${bad})`);
+    for (const bad of [NaN, -1, 1.5, 5, Infinity])
+      assert.throws(
+        () => first.commit(bad),
+        (e: unknown) => e instanceof RangeError,
+        `commit(${bad})`,
+      );
     first.commit(4);
     const second = connection.claim(8)!;
-    assert.throws(() => second.commit(100), (e: unknown) => e instanceof RangeError, 'commit(100) on an 8-byte claim');
+    assert.throws(
+      () => second.commit(100),
+      (e: unknown) => e instanceof RangeError,
+      'commit(100) on an 8-byte claim',
+    );
     second.abort();
     connection.next(Uint8Array.of(7));
     await lastValueFrom(connection.send(Uint8Array.of(8)), { defaultValue: undefined });
@@ -533,20 +598,22 @@ test('Claim.commit refuses NaN, negative, fractional and too-large lengths (Rang
     await sleep(100);
     assert.equal(echoes, [[9, 9, 9, 9], [7], [8]]);
     assert.is(connection.stats.queued, 0);
-  }),
-);
+  }));
 
 test('request() checks its payload as next() does: a string, an array-like, a number, a DataView or null throw TypeError at the call, and nothing is sent', () =>
   watched(30_000, async (watch) => {
     const { connection } = await served(watch);
     for (const bad of ['hello', { length: 3 }, 42, new DataView(new ArrayBuffer(4)), null, [1, 2, 3]]) {
-      assert.throws(() => connection.request(bad as unknown as Uint8Array, { method: Method.Mirror }), (e: unknown) => e instanceof TypeError, `request(${JSON.stringify(bad)})`);
+      assert.throws(
+        () => connection.request(bad as unknown as Uint8Array, { method: Method.Mirror }),
+        (e: unknown) => e instanceof TypeError,
+        `request(${JSON.stringify(bad)})`,
+      );
     }
     assert.is(connection.requests.size, 0, 'nothing pending');
     const answer = await firstValueFrom(connection.request(Uint8Array.of(1, 2, 3), { method: Method.Mirror }));
     assert.equal(Array.from(answer), Array.from(mirror(Uint8Array.of(1, 2, 3))));
-  }),
-);
+  }));
 
 test('request() of a detached Uint8Array errors with TypeError and leaves nothing pending; the next request is answered', () =>
   watched(30_000, async (watch) => {
@@ -555,8 +622,7 @@ test('request() of a detached Uint8Array errors with TypeError and leaves nothin
     assert.is(connection.requests.size, 0, 'nothing pending');
     const answer = await firstValueFrom(connection.request(Uint8Array.of(4, 5), { method: Method.Mirror }));
     assert.equal(Array.from(answer), Array.from(mirror(Uint8Array.of(4, 5))));
-  }),
-);
+  }));
 
 test('request(x, { timeout: Infinity }) means no timeout: the answer 300 ms later arrives', () =>
   watched(30_000, async (watch) => {
@@ -565,18 +631,26 @@ test('request(x, { timeout: Infinity }) means no timeout: the answer 300 ms late
     const answer = await firstValueFrom(connection.request(u32Bytes(300), { method: Method.Slow, timeout: Infinity }));
     assert.equal(Array.from(answer), Array.from(u32Bytes(300)));
     assert.ok(performance.now() - started >= 250);
-  }),
-);
+  }));
 
 test('a request timeout beyond what a timer can hold (2^31 ms and more) is refused at the call (RangeError), never a timeout at once', () =>
   watched(30_000, async (watch) => {
     const { connection } = await served(watch);
-    for (const timeout of [2 ** 31, 1e12]) assert.throws(() => connection.request(Uint8Array.of(1), { method: Method.Mirror, timeout }), (e: unknown) => e instanceof RangeError, `timeout ${timeout}`);
-    const answer = await firstValueFrom(connection.request(u32Bytes(100), { method: Method.Slow, timeout: 2 ** 31 - 1 }));
+    for (const timeout of [2 ** 31, 1e12])
+      assert.throws(
+        () => connection.request(Uint8Array.of(1), { method: Method.Mirror, timeout }),
+        (e: unknown) => e instanceof RangeError,
+        `timeout ${timeout}`,
+      );
+    const answer = await firstValueFrom(
+      connection.request(u32Bytes(100), { method: Method.Slow, timeout: 2 ** 31 - 1 }),
+    );
     assert.equal(Array.from(answer), Array.from(u32Bytes(100)));
-    assert.instance(await failure(connection.request(u32Bytes(2000), { method: Method.Slow, timeout: 50 })), RequestTimeoutError);
-  }),
-);
+    assert.instance(
+      await failure(connection.request(u32Bytes(2000), { method: Method.Slow, timeout: 50 })),
+      RequestTimeoutError,
+    );
+  }));
 
 test('a serve handler answering with a detached Uint8Array: the caller gets RemoteError (HandlerError), nothing escapes as a throw, and the server answers the next request', () =>
   watched(40_000, async (scope) => {
@@ -584,14 +658,16 @@ test('a serve handler answering with a detached Uint8Array: the caller gets Remo
     const server = hostile(scope, { role: 'server', name, script: 'serve', options: SMALL });
     const { connection } = await clientOf(scope, server, name);
     const error = await failure(connection.request(Uint8Array.of(1), { method: 1, timeout: 10_000 }));
-    assert.ok(error instanceof RemoteError && error.status === Status.HandlerError, `${nameOf(error)}: ${(error as Error).message}; server: ${server.stderr}`);
+    assert.ok(
+      error instanceof RemoteError && error.status === Status.HandlerError,
+      `${nameOf(error)}: ${(error as Error).message}; server: ${server.stderr}`,
+    );
     const answer = await firstValueFrom(connection.request(Uint8Array.of(5, 6), { method: 2, timeout: 10_000 }));
     assert.equal(Array.from(answer), [5, 6]);
     await sleep(100);
     assert.is(server.process.exitCode, null, server.stderr);
     assert.not.ok(server.stderr.includes('TypeError'), server.stderr);
-  }),
-);
+  }));
 
 // 6. Reconnecting at once is not Busy -----------------------------------------------------------------------------
 
@@ -623,8 +699,10 @@ test('a client reconnecting at once after its predecessor closed cleanly is neve
       opened.close();
     }
     assert.ok(slowest < 2000, `the slowest reconnect took ${Math.round(slowest)} ms`);
-    assert.not.ok(server.events.some((e) => e.ev === 'source-error'), JSON.stringify(server.events.find((e) => e.ev === 'source-error')));
-  }),
-);
+    assert.not.ok(
+      server.events.some((e) => e.ev === 'source-error'),
+      JSON.stringify(server.events.find((e) => e.ev === 'source-error')),
+    );
+  }));
 
 test.run();
