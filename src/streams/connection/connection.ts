@@ -27,6 +27,7 @@ import { RequestTable } from '../rpc/request-table.js';
 import { DEFAULT_HIGH_WATER_MARK } from '../channel/options.js';
 import type { Claim } from './claim.js';
 import { ConnectionEnding, type ConnectionEnd } from './connection-ending.js';
+import type { ConnectionInfo } from './connection-info.js';
 import { iterate } from './connection-iterator.js';
 import { ConnectionOwnership } from './connection-ownership.js';
 import { statsEvery, statsSnapshot, type ConnectionCounters, type ConnectionStats } from './connection-stats.js';
@@ -36,20 +37,7 @@ import { ReceivePath } from './receive-path.js';
 import { SendPath } from './send-path.js';
 
 /** Types of the Connection API defined next to their parts, re-exported with it. */
-export type { Claim, ConnectionEnd };
-
-/** Facts about a connection, fixed at the handshake. */
-export interface ConnectionInfo {
-  readonly channel: string;
-  readonly side: 'server' | 'client';
-  readonly generation: number;
-  readonly peerPid: number;
-  readonly maxMessage: number;
-  /** Bytes of Data kept for a subscriber that has not come yet (the channel's highWaterMark; default 1 MiB). */
-  readonly backlogLimit?: number;
-  /** When the peer fails (dies, aborts, corrupts the channel): error the receive side (default) or complete it. */
-  readonly peerFailure?: 'error' | 'complete';
-}
+export type { Claim, ConnectionEnd, ConnectionInfo };
 
 /**
  * One end of a connected channel, as a duplex Subject; built by listen, connect, spawnConnected and connectParent.
