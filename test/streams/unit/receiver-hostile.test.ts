@@ -12,8 +12,8 @@ import { RingCorruptError } from '../../../src/layout/errors.js';
 import { RECORD_LENGTH_OFFSET, WRITE_POSITION_OFFSET } from '../../../src/layout/ring-descriptor.js';
 import { MalformedFrameError } from '../../../src/streams/errors.js';
 import { expectError } from '../../helpers/assertions.js';
-import { writeRawFrame } from './_rings.js';
-import { data, receiverOnRing as setup } from './_receiver.js';
+import { writeRawFrame } from '../../helpers/engine-rings.js';
+import { data, receiverOnRing as setup } from '../../helpers/engine-receiver.js';
 
 const receiver = suite('Receiver against a hostile peer');
 

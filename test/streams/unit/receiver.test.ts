@@ -9,8 +9,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FRAME_HEADER_LENGTH, FrameKind, Status } from '../../../src/codecs/index.js';
 import type { DataMode } from '../../../src/streams/engine/frame-sink.js';
-import { writeRawFrame } from './_rings.js';
-import { data, receiverOnRing as setup } from './_receiver.js';
+import { writeRawFrame } from '../../helpers/engine-rings.js';
+import { data, receiverOnRing as setup } from '../../helpers/engine-receiver.js';
 
 const receiver = suite('Receiver');
 

@@ -8,8 +8,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameKind } from '../../../src/codecs/index.js';
 import { DATA_FRAME } from '../../../src/streams/engine/frame-fields.js';
-import { readFrames } from './_rings.js';
-import { bytes, endOfBurst, fill, senderOnRing as setup } from './_sender.js';
+import { readFrames } from '../../helpers/engine-rings.js';
+import { bytes, endOfBurst, fill, senderOnRing as setup } from '../../helpers/engine-sender.js';
 
 const sender = suite('Sender claims');
 

@@ -12,8 +12,8 @@ import { RingCorruptError } from '../../../src/layout/errors.js';
 import { READ_POSITION_OFFSET } from '../../../src/layout/ring-descriptor.js';
 import { CLOSE_FRAME, DATA_FRAME, type FrameFields } from '../../../src/streams/engine/frame-fields.js';
 import { expectError } from '../../helpers/assertions.js';
-import { readFrames } from './_rings.js';
-import { bytes, endOfBurst, fill, request, senderOnRing as setup } from './_sender.js';
+import { readFrames } from '../../helpers/engine-rings.js';
+import { bytes, endOfBurst, fill, request, senderOnRing as setup } from '../../helpers/engine-sender.js';
 
 const sender = suite('Sender');
 

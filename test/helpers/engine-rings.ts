@@ -11,10 +11,10 @@ import {
   readFrameMethod,
   readFrameStatus,
   writeFrameHeader,
-} from '../../../src/codecs/index.js';
-import type { RingReader } from '../../../src/layout/ring-reader.js';
-import type { RingWriter } from '../../../src/layout/ring-writer.js';
-import { TEST_RING_OFFSET, makeRing } from '../../helpers/layout.js';
+} from '../../src/codecs/index.js';
+import type { RingReader } from '../../src/layout/ring-reader.js';
+import type { RingWriter } from '../../src/layout/ring-writer.js';
+import { TEST_RING_OFFSET, makeRing } from './layout.js';
 
 /** A ring's writer and reader, its buffer and where its data area starts (see makeRing). */
 export type TestRing = ReturnType<typeof makeRing> & {

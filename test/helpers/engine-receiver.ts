@@ -2,11 +2,11 @@
  * The receiver kit of the engine unit specs: a Receiver on a fresh in-process ring (test/streams/unit/_rings.ts)
  * delivering to a sink that records what it is given, in order, and whose Data mode the test sets.
  */
-import { FrameKind } from '../../../src/codecs/index.js';
-import type { FrameFields } from '../../../src/streams/engine/frame-fields.js';
-import type { DataMode, FrameSink } from '../../../src/streams/engine/frame-sink.js';
-import { Receiver } from '../../../src/streams/engine/receiver.js';
-import { testRing, type TestRing } from './_rings.js';
+import { FrameKind } from '../../src/codecs/index.js';
+import type { FrameFields } from '../../src/streams/engine/frame-fields.js';
+import type { DataMode, FrameSink } from '../../src/streams/engine/frame-sink.js';
+import { Receiver } from '../../src/streams/engine/receiver.js';
+import { testRing, type TestRing } from './engine-rings.js';
 
 /** A sink whose Data mode the test sets; it records what it is given, in order. */
 export class Sink implements FrameSink {

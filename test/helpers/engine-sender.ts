@@ -2,13 +2,13 @@
  * The sender kit of the engine unit specs: a Sender on a fresh in-process ring (test/streams/unit/_rings.ts) with
  * the hooks it called recorded in order, and the few frames and waits the sender specs share.
  */
-import { FrameKind } from '../../../src/codecs/index.js';
-import type { OverflowPolicy } from '../../../src/layout/ring-writer.js';
-import { resolveOptions } from '../../../src/streams/channel/options.js';
-import { EngineStats } from '../../../src/streams/engine/engine-stats.js';
-import { DATA_FRAME, type FrameFields } from '../../../src/streams/engine/frame-fields.js';
-import { Sender } from '../../../src/streams/engine/sender.js';
-import { testRing, type TestRing } from './_rings.js';
+import { FrameKind } from '../../src/codecs/index.js';
+import type { OverflowPolicy } from '../../src/layout/ring-writer.js';
+import { resolveOptions } from '../../src/streams/channel/options.js';
+import { EngineStats } from '../../src/streams/engine/engine-stats.js';
+import { DATA_FRAME, type FrameFields } from '../../src/streams/engine/frame-fields.js';
+import { Sender } from '../../src/streams/engine/sender.js';
+import { testRing, type TestRing } from './engine-rings.js';
 
 /** Data bytes of the ring each sender writes into. */
 const CAPACITY = 1024;
