@@ -199,6 +199,9 @@ export class RingWriter {
     this.cachedRead = this.view.loadRead();
     if (capacity - this.view.used(this.write, this.cachedRead) >= size) return true;
     if (!this.dropOldest) return false;
+    // Records committed with `defer` are not visible yet: publish them before moving READ_POSITION past any of
+    // them, or the consumer would see READ ahead of WRITE (PositionOutOfRange) and fail the channel.
+    this.publishPending();
     while (capacity - this.view.used(this.write, this.cachedRead) < size) this.dropOne();
     return true;
   }

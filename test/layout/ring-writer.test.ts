@@ -283,6 +283,28 @@ dropOldest('drops exactly the oldest whole messages, and counts them', () => {
   assert.is(writer.dropped + reader.messages, writer.messages);
 });
 
+dropOldest('dropping past records committed with defer publishes them first: READ never passes WRITE', () => {
+  const { buffer, writer, reader } = makeRing(CAP, { dropOldest: true });
+  // A burst: eight records committed with defer (the engine publishes WRITE once per burst), none visible yet.
+  for (let i = 0; i < 8; i++) {
+    const at = writer.tryClaim(120);
+    new Uint8Array(buffer, at, 120).set(payload(120, i));
+    writer.commit(120, RECORD_TYPE_MESSAGE, 0, true);
+  }
+  assert.is(u32(buffer, WRITE_POSITION_OFFSET), 0, 'nothing published yet');
+  const at = writer.tryClaim(200); // needs 208 bytes: drops the two oldest of the unpublished burst
+  const read = u32(buffer, READ_POSITION_OFFSET);
+  const write = u32(buffer, WRITE_POSITION_OFFSET);
+  assert.ok(read <= write, `READ_POSITION ${read} must not pass WRITE_POSITION ${write} (the consumer sees corruption)`);
+  assert.is(writer.dropped, 2);
+  new Uint8Array(buffer, at, 200).set(payload(200, 8));
+  writer.commit(200);
+  for (let i = 2; i < 8; i++) expectMessage(reader, 120, i);
+  expectMessage(reader, 200, 8);
+  assert.is(reader.poll(), false);
+  assert.is(writer.dropped + reader.messages, writer.messages);
+});
+
 dropOldest('dropping never counts padding', () => {
   const { writer, reader } = makeRing(CAP, { dropOldest: true });
   assert.ok(writer.tryWrite(payload(900, 0))); // A: 0..912
