@@ -28,8 +28,13 @@ import {
   type Connection,
   type ConnectionEnd,
 } from '../../src/index.js';
-import { MAX_MESSAGE_OFFSET, readChannelSegment, type ChannelLayout } from '../../src/layout/index.js';
-import { native, type Segment } from '../../src/native/index.js';
+import {
+  MAX_MESSAGE_OFFSET,
+  isSegmentUnpublished,
+  readChannelSegment,
+  type ChannelLayout,
+} from '../../src/layout/index.js';
+import { native, OpenSegmentError, type Segment } from '../../src/native/index.js';
 import { PARK_RECHECK_MAX_MS } from '../../src/streams/engine/engine.js';
 import type { HostileSpec } from '../fixtures/hostile-peer.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
@@ -52,16 +57,41 @@ const READ_POSITION = 64;
 const CONSUMER_PARKED = 68;
 const RING_HEADER = 128;
 
+/**
+ * The channel's segment, mapped, or null while its server has not published it: absent, still empty (shm_open comes
+ * before ftruncate), or with MAGIC still 0 (the server stores it last, after the rest of the header).
+ */
+function mapPublished(name: string): Segment | null {
+  let segment: Segment;
+  try {
+    segment = native.segments.open(`rxshm.${name}`);
+  } catch (error) {
+    if (error instanceof OpenSegmentError && (error.code === 'NotFound' || error.code === 'InvalidSize')) return null;
+    throw error;
+  }
+  if (!isSegmentUnpublished(segment.buffer)) return segment;
+  segment.close();
+  return null;
+}
+
 /** The channel's segment mapped a second time in this process: the hostile writer's view of it. */
 class Forger {
-  readonly segment: Segment;
   readonly layout: ChannelLayout;
   private readonly words: Int32Array;
 
-  constructor(name: string) {
-    this.segment = native.segments.open(`rxshm.${name}`);
-    this.layout = readChannelSegment(this.segment.buffer);
-    this.words = new Int32Array(this.segment.buffer);
+  private constructor(readonly segment: Segment) {
+    this.layout = readChannelSegment(segment.buffer);
+    this.words = new Int32Array(segment.buffer);
+  }
+
+  /**
+   * The forger of channel `name`, once its server has published the segment. A child server creates the file, sizes
+   * it and writes the header in steps: a view taken as soon as the file exists may read a header of zeros.
+   */
+  static async of(name: string): Promise<Forger> {
+    const found: { segment: Segment | null } = { segment: null };
+    await until(() => (found.segment = mapPublished(name)) !== null, `the segment of ${name} published by its server`);
+    return new Forger(found.segment!);
   }
 
   /** Byte offset of a ring: `s2c` (the client reads it) or `c2s` (the server reads it). */
@@ -153,7 +183,7 @@ test('a corrupt record in the receive ring errors the receive side with RingCorr
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     // highWaterMark 0: nobody subscribes yet, so the server's messages wait in the ring, the first under the cursor.
     const { opened, connection } = await clientOf(scope, server, name, { highWaterMark: 0 });
-    const forger = new Forger(name);
+    const forger = await Forger.of(name);
     scope.defer(() => forger.close());
     const s2c = forger.ring('s2c');
     server.send('send 2');
@@ -210,7 +240,7 @@ for (const [what, call] of Object.entries(calls)) {
         options: { ...SMALL, highWaterMark: 0 },
       });
       const { opened, connection } = await clientOf(scope, server, name);
-      const forger = new Forger(name);
+      const forger = await Forger.of(name);
       scope.defer(() => forger.close());
       const { ended } = receive(connection);
       // The server reads nothing: the ring fills and later sends wait in the local queue.
@@ -263,7 +293,7 @@ for (const corrupted of ['client', 'server'] as const) {
         child = hostile(scope, { role: 'server', name, script: 'echo', quitOnEnd: true, options: SMALL });
         ({ opened, connection } = await clientOf(scope, child, name));
       }
-      const forger = new Forger(name);
+      const forger = await Forger.of(name);
       scope.defer(() => forger.close());
       const echoes: Uint8Array[] = [];
       const { ended } = receive(connection, (m) => echoes.push(m));
@@ -306,7 +336,7 @@ test("a forged parked flag (0 written over a sleeping receiver's flag) costs lat
     const child = hostile(scope, { role: 'client', name, script: 'echo', options: { timeout: 20_000 } });
     const connection = await opened.connection();
     await child.next('ready');
-    const forger = new Forger(name);
+    const forger = await Forger.of(name);
     scope.defer(() => forger.close());
     const flag = forger.ring('s2c') + CONSUMER_PARKED;
     const echoes: number[] = [];
@@ -333,7 +363,7 @@ test('a parked flag forged to 0 whenever a sender waits for room (it is never ru
     const child = hostile(scope, { role: 'client', name, script: 'count', options: { timeout: 20_000 } });
     const connection = await opened.connection();
     await child.next('ready');
-    const forger = new Forger(name);
+    const forger = await Forger.of(name);
     scope.defer(() => forger.close());
     const s2c = forger.ring('s2c');
     for (let i = 0; i < 3000; i++) connection.next(new Uint8Array(64).fill(i & 0xff)); // most wait in the local queue
@@ -379,8 +409,7 @@ test("garbage written over the read position of the server's send ring while cli
   watched(60_000, async (scope) => {
     const name = channel(scope);
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
-    await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
-    const forger = new Forger(name);
+    const forger = await Forger.of(name);
     scope.defer(() => forger.close());
     const spinner = await spinReadPosition(scope, name, forger.ring('s2c'), 20_000);
     // The server's ring writer reads the position right after its accept resets it: connect again and again.
@@ -421,8 +450,7 @@ test("garbage written over the read position of the client's send ring while it 
     const name = channel(scope);
     const opened = new Opened(listen(name, SMALL));
     scope.defer(() => opened.close());
-    await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
-    const forger = new Forger(name);
+    const forger = await Forger.of(name);
     scope.defer(() => forger.close());
     const spinner = await spinReadPosition(scope, name, forger.ring('c2s'), 20_000);
     // The client's ring writer reads the position once the accept answered: while the spinner runs.
@@ -464,7 +492,7 @@ test('a process that exits with an idle connection whose send ring is corrupt ex
     const connection = await opened.connection();
     const filled = await child.next('filled');
     assert.is(filled['stats'].queued, 0, 'nothing queued: the connection does not hold the process');
-    const forger = new Forger(name);
+    const forger = await Forger.of(name);
     scope.defer(() => forger.close());
     const c2s = forger.ring('c2s');
     await until(() => forger.load(c2s + WRITE_POSITION) === 4096, 'the four messages published');
@@ -483,8 +511,7 @@ for (const maxMessage of [1, FRAME_HEADER_LENGTH]) {
       const name = channel(scope);
       const server = new Opened(listen(name, SMALL));
       scope.defer(() => server.close());
-      await until(() => existsSync(`/dev/shm/rxshm.${name}`), 'the server');
-      const forger = new Forger(name);
+      const forger = await Forger.of(name);
       scope.defer(() => forger.close());
       new DataView(forger.segment.buffer).setUint32(MAX_MESSAGE_OFFSET, maxMessage, true);
       const client = new Opened(connect(name, { timeout: 5000 }));
