@@ -1,16 +1,18 @@
 /**
  * The channel engine across two real processes: the overflow policies (block with a slow reader, drop-oldest,
  * reject), both directions at once, and idle parking. The test process serves (listen); a child
- * (test/fixtures/streams-peer.ts) connects and writes. Every test runs under a watchdog.
+ * (test/fixtures/streams-peer.ts) connects and writes. Every test runs under a watchdog, and every listen is
+ * stopped by its scope however the test ends, so no segment outlives its test (the last test checks).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listen, type Connection } from '../../src/index.js';
 import { seqOf, verify, PatternWriter, type SizeSpec } from '../fixtures/streams-payload.js';
-import { firstValueFrom, type Subscription } from 'rxjs';
+import { take, type Subscription } from 'rxjs';
 import { Opened, receive, type Ending } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
-import { watched } from '../helpers/watched.js';
+import type { Child, ChildEvent } from '../helpers/processes.js';
+import { watched, type Watch } from '../helpers/watched.js';
 import { sleep, until } from '../helpers/waiting.js';
 
 const engine = suite('channel engine across processes');
@@ -25,15 +27,44 @@ const stall = (ms: number): void => {
   }
 };
 
+/**
+ * listen(name)'s first connection, handed to the caller as with firstValueFrom (take(1) lets go of it while it is
+ * emitted), so it stays open while its reader pauses by unsubscribing. Unlike firstValueFrom, the scope stops
+ * listening if no client ever came: a failed run must not keep the channel's segment until the process exits.
+ */
+function firstConnection(scope: Watch, name: string): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const listening = listen(name).pipe(take(1)).subscribe({ next: resolve, error: reject });
+    scope.defer(() => listening.unsubscribe());
+  });
+}
+
+/** What `child` printed, for failure messages: its events say why it stopped (e.g. a writer-error). */
+const told = (child: Child): string => `it reported: ${child.lines.join(' ')}; stderr: ${child.stderr.trim()}`;
+
+/** `promise`, or a failure naming `what` and what `child` reported if the child exits first. */
+function beforeExit<T>(promise: Promise<T>, child: Child, what: string): Promise<T> {
+  const exited = child.exited.then((exit): never => {
+    throw new Error(
+      `child ${child.pid} exited (code=${exit.code}, signal=${exit.signal}) before ${what}; ${told(child)}`,
+    );
+  });
+  return Promise.race([promise, exited]);
+}
+
+/** The child's event `ev`; if it exits first, the failure says what it reported instead. */
+const reported = (child: Child, ev: string): Promise<ChildEvent> =>
+  child.next(ev).catch((error: Error) => Promise.reject(new Error(`${error.message}; ${told(child)}`)));
+
 engine(
   `block: ${COUNT} messages of log-uniform random sizes (1 B..64 KiB), a slow reader, all verified in order`,
   async () => {
     await watched(110_000, async (scope) => {
       const name = channelName();
       const seed = 0x5eed0001;
-      // Taken with firstValueFrom (the await style), the connection stays open while its reader pauses by
-      // unsubscribing; a connection its listen subscription owns would close its side when the last reader leaves.
-      const taken = firstValueFrom(listen(name));
+      // Taken in the await style, the connection stays open while its reader pauses by unsubscribing; a connection
+      // its listen subscription owns would close its side when the last reader leaves.
+      const taken = firstConnection(scope, name);
       const writer = scope.peer({
         role: 'client',
         name,
@@ -43,7 +74,7 @@ engine(
         sizes: 'log',
         backpressure: 'writable',
       });
-      const connection = await taken;
+      const connection = await beforeExit(taken, writer, 'connecting');
       scope.defer(() => connection.error(new Error('test over')));
       let seq = 0;
       let bytes = 0;
@@ -78,7 +109,7 @@ engine(
       // The receive side completes when the writer's Close arrives after its last message.
       const ending = await ended;
       const elapsed = performance.now() - started;
-      const done = await writer.next('done');
+      const done = await reported(writer, 'done');
       if (problem) assert.unreachable(problem);
       assert.is(ending.how, 'complete', `receive ended with ${String(ending.error)}`);
       assert.is(seq, COUNT, 'every message arrived');
@@ -125,6 +156,10 @@ engine(
         yieldEvery: 50,
       });
       const connection = await server.connection();
+      // A failure of the writer's ring completes listen's receive side (clientFailure 'complete') and is reported
+      // on errors$ only: collect it, so the test names it rather than just seeing the writer stop before 'done'.
+      const failures: string[] = [];
+      connection.errors$.subscribe((error) => failures.push(`${error.name}: ${error.message}`));
       const seqs: number[] = [];
       const problems: string[] = [];
       const { ended } = receive(connection, (message) => {
@@ -140,7 +175,8 @@ engine(
         if (seqs.length % 20 === 0) stall(2);
       });
       const ending = await ended;
-      const done = await writer.next('done');
+      assert.equal(failures, [], 'the ring read under drop-oldest never looks corrupt');
+      const done = await reported(writer, 'done');
       assert.equal(problems.slice(0, 5), []);
       assert.is(ending.how, 'complete', String(ending.error));
       assert.is(done.stats.sent, count);
@@ -182,7 +218,7 @@ engine(
       });
       const connection = await server.connection();
       // Nobody receives yet: the writer fills the ring until it is rejected.
-      const full = await writer.next('full');
+      const full = await reported(writer, 'full');
       assert.ok(full.accepted > 0);
       assert.is(full.ringFullErrors, 5, 'one next() that hit the full ring, then 4 more');
       assert.equal(full.otherErrors, []);
@@ -198,7 +234,7 @@ engine(
       await until(() => seq >= full.accepted, 'the accepted messages');
       writer.send('go');
       const ending = await ended;
-      const done = await writer.next('done');
+      const done = await reported(writer, 'done');
       assert.equal(problems, []);
       assert.is(ending.how, 'complete', String(ending.error));
       assert.is(done.newlyRejected, 0, 'a drained ring accepts again');
@@ -253,7 +289,7 @@ engine('idle: a connected pair with no traffic parks; wakes grow only when messa
     const connection: Connection = await server.connection();
     let received = 0;
     const { ended } = receive(connection, () => received++);
-    await peer.next('ready');
+    await reported(peer, 'ready');
     await sleep(200); // well past the 2 ms poll window
     const idle = connection.stats;
     assert.ok(idle.parks > 0, `parks=${idle.parks} after 200 ms idle`);
