@@ -4,7 +4,7 @@
  * path); and zero-copy (default waiting, claim/commit to send, borrowed views to receive). The harness listens; the
  * peer connects and echoes, counts or serves.
  */
-import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, take } from 'rxjs';
 import type { Contender, Session } from '../lib/contender.js';
 import { measureIdle } from '../lib/idle.js';
 import { isPayload } from '../lib/payload.js';
@@ -28,9 +28,11 @@ function contender(mode: Mode, label: string, order: number): Contender {
       let resolveConnection!: (c: Connection) => void;
       const connected = new Promise<Connection>((resolve) => (resolveConnection = resolve));
       const zeroCopy = mode === 'zerocopy';
-      const server = listen(name, { wait: WAIT[mode], receive: zeroCopy ? 'borrow' : 'copy' }).subscribe({
-        next: (c) => resolveConnection(c),
-      });
+      // take(1) hands the connection to us (await style): it stays open between sections, when nothing subscribes,
+      // until close() completes it. A listen subscription owning it would close it after the first section.
+      const server = listen(name, { wait: WAIT[mode], receive: zeroCopy ? 'borrow' : 'copy' })
+        .pipe(take(1))
+        .subscribe({ next: (c) => resolveConnection(c) });
       const peer = await startNodePeer(PEER, [name, mode]).catch((e: unknown) => {
         server.unsubscribe();
         throw e;
@@ -101,6 +103,7 @@ function contender(mode: Mode, label: string, order: number): Contender {
         idle: (ms) => measureIdle(ms, () => peer.cpuSeconds()),
         async close() {
           server.unsubscribe();
+          connection.complete();
           await peer.kill();
         },
       };
