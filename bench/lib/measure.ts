@@ -135,13 +135,19 @@ export async function runContender(
       label: sizeLabel,
       rep: roundTrip && ((size: number, n: number) => call('round trip', () => roundTrip(payload(size), n))),
       async calibrate(size, rep) {
-        // A short probe bounds the warm-up's length; the warmed-up median then sets the measured count.
-        const probe = await rep(size, 20);
-        const warm = await rep(
-          size,
-          clampCount(Math.min(plan.rttWarmup, (plan.repSeconds * 1e9) / probe.medianNs), plan.minCount, plan.maxCount),
-        );
-        return clampCount((plan.repSeconds * 1e9) / warm.medianNs, plan.minCount, plan.maxCount);
+        // A short probe bounds the warm-up's length; the warmed-up wall time per round trip then sets the measured
+        // count. Wall time, not the median: on a loaded machine round trips are bimodal (µs while both processes
+        // run, a scheduler tick when one waits for a core), and a count sized from a fast median can run many
+        // times its repetition's length, into the deadline.
+        const nsPerTrip = async (n: number): Promise<number> => {
+          const t0 = process.hrtime.bigint();
+          await rep(size, n);
+          return Number(process.hrtime.bigint() - t0) / n;
+        };
+        const repNs = plan.repSeconds * 1e9;
+        const probe = await nsPerTrip(20);
+        const warm = await nsPerTrip(clampCount(Math.min(plan.rttWarmup, repNs / probe), plan.minCount, plan.maxCount));
+        return clampCount(repNs / warm, plan.minCount, plan.maxCount);
       },
       record: (size, iterations, reps) =>
         results.roundTrip.push({
