@@ -1,10 +1,11 @@
 /**
- * rxshm benchmark harness (issue 6): `node --import tsx bench/index.ts [--quick] [--only a,b] [--out DIR]`.
+ * rxshm benchmark harness (issues 6, 12): `node --import tsx bench/index.ts [--quick] [--only a,b] [--out DIR]`.
  *
  * Discovers the contenders in bench/contenders/, runs each through every section it implements (round trip,
- * throughput, request/response, idle CPU), then rxshm's late-subscriber drain and the codecs; prints a Markdown
- * report on stdout with progress on stderr, and writes latest.json, latest.md and latest.svg. Every child process
- * is tracked and killed before exit; a contender (or section) that fails becomes a note and the run goes on.
+ * throughput, request/response with codecs, request/response calls, idle CPU), then rxshm's late-subscriber drain
+ * and the codecs; prints a Markdown report on stdout with progress on stderr, and writes latest.json, latest.md and
+ * latest.svg. Every child process is tracked and killed before exit; a contender (or section) that fails becomes a
+ * note and the run goes on.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
     roundTrip: [],
     throughput: [],
     requestResponse: [],
+    calls: [],
     idle: [],
     codecs: [],
     lateSubscriber,

@@ -73,6 +73,7 @@ function processSend(mode: Mode, order: number): Contender {
           return { messages, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
         },
         idle: (ms) => measureIdle(ms, () => peer.cpuSeconds()),
+        resources: peer,
         close: () => peer.kill(),
       };
     },

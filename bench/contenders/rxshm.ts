@@ -2,20 +2,24 @@
  * rxshm itself, three ways: spin (both sides busy-poll for 50 µs after activity), default (poll once per event-loop
  * turn for 2 ms, then park), and parked (the peer parks after every message, so every ping takes the doorbell wake
  * path); and zero-copy (default waiting, claim/commit to send, borrowed views to receive). The harness listens; the
- * peer connects and echoes, counts or serves.
+ * peer connects and echoes, counts or serves. The calls section (issue 12) runs for default and spin only: each
+ * call is `firstValueFrom(connection.request(payload))`, answered by the peer's `serve`, default request options.
  */
 import { filter, firstValueFrom, lastValueFrom, take } from 'rxjs';
+import { concurrentCalls } from '../lib/calls.js';
 import type { Contender, Session } from '../lib/contender.js';
 import { measureIdle } from '../lib/idle.js';
 import { isPayload } from '../lib/payload.js';
 import { startNodePeer } from '../lib/peer.js';
 import { summarizeNs } from '../lib/stats.js';
 import { call, listen, type ChannelOptions, type Connection } from '../../src/index.js';
-import { JsonEcho, StructEcho, sample } from '../peers/rxshm-methods.js';
+import { ECHO_METHOD, JsonEcho, StructEcho, sample } from '../peers/rxshm-methods.js';
 
 const PEER = new URL('../peers/rxshm-peer.ts', import.meta.url).pathname;
 type Mode = 'spin' | 'default' | 'parked' | 'zerocopy';
 const WAIT: Record<Mode, ChannelOptions['wait']> = { spin: { spinMicros: 50 }, default: {}, parked: {}, zerocopy: {} };
+/** The modes the calls section measures (issue 12: default options, and the spin wait). */
+const CALLS: readonly Mode[] = ['default', 'spin'];
 let serial = 0;
 
 function contender(mode: Mode, label: string, order: number): Contender {
@@ -100,7 +104,14 @@ function contender(mode: Mode, label: string, order: number): Contender {
           }
           return { operations, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
         },
+        ...(CALLS.includes(mode) && {
+          calls: (payload: Uint8Array, inFlight: number, operations: number) =>
+            concurrentCalls(`rxshm-${mode}`, payload, inFlight, operations, () =>
+              firstValueFrom(connection.request(payload, { method: ECHO_METHOD })),
+            ),
+        }),
         idle: (ms) => measureIdle(ms, () => peer.cpuSeconds()),
+        resources: peer,
         async close() {
           server.unsubscribe();
           connection.complete();

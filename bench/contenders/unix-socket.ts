@@ -67,6 +67,7 @@ export const contenders: Contender[] = [
           return { messages, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
         },
         idle: (ms) => measureIdle(ms, () => peer.cpuSeconds()),
+        resources: peer,
         async close() {
           socket.destroy();
           await peer.kill();

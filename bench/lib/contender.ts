@@ -16,6 +16,7 @@
  * }];
  */
 import type { Plan } from './plan.js';
+import type { SideResources } from './resources.js';
 
 /** Codec variants of the request/response section (issue 6: a struct codec and a json codec). */
 export type RequestCodec = 'struct' | 'json';
@@ -37,6 +38,15 @@ export interface ThroughputSample {
 export interface OpsSample {
   readonly operations: number;
   readonly seconds: number;
+}
+
+/**
+ * The peer's half of the resource figures (issue 12): the harness opens a window on both sides around each measured
+ * repetition of throughput and calls, and the peer reports its own peak RSS and GC share. NodePeer implements it.
+ */
+export interface ResourcePeer {
+  openWindow(): Promise<void>;
+  closeWindow(): Promise<SideResources>;
 }
 
 /** CPU time a connected but silent pair used over `seconds` of wall time. */
@@ -67,6 +77,14 @@ export interface Session {
   throughput?(payload: Uint8Array, messages: number): Promise<ThroughputSample>;
   /** Complete `operations` sequential requests through a request/serve pair with the given codec. */
   requestResponse?(codec: RequestCodec, operations: number): Promise<OpsSample>;
+  /**
+   * Complete `operations` calls of the transport's request/response path (issue 12), each sending `payload` to a
+   * peer that answers with the same bytes, with `inFlight` calls outstanding at all times (1: sequential). Every
+   * answer must reach its own caller (a correlation id per call), as a user's RPC needs.
+   */
+  calls?(payload: Uint8Array, inFlight: number, operations: number): Promise<OpsSample>;
+  /** The peer's resource figures; absent when there is no peer process (its peer columns then stay empty). */
+  readonly resources?: ResourcePeer;
   /** Stay connected and silent for `ms`; report the CPU both sides used. */
   idle?(ms: number): Promise<IdleSample>;
   /** Tear everything down: kill child processes, remove files. Must not throw; called exactly once. */

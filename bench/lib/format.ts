@@ -1,4 +1,4 @@
-/** Number formatting shared by the Markdown tables and the SVG chart. */
+/** Number and label formatting shared by the Markdown tables, the SVG chart and the progress lines. */
 
 /** Microseconds with 3 significant digits, no exponent: 0.0912, 18.7, 1234. */
 export function fmtUs(us: number): string {
@@ -33,4 +33,14 @@ export function fmtBytesRate(n: number): string {
 
 export function fmtPercent(p: number): string {
   return Number.isFinite(p) ? `${p.toFixed(2)} %` : '—';
+}
+
+/** Bytes in MiB with 3 significant digits: 61.2 MiB. */
+export function fmtMiB(bytes: number): string {
+  return Number.isFinite(bytes) ? `${Number((bytes / 2 ** 20).toPrecision(3))} MiB` : '—';
+}
+
+/** Label of a calls mode: 1 outstanding call is the sequential case. */
+export function inFlightLabel(inFlight: number): string {
+  return inFlight === 1 ? 'sequential' : `${inFlight} in flight`;
 }

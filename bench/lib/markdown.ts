@@ -1,19 +1,14 @@
 /**
- * The Markdown report: machine line, then one table per section, targets, notes. Row order follows the
- * contenders' order; a table lists only contenders that produced rows for it (the request/response table
- * keeps its header and a placeholder row until a contender implements it).
+ * The Markdown report: machine line, then one table per section (calls and resources in markdown-calls.ts),
+ * targets, notes. Row order follows the contenders' order; a table lists only contenders that produced rows for it
+ * (the request/response tables keep their header and a placeholder row until a contender implements them).
  */
 import { fmtBytesRate, fmtPercent, fmtRate, fmtUs } from './format.js';
 import { sizeLabel } from './payload.js';
 import type { Results } from './results.js';
 import { CODECS } from './measure.js';
-
-const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-const rule = (n: number): string => line(Array.from({ length: n }, (_, i) => (i === 0 ? '---' : '---:')));
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [line(header), rule(header.length), ...rows.map(line)].join('\n');
-}
+import { callsSection, resourcesSection } from './markdown-calls.js';
+import { table } from './markdown-table.js';
 
 export function toMarkdown(r: Results): string {
   const label = new Map(r.contenders.map((c) => [c.name, c.label]));
@@ -62,7 +57,7 @@ export function toMarkdown(r: Results): string {
     ),
   );
 
-  out.push('', '## Request/response (operations/s, sequential)', '');
+  out.push('', '## Request/response with codecs (typed call(), 64 B objects, operations/s, sequential)', '');
   const rrNames = present(r.requestResponse.map((x) => x.contender));
   out.push(
     table(
@@ -78,6 +73,8 @@ export function toMarkdown(r: Results): string {
           ]),
     ),
   );
+
+  out.push(...callsSection(r, label, present), ...resourcesSection(r, label, present));
 
   out.push('', `## Idle CPU (connected, silent pair, ${(r.plan.idleMs / 1000).toFixed(1)} s; % of one core)`, '');
   out.push(
@@ -128,7 +125,7 @@ export function toMarkdown(r: Results): string {
     if (struct && json) out.push('', `struct / json encode+decode: ${(struct.opsPerSec / json.opsPerSec).toFixed(1)}x`);
   }
 
-  out.push('', '## Targets (issue 6)', '');
+  out.push('', '## Targets (issues 6 and 12)', '');
   out.push(
     table(
       ['target', 'measured', 'goal', 'status'],

@@ -1,22 +1,24 @@
 /**
- * Runs one contender through every section with the same hygiene: per size, a short probe and a warm-up that
- * calibrate the count; then `plan.repetitions` rounds in which every size is measured once (interleaved, so a
- * burst of load on the machine hits all sizes alike); the reported value is the median over rounds. Each
- * session call has a deadline; a failure becomes a note and the rest still runs; the session is always closed.
+ * Runs one contender through every section with the same hygiene (series.ts: warm-up and calibration per key,
+ * interleaved repetitions, medians over repetitions). Each session call has a deadline; a failure becomes a note
+ * and the rest still runs; the session is always closed. Throughput and calls rows carry both sides' peak RSS and
+ * GC share over their measured repetitions (issue 12).
  */
 import type { BenchContext, Contender, RequestCodec, Session } from './contender.js';
 import { SkipContender } from './contender.js';
+import { inFlightLabel } from './format.js';
 import type { Plan } from './plan.js';
 import { payload, sizeLabel } from './payload.js';
 import type { Progress } from './progress.js';
 import type { ContenderStatus, Results } from './results.js';
+import { runSeries, type Series } from './series.js';
 import { clampCount, median } from './stats.js';
 
 export const CODECS: readonly RequestCodec[] = ['struct', 'json'];
 
 /** Progress steps one contender takes (open, warm-ups, rounds, idle), so the bar's total is known up front. */
 export function stepsPerContender({ plan }: { plan: Plan }): number {
-  const sections = [plan.rttSizes.length, plan.throughputSizes.length, CODECS.length];
+  const sections = [plan.rttSizes.length, plan.throughputSizes.length, CODECS.length, plan.callsInFlight.length];
   return 1 + sections.reduce((sum, keys) => sum + keys + plan.repetitions, 0) + 1;
 }
 
@@ -32,17 +34,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0]! : String(e));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** One section: keys (sizes or codecs), how to calibrate a key, one repetition, and what to record. */
-interface Series<K, S> {
-  readonly name: string;
-  readonly keys: readonly K[];
-  readonly label: (key: K) => string;
-  /** Absent when the session does not implement the section. */
-  readonly rep: ((key: K, count: number) => Promise<S>) | undefined;
-  readonly calibrate: (key: K, rep: (key: K, count: number) => Promise<S>) => Promise<number>;
-  readonly record: (key: K, count: number, samples: S[]) => void;
-}
 
 export async function runContender(
   contender: Contender,
@@ -79,43 +70,20 @@ export async function runContender(
   }
   // A call that misses its deadline leaves the session in an unknown state: skip the rest of this contender.
   let broken = false;
-
+  const attempt = async (what: string, run: () => Promise<void>): Promise<boolean> => {
+    if (broken) return false;
+    try {
+      await run();
+      return true;
+    } catch (e) {
+      broken ||= e instanceof Deadline;
+      fail(what, e);
+      return false;
+    }
+  };
   const series = async <K, S>(x: Series<K, S>): Promise<void> => {
-    const rep = x.rep;
-    const counts = new Map<K, number>();
-    const samples = new Map<K, S[]>();
-    const attempt = async (what: string, run: () => Promise<void>): Promise<boolean> => {
-      if (broken) return false;
-      try {
-        await run();
-        return true;
-      } catch (e) {
-        broken ||= e instanceof Deadline;
-        fail(what, e);
-        return false;
-      }
-    };
-    for (const key of x.keys) {
-      step(`${x.name} ${x.label(key)} warm-up`);
-      if (rep)
-        await attempt(`${x.name} ${x.label(key)}`, async () => {
-          counts.set(key, await x.calibrate(key, rep));
-          samples.set(key, []);
-        });
-    }
-    for (let r = 1; r <= plan.repetitions; r++) {
-      step(`${x.name} round ${r}/${plan.repetitions}`);
-      for (const [key, count] of counts) {
-        const ok = await attempt(`${x.name} ${x.label(key)}`, async () => {
-          samples.get(key)!.push(await rep!(key, count));
-        });
-        if (!ok) counts.delete(key);
-      }
-    }
-    for (const [key, count] of counts) {
-      x.record(key, count, samples.get(key)!);
-      status.status = 'ok';
-    }
+    const recorded = await runSeries(x, { repetitions: plan.repetitions, peer: s.resources, call, attempt, step });
+    if (recorded > 0) status.status = 'ok';
   };
 
   // Two warm-up runs for counted sections: a fixed small one (JIT, buffers), then one sized from it to about
@@ -128,12 +96,13 @@ export async function runContender(
   const roundTrip = s.roundTrip?.bind(s);
   const throughput = s.throughput?.bind(s);
   const requestResponse = s.requestResponse?.bind(s);
+  const calls = s.calls?.bind(s);
   try {
     await series({
       name: 'round trip',
       keys: plan.rttSizes,
       label: sizeLabel,
-      rep: roundTrip && ((size: number, n: number) => call('round trip', () => roundTrip(payload(size), n))),
+      rep: roundTrip && ((size: number, n: number) => roundTrip(payload(size), n)),
       async calibrate(size, rep) {
         // A short probe bounds the warm-up's length; the warmed-up wall time per round trip then sets the measured
         // count. Wall time, not the median: on a loaded machine round trips are bimodal (µs while both processes
@@ -163,9 +132,10 @@ export async function runContender(
       name: 'throughput',
       keys: plan.throughputSizes,
       label: sizeLabel,
-      rep: throughput && ((size: number, n: number) => call('throughput', () => throughput(payload(size), n))),
+      rep: throughput && ((size: number, n: number) => throughput(payload(size), n)),
       calibrate: (size, rep) => calibrateRate((n) => rep(size, n).then((x) => x.seconds / x.messages)),
-      record: (size, messages, reps) => {
+      windowed: true,
+      record: (size, messages, reps, figures) => {
         const mps = median(reps.map((x) => x.messages / x.seconds));
         results.throughput.push({
           contender: contender.name,
@@ -174,6 +144,7 @@ export async function runContender(
           messages,
           messagesPerSecond: mps,
           bytesPerSecond: mps * size,
+          resources: figures!,
         });
       },
     });
@@ -181,9 +152,7 @@ export async function runContender(
       name: 'request/response',
       keys: CODECS,
       label: (codec) => codec,
-      rep:
-        requestResponse &&
-        ((codec: RequestCodec, n: number) => call('request/response', () => requestResponse(codec, n))),
+      rep: requestResponse && ((codec: RequestCodec, n: number) => requestResponse(codec, n)),
       calibrate: (codec, rep) => calibrateRate((n) => rep(codec, n).then((x) => x.seconds / x.operations)),
       record: (codec, operations, reps) =>
         results.requestResponse.push({
@@ -192,6 +161,24 @@ export async function runContender(
           repetitions: reps.length,
           operations,
           opsPerSecond: median(reps.map((x) => x.operations / x.seconds)),
+        }),
+    });
+    await series({
+      name: 'calls',
+      keys: plan.callsInFlight,
+      label: inFlightLabel,
+      rep: calls && ((inFlight: number, n: number) => calls(payload(plan.callBytes), inFlight, n)),
+      calibrate: (inFlight, rep) => calibrateRate((n) => rep(inFlight, n).then((x) => x.seconds / x.operations)),
+      windowed: true,
+      record: (inFlight, operations, reps, figures) =>
+        results.calls.push({
+          contender: contender.name,
+          payloadBytes: plan.callBytes,
+          inFlight,
+          repetitions: reps.length,
+          operations,
+          callsPerSecond: median(reps.map((x) => x.operations / x.seconds)),
+          resources: figures!,
         }),
     });
     step('idle CPU');

@@ -1,8 +1,11 @@
 /**
  * Peer side of the control channel (see peer.ts): JSON lines in on stdin, one JSON answer line per command on
- * stdout, in order. Built in: `cpu` (process.cpuUsage). The peer exits when stdin closes, so a harness that dies
+ * stdout, in order. Built in: `cpu` (process.cpuUsage), and `window-open` / `window-close`, the peer's own peak
+ * RSS and GC share over a measured window (resources.ts). The peer exits when stdin closes, so a harness that dies
  * never leaves a peer behind.
  */
+import { ResourceWindow } from './resources.js';
+
 export type Handler = (command: Record<string, unknown>) => unknown;
 
 export interface Control {
@@ -11,7 +14,21 @@ export interface Control {
 }
 
 export function serveControl(handlers: Record<string, Handler>): Control {
-  const all: Record<string, Handler> = { cpu: () => process.cpuUsage(), ...handlers };
+  let window: ResourceWindow | undefined;
+  const all: Record<string, Handler> = {
+    cpu: () => process.cpuUsage(),
+    'window-open': () => {
+      window?.discard(); // left open by a repetition that failed
+      window = new ResourceWindow();
+    },
+    'window-close': () => {
+      const closing = window;
+      window = undefined;
+      if (!closing) throw new Error('window-close without window-open');
+      return closing.close();
+    },
+    ...handlers,
+  };
   let buffer = '';
   // Commands run one after another, so answers keep the order of requests even when a handler is async.
   let chain: Promise<void> = Promise.resolve();

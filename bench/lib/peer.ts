@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { ResourcePeer } from './contender.js';
+import type { SideResources } from './resources.js';
 
 const live = new Set<ChildProcess>();
 /** The repository root: children run there so `--import tsx` resolves from node_modules. */
@@ -40,7 +42,8 @@ export async function killChild(child: ChildProcess, graceMs = 1000): Promise<vo
   clearTimeout(timer);
 }
 
-export interface NodePeer {
+/** A started Node peer; as a {@link ResourcePeer} it reports its own peak RSS and GC share over a window. */
+export interface NodePeer extends ResourcePeer {
   readonly child: ChildProcess;
   readonly pid: number;
   /** Send one control command; resolves with the peer's answer (commands are answered in order). */
@@ -120,6 +123,10 @@ export async function startNodePeer(
       const u = await request<{ user: number; system: number }>({ cmd: 'cpu' });
       return (u.user + u.system) / 1e6;
     },
+    openWindow: async () => {
+      await request({ cmd: 'window-open' });
+    },
+    closeWindow: () => request<SideResources>({ cmd: 'window-close' }),
     stderrTail: () => stderr,
     kill: () => killChild(child),
   };

@@ -16,6 +16,10 @@ export interface Plan {
   readonly maxCount: number;
   /** Messages in the warm-up repetition of throughput and request/response. */
   readonly throughputWarmup: number;
+  /** Payload of the calls section (issue 12: 32 B, echoed). */
+  readonly callBytes: number;
+  /** Calls outstanding in the calls section: 1 is sequential (issue 12: sequential and 64 in flight). */
+  readonly callsInFlight: readonly number[];
   /** Idle-CPU window, ms (issue 6: 2 s). */
   readonly idleMs: number;
   /** Any single session call taking longer than this fails the contender's section. */
@@ -32,6 +36,8 @@ export const FULL_PLAN: Plan = {
   minCount: 200,
   maxCount: 2_000_000,
   throughputWarmup: 2000,
+  callBytes: 32,
+  callsInFlight: [1, 64],
   idleMs: 2000,
   callTimeoutMs: 60_000,
 };
@@ -47,6 +53,8 @@ export const QUICK_PLAN: Plan = {
   minCount: 50,
   maxCount: 200_000,
   throughputWarmup: 200,
+  callBytes: 32,
+  callsInFlight: [1, 64],
   idleMs: 500,
   callTimeoutMs: 20_000,
 };

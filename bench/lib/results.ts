@@ -31,6 +31,20 @@ export interface RttRow {
   readonly repetitions: number;
   readonly iterations: number;
 }
+/**
+ * Both sides' resource figures over a row's measured repetitions (issue 12), each the median over repetitions of
+ * that repetition's figure (see resources.ts for how a side measures itself).
+ */
+export interface RowResources {
+  readonly harnessPeakRssBytes: number;
+  /** Share of wall time the harness process spent in GC pauses, percent. */
+  readonly harnessGcPercent: number;
+  /** null when no peer process reports (an in-process peer). */
+  readonly peerPeakRssBytes: number | null;
+  readonly peerGcPercent: number | null;
+  /** 'window': each high-water mark was reset per repetition; 'lifetime': maxRSS since the process started. */
+  readonly peakRssScope: 'window' | 'lifetime';
+}
 export interface ThroughputRow {
   readonly contender: string;
   readonly size: number;
@@ -38,6 +52,7 @@ export interface ThroughputRow {
   readonly bytesPerSecond: number;
   readonly repetitions: number;
   readonly messages: number;
+  readonly resources: RowResources;
 }
 export interface OpsRow {
   readonly contender: string;
@@ -45,6 +60,16 @@ export interface OpsRow {
   readonly opsPerSecond: number;
   readonly repetitions: number;
   readonly operations: number;
+}
+/** Request/response calls (issue 12): `payloadBytes` echoed, `inFlight` outstanding (1: sequential). */
+export interface CallsRow {
+  readonly contender: string;
+  readonly payloadBytes: number;
+  readonly inFlight: number;
+  readonly callsPerSecond: number;
+  readonly repetitions: number;
+  readonly operations: number;
+  readonly resources: RowResources;
 }
 /** Late-subscriber drain (issue 9): rates of a live and a late subscriber for the same burst, and late / live. */
 export interface LateDrainRow {
@@ -82,6 +107,8 @@ export interface Results {
   readonly roundTrip: RttRow[];
   readonly throughput: ThroughputRow[];
   readonly requestResponse: OpsRow[];
+  /** Request/response calls with a payload echoed, sequential and with many in flight (issue 12). */
+  readonly calls: CallsRow[];
   readonly idle: IdleRow[];
   /** In-process codec speed (issue 4): encode+decode operations per second. */
   readonly codecs: { readonly name: string; readonly opsPerSec: number }[];

@@ -1,8 +1,9 @@
 /**
- * A dependency-free SVG chart of a run: one panel of round-trip medians, one of throughput, horizontal bars on a
- * log scale, grouped by message size, one colour per contender (same colour in both panels).
+ * A dependency-free SVG chart of a run: one panel of round-trip medians, one of throughput (grouped by message
+ * size) and one of request/response calls (grouped by calls in flight); horizontal bars on a log scale, one colour
+ * per contender (the same in every panel).
  */
-import { fmtBytesRate, fmtRate, fmtUs } from './format.js';
+import { fmtBytesRate, fmtRate, fmtUs, inFlightLabel } from './format.js';
 import { sizeLabel } from './payload.js';
 import type { Results } from './results.js';
 
@@ -110,6 +111,14 @@ export function toSvg(r: Results): string {
       text: `${fmtRate(x.messagesPerSecond)} msg/s · ${fmtBytesRate(x.bytesPerSecond)}`,
     })),
   }));
+  const callGroups = r.plan.callsInFlight.map((inFlight): Group => ({
+    title: `${sizeLabel(r.plan.callBytes)}, ${inFlightLabel(inFlight)}`,
+    bars: byOrder(r.calls.filter((x) => x.inFlight === inFlight)).map((x) => ({
+      contender: x.contender,
+      value: x.callsPerSecond,
+      text: `${fmtRate(x.callsPerSecond)} calls/s`,
+    })),
+  }));
   const m = r.machine;
   const header = `${m.cpu}, ${m.cores} cores · Node ${m.node} · ${m.date.slice(0, 10)}${r.plan.quick ? ' · quick run' : ''}`;
   const a = panel('Round trip, median µs (log scale, lower is better)', rttGroups, 30, colour, label, fmtUs);
@@ -121,13 +130,22 @@ export function toSvg(r: Results): string {
     label,
     fmtRate,
   );
-  const height = 30 + a.height + 10 + b.height;
+  const c = panel(
+    'Request/response calls, calls/s (log scale, higher is better)',
+    callGroups,
+    30 + a.height + 10 + b.height + 10,
+    colour,
+    label,
+    fmtRate,
+  );
+  const height = 30 + a.height + 10 + b.height + 10 + c.height;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="18" font-size="12" fill="#555">${esc('rxshm benchmark · ' + header)}</text>`,
     ...a.svg,
     ...b.svg,
+    ...c.svg,
     '</svg>',
     '',
   ].join('\n');

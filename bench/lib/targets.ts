@@ -1,7 +1,9 @@
 /**
- * Issue 6's targets, computed from a run's rows by contender name, so plugging rxshm contenders in (with these
- * names) fills them. A missing input prints "n/a (no <name> result)"; a target is never weakened here.
+ * Issue 6's and issue 12's targets, computed from a run's rows by contender name, so plugging rxshm contenders in
+ * (with these names) fills them. A missing input prints "n/a (no <name> result)"; a target is never weakened here.
+ * Tests never assert that a target is met: the report says met / not met.
  */
+import { inFlightLabel } from './format.js';
 import type { Results, TargetRow } from './results.js';
 
 /** Contender names the targets read. rxshm contenders must register under these names. */
@@ -15,6 +17,10 @@ export const NAMES = {
   rxshmZeroCopy: 'rxshm-zerocopy',
   cLimit: 'c-limit',
   unixSocket: 'unix-socket',
+  /** The hand-written RPC over a Unix socket (issue 12's baseline for request/response calls). */
+  unixSocketRpc: 'unix-socket-rpc',
+  /** zeromq 6 DEALER/ROUTER over ipc:// (issue 12). */
+  zeromq: 'zeromq',
 } as const;
 
 type Lookup = (r: Results) => number | undefined;
@@ -26,6 +32,10 @@ const tput =
   (name: string, size: number): Lookup =>
   (r) =>
     r.throughput.find((x) => x.contender === name && x.size === size)?.messagesPerSecond;
+const calls =
+  (name: string, inFlight: number): Lookup =>
+  (r) =>
+    r.calls.find((x) => x.contender === name && x.inFlight === inFlight)?.callsPerSecond;
 const idle =
   (name: string): Lookup =>
   (r) =>
@@ -41,6 +51,21 @@ interface Spec {
   readonly baseline?: { readonly name: string; readonly value: Lookup };
   readonly met: (value: number) => boolean;
   readonly unit: 'x' | '%';
+}
+
+/** Issue 12: rxshm's request/response calls (default options) against a baseline, one mode (1: sequential). */
+function callsTarget(baseline: string, baselineLabel: string, inFlight: number, times: number): Spec {
+  const mode = inFlightLabel(inFlight);
+  return {
+    id: `calls-${inFlight === 1 ? 'sequential' : inFlight}-${baseline}`,
+    label: `rxshm calls / ${baselineLabel} (32 B, ${mode})`,
+    goal: times === 1 ? '> 1x (ahead)' : `>= ${times}x`,
+    subject: NAMES.rxshmDefault,
+    value: calls(NAMES.rxshmDefault, inFlight),
+    baseline: { name: baseline, value: calls(baseline, inFlight) },
+    met: (v) => (times === 1 ? v > 1 : v >= times),
+    unit: 'x',
+  };
 }
 
 export const TARGETS: readonly Spec[] = [
@@ -123,6 +148,10 @@ export const TARGETS: readonly Spec[] = [
     met: (v) => v < 1,
     unit: '%',
   },
+  callsTarget(NAMES.unixSocketRpc, 'Unix-socket RPC', 1, 4),
+  callsTarget(NAMES.unixSocketRpc, 'Unix-socket RPC', 64, 4),
+  callsTarget(NAMES.zeromq, 'zeromq', 1, 1),
+  callsTarget(NAMES.zeromq, 'zeromq', 64, 1),
 ];
 
 function ratioText(v: number): string {

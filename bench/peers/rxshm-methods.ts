@@ -1,4 +1,7 @@
-/** The request/response methods both sides of the rxshm bench use: the same 64-byte object as struct and as json. */
+/**
+ * The request/response methods both sides of the rxshm bench use: the same 64-byte object as struct and as json
+ * (typed call()), and a raw echo for the calls section (connection.request() with bytes).
+ */
 import * as t from 'io-ts';
 import { array, defineMethod, f64, fixedUtf8, json, struct, u32 } from '../../src/index.js';
 
@@ -15,3 +18,6 @@ export const JsonEcho = defineMethod(2, SampleJson, SampleJson);
 export function sample(seq: number): Sample {
   return { seq, a: seq * 0.5, b: -seq, label: 'bench-sample', extra: [1, 2, 3, seq] };
 }
+
+/** Method id of the calls section: the peer's serve() answers with the request's own bytes. */
+export const ECHO_METHOD = 3;

@@ -1,8 +1,11 @@
-/** Peer of the rxshm contenders: connect to channel argv[2] with the wait strategy argv[3]; echo, count or serve. */
+/**
+ * Peer of the rxshm contenders: connect to channel argv[2] with the wait strategy argv[3]; echo, count, or serve the
+ * typed echoes and the raw echo of the calls section (a handler returning of(bytes), as a user writes one).
+ */
 import { of } from 'rxjs';
 import { connect, implement, serve, type Connection } from '../../src/index.js';
 import { Counter, serveControl } from '../lib/peer-side.js';
-import { JsonEcho, StructEcho } from './rxshm-methods.js';
+import { ECHO_METHOD, JsonEcho, StructEcho } from './rxshm-methods.js';
 
 const [name, mode] = [process.argv[2]!, process.argv[3]!];
 const wait = mode === 'spin' ? { spinMicros: 50 } : mode === 'parked' ? { spinMicros: 0, pollMicros: 0 } : {};
@@ -31,6 +34,7 @@ connect(name, { wait, timeout: 10_000, receive: zeroCopy ? 'borrow' : 'copy' }).
     serve(c, {
       [StructEcho.id]: implement(StructEcho, (v) => of(v)),
       [JsonEcho.id]: implement(JsonEcho, (v) => of(v)),
+      [ECHO_METHOD]: (bytes) => of(bytes),
     }).subscribe();
     control.ready();
   },

@@ -63,6 +63,41 @@ function tableRows(markdown: string, heading: string): string[][] {
 }
 
 const BUILT_IN = ['unix-socket', 'process-send-json', 'process-send-advanced', 'message-port'];
+/** Every rxshm contender, and the calls baselines (zeromq is a dev dependency with prebuilt binaries). */
+const MUST_RUN = [
+  ...BUILT_IN,
+  'rxshm-spin',
+  'rxshm-default',
+  'rxshm-parked',
+  'rxshm-zerocopy',
+  'unix-socket-rpc',
+  'zeromq',
+];
+/** The contenders of the calls section (issue 12). */
+const CALLERS = ['rxshm-spin', 'rxshm-default', 'unix-socket-rpc', 'zeromq'];
+const RATE = /^\d+(\.\d+)?( [kMG])?$/;
+
+interface Figures {
+  harnessPeakRssBytes: number;
+  harnessGcPercent: number;
+  peerPeakRssBytes: number | null;
+  peerGcPercent: number | null;
+  peakRssScope: string;
+}
+
+/** A row's resource figures are there and plausible: sizes in bytes, shares in [0, 100]; the peer's when it has one. */
+function checkFigures(where: string, x: Figures | undefined, hasPeer: boolean): void {
+  assert.ok(x, `${where}: no resources`);
+  assert.ok(x.harnessPeakRssBytes > 1 << 20, `${where}: harness peak RSS ${x.harnessPeakRssBytes}`);
+  assert.ok(x.harnessGcPercent >= 0 && x.harnessGcPercent <= 100, `${where}: harness GC ${x.harnessGcPercent}`);
+  if (!hasPeer) {
+    assert.is(x.peerPeakRssBytes, null, `${where}: an in-process peer has no figures`);
+    return;
+  }
+  assert.ok(x.peerPeakRssBytes !== null && x.peerPeakRssBytes > 1 << 20, `${where}: peer peak ${x.peerPeakRssBytes}`);
+  assert.ok(x.peerGcPercent !== null && x.peerGcPercent >= 0 && x.peerGcPercent <= 100, `${where}: peer GC`);
+  if (process.platform === 'linux') assert.is(x.peakRssScope, 'window', `${where}: high-water mark reset per window`);
+}
 
 test('--quick prints every section and writes parsable json, md and svg', async () => {
   const out = mkdtempSync(join(tmpdir(), 'rxshm-bench-test-'));
@@ -74,8 +109,10 @@ test('--quick prints every section and writes parsable json, md and svg', async 
       '## Round trip',
       '## One-way throughput',
       '## Request/response',
+      '## Request/response calls, 32 B echo',
+      '## Resources',
       '## Idle CPU',
-      '## Targets (issue 6)',
+      '## Targets (issues 6 and 12)',
     ]) {
       assert.ok(md.includes(header), `stdout lacks ${header}`);
     }
@@ -87,11 +124,20 @@ test('--quick prints every section and writes parsable json, md and svg', async 
 
     const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Record<string, unknown> & {
       machine: Record<string, unknown>;
-      contenders: { name: string; label: string; status: string }[];
+      contenders: { name: string; label: string; status: string; notes: string[] }[];
       roundTrip: { contender: string; size: number; medianUs: number; p99Us: number }[];
-      throughput: { contender: string; messagesPerSecond: number; bytesPerSecond: number }[];
+      throughput: { contender: string; messagesPerSecond: number; bytesPerSecond: number; resources?: Figures }[];
+      calls: {
+        contender: string;
+        payloadBytes: number;
+        inFlight: number;
+        callsPerSecond: number;
+        repetitions: number;
+        resources?: Figures;
+      }[];
       idle: { contender: string; pairPercent: number }[];
       targets: { id: string; met: boolean | null }[];
+      plan: { repetitions: number };
     };
     for (const key of [
       'machine',
@@ -100,6 +146,7 @@ test('--quick prints every section and writes parsable json, md and svg', async 
       'roundTrip',
       'throughput',
       'requestResponse',
+      'calls',
       'idle',
       'targets',
       'notes',
@@ -107,13 +154,19 @@ test('--quick prints every section and writes parsable json, md and svg', async 
       assert.ok(key in json, `json lacks ${key}`);
     }
     for (const key of ['cpu', 'cores', 'node', 'date']) assert.ok(key in json.machine, `machine lacks ${key}`);
-    for (const name of BUILT_IN) {
+    for (const name of MUST_RUN) {
       assert.is(
         json.contenders.find((c) => c.name === name)?.status,
         'ok',
         `${name} did not run: ${JSON.stringify(json.contenders)}`,
       );
     }
+    // A section that failed is a note on its contender: a smoke run has none (rxshm's sections once all failed
+    // while the contender still counted as 'ok').
+    const failed = json.contenders.flatMap((c) =>
+      c.notes.filter((n) => / failed: /.test(n)).map((n) => `${c.name}: ${n}`),
+    );
+    assert.equal(failed, [], 'no section failed');
     assert.ok(
       ['ok', 'skipped'].includes(json.contenders.find((c) => c.name === 'c-limit')?.status ?? ''),
       'c-limit ran or was skipped',
@@ -141,8 +194,53 @@ test('--quick prints every section and writes parsable json, md and svg', async 
       '## Idle CPU',
       json.idle.map((r) => r.contender),
     );
+    expectRows(
+      '## Request/response calls',
+      json.calls.map((r) => r.contender),
+    );
     assert.is(tableRows(md, '## Targets').length, json.targets.length);
     assert.is(json.targets.length, TARGETS.length);
+
+    // Calls (issue 12): both modes for every caller, 32 B, a rate in each cell, ratios to both baselines.
+    for (const name of CALLERS)
+      for (const inFlight of [1, 64]) {
+        const row = json.calls.find((r) => r.contender === name && r.inFlight === inFlight);
+        assert.ok(row, `no calls row: ${name} ${inFlight}`);
+        assert.is(row.payloadBytes, 32);
+        assert.is(row.repetitions, json.plan.repetitions);
+        assert.ok(Number.isFinite(row.callsPerSecond) && row.callsPerSecond > 0, `${name}: ${row.callsPerSecond}`);
+        checkFigures(`calls ${name} ${inFlight}`, row.resources, true);
+      }
+    assert.equal(
+      [...new Set(json.calls.map((r) => r.contender))].sort(),
+      [...CALLERS].sort(),
+      'only the callers implement calls',
+    );
+    for (const row of tableRows(md, '## Request/response calls')) {
+      assert.is(row.length, 3, `calls row ${row.join(' | ')}`);
+      for (const cell of row.slice(1)) assert.match(cell, RATE);
+    }
+    const ratios = tableRows(md, 'rxshm / baseline, same run');
+    assert.equal(
+      ratios.map((r) => r[0]),
+      ['rxshm-spin', 'rxshm-default'].flatMap((s) =>
+        ['unix-socket-rpc', 'zeromq'].map((b) => `${label.get(s)} / ${label.get(b)}`),
+      ),
+    );
+    for (const row of ratios) for (const cell of row.slice(1)) assert.match(cell, /^\d+(\.\d+)?x$/);
+    for (const id of ['unix-socket-rpc', 'zeromq'].flatMap((b) => [`calls-sequential-${b}`, `calls-64-${b}`]))
+      assert.type(json.targets.find((t) => t.id === id)?.met, 'boolean', `target ${id} computed`);
+
+    // Resources (issue 12): every throughput and calls row has both sides' figures, and the table lists each row.
+    for (const row of json.throughput)
+      checkFigures(`throughput ${row.contender}`, row.resources, row.contender !== 'message-port');
+    const resourceRows = tableRows(md, '## Resources');
+    assert.is(resourceRows.length, json.throughput.length + json.calls.length);
+    for (const row of resourceRows) {
+      assert.is(row.length, 6, `resources row ${row.join(' | ')}`);
+      assert.match(row[2]!, /^\d+(\.\d+)? MiB$/);
+      assert.match(row[4]!, /^\d+\.\d\d %$/);
+    }
 
     const svg = readFileSync(join(out, 'latest.svg'), 'utf8');
     assert.ok(svg.startsWith('<svg'), 'svg starts with <svg');

@@ -23,6 +23,7 @@ function results(partial: Partial<Results>): Results {
     roundTrip: [],
     throughput: [],
     requestResponse: [],
+    calls: [],
     idle: [],
     codecs: [],
     targets: [],
@@ -38,6 +39,13 @@ const rtt = (contender: string, medianUs: number) => ({
   repetitions: 1,
   iterations: 1,
 });
+const resources = {
+  harnessPeakRssBytes: 1,
+  harnessGcPercent: 0,
+  peerPeakRssBytes: 1,
+  peerGcPercent: 0,
+  peakRssScope: 'window',
+} as const;
 const tput = (contender: string, size: number, messagesPerSecond: number) => ({
   contender,
   size,
@@ -45,6 +53,16 @@ const tput = (contender: string, size: number, messagesPerSecond: number) => ({
   bytesPerSecond: messagesPerSecond * size,
   repetitions: 1,
   messages: 1,
+  resources,
+});
+const calls = (contender: string, inFlight: number, callsPerSecond: number) => ({
+  contender,
+  payloadBytes: 32,
+  inFlight,
+  callsPerSecond,
+  repetitions: 1,
+  operations: 1,
+  resources,
 });
 
 test('without rxshm every target is n/a (no rxshm result)', () => {
@@ -83,6 +101,43 @@ test('ratios come from the same run, by name', () => {
   assert.is(byId.get('throughput-64')!.met, true); // 20x
   assert.is(byId.get('throughput-64k')!.met, false); // 1.5x
   assert.is(byId.get('idle-cpu')!.met, true);
+});
+
+test('calls targets compare rxshm-default with each baseline in the same mode (issue 12)', () => {
+  const targets = computeTargets(
+    results({
+      calls: [
+        calls(NAMES.rxshmDefault, 1, 120_000),
+        calls(NAMES.rxshmDefault, 64, 300_000),
+        calls(NAMES.rxshmSpin, 1, 900_000), // another rxshm contender: never the subject
+        calls(NAMES.unixSocketRpc, 1, 30_000),
+        calls(NAMES.unixSocketRpc, 64, 150_000),
+        calls(NAMES.zeromq, 1, 120_000),
+        calls(NAMES.zeromq, 64, 100_000),
+      ],
+    }),
+  );
+  const byId = new Map(targets.map((t) => [t.id, t]));
+  const sequentialRpc = byId.get('calls-sequential-unix-socket-rpc')!;
+  assert.is(sequentialRpc.text, '4.00x');
+  assert.is(sequentialRpc.met, true); // >= 4x: exactly 4 meets it
+  const inFlightRpc = byId.get('calls-64-unix-socket-rpc')!;
+  assert.is(inFlightRpc.text, '2.00x');
+  assert.is(inFlightRpc.met, false);
+  const sequentialZmq = byId.get('calls-sequential-zeromq')!;
+  assert.is(sequentialZmq.value, 1);
+  assert.is(sequentialZmq.met, false); // "ahead of": a tie is not ahead
+  assert.is(byId.get('calls-64-zeromq')!.met, true);
+  assert.is(byId.get('calls-64-zeromq')!.goal, '> 1x (ahead)');
+});
+
+test('a calls target without its baseline or its mode says which result is missing', () => {
+  const targets = computeTargets(results({ calls: [calls(NAMES.rxshmDefault, 1, 1e5), calls(NAMES.zeromq, 64, 1e5)] }));
+  const byId = new Map(targets.map((t) => [t.id, t]));
+  assert.is(byId.get('calls-sequential-unix-socket-rpc')!.text, `n/a (no ${NAMES.unixSocketRpc} result)`);
+  assert.is(byId.get('calls-sequential-zeromq')!.text, `n/a (no ${NAMES.zeromq} result)`);
+  assert.is(byId.get('calls-64-zeromq')!.text, 'n/a (no rxshm result)');
+  assert.ok(targets.every((t) => t.met === null));
 });
 
 test('a missing baseline is named', () => {
