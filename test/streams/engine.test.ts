@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { listen, type Connection } from '../../src/index.js';
+import { FRAME_HEADER_LENGTH, listen, type Connection } from '../../src/index.js';
 import { seqOf, verify, PatternWriter, type SizeSpec } from '../fixtures/streams-payload.js';
 import { take, type Subscription } from 'rxjs';
 import { Opened, receive, type Ending } from '../helpers/connections.js';
@@ -134,13 +134,31 @@ engine(
   },
 );
 
-engine(
-  'drop-oldest: a flooding writer and a slow reader; only whole valid messages, increasing, dropped + received == written',
-  async () => {
+/** A payload whose ring record (8-byte record header, frame header, payload) is 4096 bytes: 16 fill a 64 KiB ring. */
+const TILE = 4096 - 8 - FRAME_HEADER_LENGTH;
+
+/**
+ * The drop-oldest floods: random sizes, and records that tile the ring exactly, so no padding record (which is
+ * published on its own) ever publishes part of a burst: each burst of 50 laps the ring three times unpublished, and
+ * the writer must publish before it drops past what the reader can see (a reader that saw READ_POSITION ahead of
+ * WRITE_POSITION failed the channel with RingCorruptError PositionOutOfRange).
+ */
+const floods: readonly [string, SizeSpec][] = [
+  [
+    'drop-oldest: a flooding writer and a slow reader; only whole valid messages, increasing, dropped + received == written',
+    [8, 4096],
+  ],
+  [
+    'drop-oldest with records that tile the ring exactly, so every burst of the writer laps the ring before it is published: the same guarantees',
+    [TILE, TILE],
+  ],
+];
+
+for (const [title, sizes] of floods) {
+  engine(title, async () => {
     await watched(45_000, async (scope) => {
       const name = channelName();
       const seed = 77;
-      const sizes: SizeSpec = [8, 4096];
       const count = 20_000;
       const server = new Opened(listen(name, { ringCapacity: 65536 }));
       scope.defer(() => server.close());
@@ -192,8 +210,8 @@ engine(
       const exit = await writer.exited;
       assert.equal([exit.code, exit.signal], [0, null], writer.stderr);
     });
-  },
-);
+  });
+}
 
 engine(
   'reject: a full ring reports RingFullError (errors$ and send()), counts them, and delivers everything accepted intact',
