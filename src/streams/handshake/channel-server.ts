@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NativeApi, Segment } from '../../native/contract.js';
+import { UnlinkSegmentError } from '../../native/errors.js';
 import {
   CLIENT_STATE_CLOSED,
   ChannelSession,
@@ -126,8 +127,14 @@ export class ChannelServer {
     if (!segment.closed) new ChannelSession(segment.buffer).serverState = SERVER_STATE_CLOSED;
     try {
       this.native.segments.unlink(segmentName(this.channel));
-    } catch {
-      // already gone (e.g. unlinked by hand): nothing to clean up
+    } catch (error) {
+      // Already gone (unlinked by hand) is fine; anything else would leave the name behind: say so, since
+      // teardown cannot throw.
+      if (!(error instanceof UnlinkSegmentError && error.code === 'NotFound')) {
+        process.emitWarning(`rxshm: listen('${this.channel}') could not remove its segment: ${String(error)}`, {
+          code: 'RXSHM_UNLINK_FAILED',
+        });
+      }
     }
     if (this.current) this.current.release(() => segment.close());
     else segment.close();
