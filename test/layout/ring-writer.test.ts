@@ -295,7 +295,10 @@ dropOldest('dropping past records committed with defer publishes them first: REA
   const at = writer.tryClaim(200); // needs 208 bytes: drops the two oldest of the unpublished burst
   const read = u32(buffer, READ_POSITION_OFFSET);
   const write = u32(buffer, WRITE_POSITION_OFFSET);
-  assert.ok(read <= write, `READ_POSITION ${read} must not pass WRITE_POSITION ${write} (the consumer sees corruption)`);
+  assert.ok(
+    read <= write,
+    `READ_POSITION ${read} must not pass WRITE_POSITION ${write} (the consumer sees corruption)`,
+  );
   assert.is(writer.dropped, 2);
   new Uint8Array(buffer, at, 200).set(payload(200, 8));
   writer.commit(200);
