@@ -3,14 +3,12 @@
  * `net` — length-prefixed frames carrying a correlation id per call (rpc-frames.ts), a Map of pending Promises,
  * one socket.write per call. The harness listens and calls; the peer connects and answers (an async echo).
  */
-import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { concurrentCalls } from '../lib/calls.js';
 import type { Contender, Session } from '../lib/contender.js';
 import { FrameReader } from '../lib/frames.js';
-import { startNodePeer } from '../lib/peer.js';
+import { acceptNodePeer } from '../lib/socket-peer.js';
 import { decodeCall, encodeCall } from '../lib/rpc-frames.js';
 
 const PEER = new URL('../peers/unix-socket-rpc-peer.ts', import.meta.url).pathname;
@@ -59,17 +57,7 @@ export const contenders: Contender[] = [
     label: 'Unix-socket RPC (hand-written)',
     order: 61,
     async open(ctx): Promise<Session> {
-      const path = join(ctx.tmpDir, 'rpc.sock');
-      const server = createServer();
-      server.listen(path);
-      await once(server, 'listening');
-      const accepted = once(server, 'connection') as Promise<[Socket]>;
-      const peer = await startNodePeer(PEER, [path]).catch((e: unknown) => {
-        server.close();
-        throw e;
-      });
-      const [socket] = await accepted;
-      server.close(); // one connection is all we need
+      const { path, socket, peer } = await acceptNodePeer(ctx.tmpDir, 'rpc.sock', PEER);
       const client = new RpcClient(socket);
       return {
         calls: (payload, inFlight, operations) =>

@@ -3,14 +3,12 @@
  * echoes (round trip) or counts (throughput). Every send builds its frame, as a real sender would.
  */
 import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Contender, Session } from '../lib/contender.js';
 import { encodeFrame, FrameReader } from '../lib/frames.js';
 import { measureIdle } from '../lib/idle.js';
 import { isPayload } from '../lib/payload.js';
-import { startNodePeer } from '../lib/peer.js';
+import { acceptNodePeer } from '../lib/socket-peer.js';
 import { awaitedRoundTrips } from '../lib/stats.js';
 
 const PEER = new URL('../peers/unix-socket-peer.ts', import.meta.url).pathname;
@@ -21,17 +19,7 @@ export const contenders: Contender[] = [
     label: 'Unix socket (net)',
     order: 60,
     async open(ctx): Promise<Session> {
-      const path = join(ctx.tmpDir, 'bench.sock');
-      const server = createServer();
-      server.listen(path);
-      await once(server, 'listening');
-      const accepted = once(server, 'connection') as Promise<[Socket]>;
-      const peer = await startNodePeer(PEER, [path]).catch(async (e: unknown) => {
-        server.close();
-        throw e;
-      });
-      const [socket] = await accepted;
-      server.close(); // one connection is all we need; closing early frees the path
+      const { path, socket, peer } = await acceptNodePeer(ctx.tmpDir, 'bench.sock', PEER);
 
       let onFrame: (frame: Buffer) => void = () => undefined;
       const reader = new FrameReader((frame) => onFrame(frame));
