@@ -28,6 +28,9 @@ export class Sink implements FrameSink {
     this.delivered.push(payload.slice());
     this.events.push(`data ${[...payload.subarray(0, 1)]}`);
   };
+  /** How many drains ended after delivering Data (FrameSink.drainEnded). */
+  drains = 0;
+  drainEnded = (): void => void this.drains++;
   control = (header: FrameFields, payload: Uint8Array): void => {
     this.headers.push(header);
     this.events.push(`control ${header.kind} ${header.correlation} ${[...payload]}`);

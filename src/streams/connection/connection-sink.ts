@@ -26,6 +26,7 @@ export function connectionSink({ receiving, sending, control, ownership, ending 
   return {
     dataMode: () => receiving.mode(),
     data: (payload) => receiving.accept(payload),
+    drainEnded: () => receiving.drainEnded(),
     control: (header, payload) => control.dispatch(header, payload),
     closed: () => {
       control.closedByPeer();

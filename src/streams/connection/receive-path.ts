@@ -61,6 +61,9 @@ export class ReceivePath {
     this.backlog.accept(payload);
   }
 
+  /** The engine's drain that delivered Data ended (see FrameSink.drainEnded); nothing to do without batch readers. */
+  drainEnded(): void {}
+
   /** Ends the receive side after the backlog (null: complete); the first end wins. */
   end(error: Error | null): void {
     this.backlog.end(error);

@@ -17,6 +17,11 @@ export interface FrameSink {
   dataMode(): DataMode;
   /** A Data payload: delivered at once in `deliver` mode, kept (always a copy) in `keep` mode. */
   data(payload: Uint8Array): void;
+  /**
+   * A drain that delivered at least one Data frame ended: what it delivered is one batch (for batch subscribers).
+   * Called before the engine returns to the event loop, never while a Data view from that drain is still lent out.
+   */
+  drainEnded(): void;
   /** Every frame other than Data and Close: its header (a fresh object) and a copy of its payload. */
   control(header: FrameFields, payload: Uint8Array): void;
   /** The peer sent Close (or marked itself closed and left): nothing more will come. */

@@ -51,6 +51,7 @@ export class Receiver {
   drain(): boolean {
     const { rx, frame, sink } = this;
     let count = 0;
+    let delivered = 0;
     this.held = false;
     while (count < MAX_BATCH && !this.closeReceived && !this.disposed && rx.poll()) {
       const at = rx.payloadOffset;
@@ -75,6 +76,7 @@ export class Receiver {
           break;
         }
         count++;
+        delivered++;
         this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH, mode === 'deliver');
         continue;
       }
@@ -97,6 +99,7 @@ export class Receiver {
         sink.control(header, payload);
       }
     }
+    if (delivered > 0 && !this.disposed) sink.drainEnded();
     if (this.disposed) return count > 0;
     rx.publish();
     if (count > 0 && rx.takeProducerParked()) this.ring();

@@ -48,6 +48,19 @@ receiver(
   },
 );
 
+receiver('drainEnded comes once per drain that delivered Data, after its last Data, never for control only', () => {
+  const { receiver: r, writer, sink } = setup();
+  for (let i = 1; i <= 3; i++) writeRawFrame(writer, ...data(i, i));
+  sink.onData = () => assert.is(sink.drains, 0, 'not before the drain ends');
+  r.drain();
+  assert.is(sink.drains, 1);
+  writeRawFrame(writer, { kind: FrameKind.LivenessCheck, correlation: 5 });
+  r.drain();
+  assert.is(sink.drains, 1, 'a control frame alone is no batch');
+  assert.not.ok(r.drain(), 'an empty ring');
+  assert.is(sink.drains, 1);
+});
+
 receiver('a Data frame with an empty payload is delivered empty', () => {
   const { receiver: r, writer, sink } = setup();
   writeRawFrame(writer, { kind: FrameKind.Data });
