@@ -5,7 +5,9 @@
  */
 import * as t from 'io-ts';
 import { fileURLToPath } from 'node:url';
-import { array, bool, f32, f64, fixedUtf8, json, struct, u16, u32, u8 } from '../src/codecs/index.js';
+import { rxshm } from './lib/library.js';
+
+const { array, bool, f32, f64, fixedUtf8, json, struct, u16, u32, u8 } = rxshm;
 
 /** 64 bytes: 3×f64 + 2×u32 + u16 + u8 + bool + 16-byte name + 2×f32 + 2×u16. */
 const Quote = struct({

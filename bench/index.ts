@@ -4,18 +4,20 @@
  * Discovers the contenders in bench/contenders/, runs each through every section it implements (round trip,
  * throughput, request/response with codecs, request/response calls, idle CPU), then rxshm's late-subscriber drain
  * and the codecs; prints a Markdown report on stdout with progress on stderr, and writes latest.json, latest.md and
- * latest.svg. Every child process is tracked and killed before exit; a contender (or section) that fails becomes a
+ * latest.svg. rxshm is the compiled library (lib/library.ts: `dist/`, which `npm run bench` builds first, or
+ * RXSHM_BENCH_DIST), as users run it; the harness itself runs through tsx. Every child process is tracked and killed before exit; a contender (or section) that fails becomes a
  * note and the run goes on.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCodecBench } from './codecs.js';
 import { runLateSubscriberBench } from './late-subscriber.js';
 import { parseArgs } from './lib/args.js';
 import type { BenchContext } from './lib/contender.js';
 import { discover } from './lib/discover.js';
+import { DIST_DIR, staleBuildNote } from './lib/library.js';
 import { machine } from './lib/machine.js';
 import { toMarkdown } from './lib/markdown.js';
 import { runContender, stepsPerContender } from './lib/measure.js';
@@ -71,10 +73,13 @@ async function main(): Promise<number> {
     notes: [...found.failures],
   };
   if (args.only) results.notes.push(`Run limited to: ${args.only.join(', ')} (--only).`);
+  results.notes.push(`rxshm: the compiled library (${relative(join(BENCH_DIR, '..'), DIST_DIR)}/), as users run it.`);
+  const stale = staleBuildNote();
+  if (stale) results.notes.push(stale);
   const progress = new Progress(
     selected.length * stepsPerContender({ plan }) + (runs('late-subscriber') ? plan.repetitions : 0),
   );
-  for (const f of found.failures) progress.log(`note: ${f}`);
+  for (const f of stale ? [...found.failures, stale] : found.failures) progress.log(`note: ${f}`);
   const root = mkdtempSync(join(tmpdir(), 'rxshm-bench-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   try {

@@ -12,11 +12,13 @@
  */
 import { take } from 'rxjs';
 import { fileURLToPath } from 'node:url';
-import { listen, type Connection } from '../src/index.js';
+import type { Connection } from '../src/index.js';
+import { rxshm } from './lib/library.js';
 import { startNodePeer, type NodePeer } from './lib/peer.js';
 import type { LateDrainRow } from './lib/results.js';
 import { median } from './lib/stats.js';
 
+const { listen } = rxshm;
 const PEER = new URL('./peers/late-sender-peer.ts', import.meta.url).pathname;
 /** The scenario: 200,000 messages of 8 B (1.6 MB, beyond the default 1 MiB backlog). */
 export const LATE_MESSAGES = 200_000;

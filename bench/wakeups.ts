@@ -10,7 +10,12 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { native, type Segment } from '../src/native/index.js';
+import type * as Native from '../src/native/index.js';
+import { importBuilt } from './lib/library.js';
+
+// The compiled native layer, as the library runs it (lib/library.ts).
+const { native } = await importBuilt<typeof Native>('native/index.js');
+type Segment = Native.Segment;
 
 type Mode = 'futex' | 'socket' | 'immediate' | 'spin';
 const MODES: Mode[] = ['futex', 'socket', 'immediate', 'spin'];

@@ -12,9 +12,11 @@ import { measureIdle } from '../lib/idle.js';
 import { isPayload } from '../lib/payload.js';
 import { startNodePeer } from '../lib/peer.js';
 import { summarizeNs } from '../lib/stats.js';
-import { call, listen, type ChannelOptions, type Connection } from '../../src/index.js';
+import { rxshm } from '../lib/library.js';
+import type { ChannelOptions, Connection } from '../../src/index.js';
 import { ECHO_METHOD, JsonEcho, StructEcho, sample } from '../peers/rxshm-methods.js';
 
+const { call, listen } = rxshm;
 const PEER = new URL('../peers/rxshm-peer.ts', import.meta.url).pathname;
 type Mode = 'spin' | 'default' | 'parked' | 'zerocopy';
 const WAIT: Record<Mode, ChannelOptions['wait']> = { spin: { spinMicros: 50 }, default: {}, parked: {}, zerocopy: {} };

@@ -3,9 +3,11 @@
  * `count` messages of `size` bytes (message i carries i in bytes 0..3, little-endian) in one synchronous burst of
  * next() calls, so what the ring has no room for queues on this side. `queued` reports this side's local queue.
  */
-import { connect, type Connection } from '../../src/index.js';
+import type { Connection } from '../../src/index.js';
+import { rxshm } from '../lib/library.js';
 import { serveControl } from '../lib/peer-side.js';
 
+const { connect } = rxshm;
 const name = process.argv[2]!;
 let connection: Connection | undefined;
 

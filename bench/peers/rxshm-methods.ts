@@ -3,7 +3,9 @@
  * (typed call()), and a raw echo for the calls section (connection.request() with bytes).
  */
 import * as t from 'io-ts';
-import { array, defineMethod, f64, fixedUtf8, json, struct, u32 } from '../../src/index.js';
+import { rxshm } from '../lib/library.js';
+
+const { array, defineMethod, f64, fixedUtf8, json, struct, u32 } = rxshm;
 
 /** 64 bytes as a struct: 4 + 8 + 8 + 28 + 16. */
 export const SampleStruct = struct({ seq: u32, a: f64, b: f64, label: fixedUtf8(28), extra: array(u32, 4) });

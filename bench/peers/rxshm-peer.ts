@@ -3,10 +3,12 @@
  * typed echoes and the raw echo of the calls section (a handler returning of(bytes), as a user writes one).
  */
 import { of } from 'rxjs';
-import { connect, implement, serve, type Connection } from '../../src/index.js';
+import type { Connection } from '../../src/index.js';
+import { rxshm } from '../lib/library.js';
 import { Counter, serveControl } from '../lib/peer-side.js';
 import { ECHO_METHOD, JsonEcho, StructEcho } from './rxshm-methods.js';
 
+const { connect, implement, serve } = rxshm;
 const [name, mode] = [process.argv[2]!, process.argv[3]!];
 const wait = mode === 'spin' ? { spinMicros: 50 } : mode === 'parked' ? { spinMicros: 0, pollMicros: 0 } : {};
 const counter = new Counter();
