@@ -94,13 +94,52 @@ test('ratios come from the same run, by name', () => {
     }),
   );
   const byId = new Map(targets.map((t) => [t.id, t]));
-  assert.is(byId.get('spin-rtt')!.met, false); // 2x the C limit
+  assert.is(byId.get('spin-rtt')!.met, false); // 2x the C limit: issue 6 asks <= 1.5x
   assert.is(byId.get('spin-rtt')!.text, '2.00x');
+  assert.is(byId.get('spin-rtt-issue-12')!.met, true); // issue 12 asks <= 2x: exactly 2 meets it
   assert.is(byId.get('default-rtt')!.met, true); // 0.3x
   assert.is(byId.get('parked-rtt')!.met, true); // 0.95x
   assert.is(byId.get('throughput-64')!.met, true); // 20x
   assert.is(byId.get('throughput-64k')!.met, false); // 1.5x
+  assert.is(byId.get('throughput-64-batched')!.text, 'n/a (no rxshm result)');
   assert.is(byId.get('idle-cpu')!.met, true);
+});
+
+test('issue 12 throughput goals: 64 KiB copies >= 4x, zero-copy 64 KiB >= 10x, batched 64 B >= 30x', () => {
+  const targets = computeTargets(
+    results({
+      throughput: [
+        tput(NAMES.unixSocket, 64, 1e5),
+        tput(NAMES.unixSocket, 65536, 1e4),
+        tput(NAMES.rxshmDefault, 65536, 3.9e4), // 3.9x: issue 6's 2x would be met, issue 12's 4x is not
+        tput(NAMES.rxshmZeroCopy, 65536, 1e5), // exactly 10x
+        tput(NAMES.rxshmBatched, 64, 2.9e6), // 29x
+      ],
+    }),
+  );
+  const byId = new Map(targets.map((t) => [t.id, t]));
+  assert.is(byId.get('throughput-64k')!.met, false);
+  assert.is(byId.get('throughput-64k')!.goal, '>= 4x');
+  assert.is(byId.get('throughput-64k-zerocopy')!.met, true);
+  assert.is(byId.get('throughput-64-batched')!.text, '29.0x');
+  assert.is(byId.get('throughput-64-batched')!.met, false);
+});
+
+test('the late-subscriber target is late / live of the drain, >= 0.8x', () => {
+  const drain = (ratio: number) => ({
+    messages: 200_000,
+    size: 8,
+    repetitions: 1,
+    liveMessagesPerSecond: 1e6,
+    lateMessagesPerSecond: ratio * 1e6,
+    ratio,
+  });
+  const at = (ratio: number) =>
+    computeTargets(results({ lateSubscriber: [drain(ratio)] })).find((t) => t.id === 'late-subscriber')!;
+  assert.is(at(0.79).met, false);
+  assert.is(at(0.79).text, '0.79x');
+  assert.is(at(0.8).met, true);
+  assert.is(computeTargets(results({})).find((t) => t.id === 'late-subscriber')!.text, 'n/a (no rxshm result)');
 });
 
 test('calls targets compare rxshm-default with each baseline in the same mode (issue 12)', () => {
