@@ -12,10 +12,17 @@
  *   (`IdentityApi.peerOf`) are what the kernel says, never what a header in shared memory claims.
  * - No backend leaves a koffi `.async` call pending without a timeout: a process can always exit.
  *
- * Errors: segment operations throw `CreateSegmentError` (create, createAnonymous), `OpenSegmentError` (open),
- * `UnlinkSegmentError` (unlink), `MapSegmentError` (openInherited), all `SegmentError`s with a `code`, the segment
- * name and the errno; names and sizes are validated before any system call, identically in every backend.
+ * - A sealed segment (`createSealed`) can never change size, in any process; `openReceived` maps a descriptor from
+ *   a peer only once the kernel confirms those seals, so a peer's ftruncate can never SIGBUS this process.
+ *
+ * Errors: segment operations throw `CreateSegmentError` (create, createAnonymous, createSealed), `OpenSegmentError`
+ * (open), `UnlinkSegmentError` (unlink), `MapSegmentError` (openInherited, openReceived, sealsOf), all
+ * `SegmentError`s with a `code`, the segment name and the errno; names and sizes are validated before any system
+ * call, identically in every backend. Socket operations (`sockets`) throw `SocketError`s.
  */
+import type { LocalSocketApi } from './socket-contract.js';
+
+export * from './socket-contract.js';
 
 /** Options for creating a named segment. */
 export interface CreateSegmentOptions {
@@ -83,6 +90,21 @@ export interface SegmentApi {
    * reports. Takes ownership of the handle: the segment's `close()` closes it, and so does a failed mapping.
    */
   openInherited(fd: number): Segment;
+  /**
+   * Creates an anonymous segment like `createAnonymous`, then seals its size for good (Linux: memfd with
+   * MFD_ALLOW_SEALING, then F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL): no process holding its descriptor can
+   * truncate or grow it, so no mapping of it ever meets SIGBUS. Its `fd` is what a server sends a client.
+   */
+  createSealed(size: number): Segment;
+  /**
+   * Maps a segment from a descriptor received from a peer (e.g. with SCM_RIGHTS), at the size the OS reports, but
+   * only if the kernel says it carries `REQUIRED_SEALS` (`NotSealed` otherwise: a peer could shrink it under us).
+   * Takes ownership of the descriptor: the segment's `close()` closes it, and so does any failure.
+   */
+  openReceived(fd: number): Segment;
+  /** The seal bits (`SEALS`) of the file behind `fd` (0 for a memfd without seals); `NotSealed` for a file that
+   * cannot carry seals (not a memfd), `InvalidHandle` for a closed descriptor. Does not take ownership. */
+  sealsOf(fd: number): number;
 }
 
 /** What the OS says of a process. */
@@ -162,4 +184,9 @@ export interface NativeApi {
    * The fake adds a per-instance prefix so two fakes never share a socket.
    */
   doorbellPath(name: string): string;
+  /**
+   * Local stream sockets on raw descriptors, for passing a segment's descriptor during a handshake (Linux); null
+   * where the backend has none (the fake: nothing crosses a process there).
+   */
+  readonly sockets: LocalSocketApi | null;
 }

@@ -21,6 +21,7 @@ export type SegmentErrorCode =
   | 'NoSpace'
   | 'InvalidHandle'
   | 'TooManyHandles'
+  | 'NotSealed'
   | 'Unknown';
 
 /** The public operation that failed; it picks the error class and the verb of the message. */
@@ -63,6 +64,7 @@ const REASONS: Readonly<Record<SegmentErrorCode, string>> = {
   NoSpace: 'the shared-memory file system has not enough free space',
   InvalidHandle: 'the handle is not an open, mappable file descriptor',
   TooManyHandles: 'too many files are open',
+  NotSealed: 'its size is not sealed (a peer could shrink it)',
   Unknown: 'of an unexpected error',
 };
 
@@ -147,7 +149,8 @@ export class UnlinkSegmentError extends SegmentError {
 }
 
 /**
- * `openInherited` failed: the handle is not open (`InvalidHandle`), empty (`InvalidSize`) or cannot be mapped.
+ * `openInherited`, `openReceived` or `sealsOf` failed: the handle is not open (`InvalidHandle`), empty
+ * (`InvalidSize`), lacks the seals a received segment needs (`NotSealed`) or cannot be mapped.
  * @example
  * try { native.segments.openInherited(3); } catch (e) { if (e instanceof MapSegmentError) console.error(e.message); }
  */

@@ -4,9 +4,10 @@
  *
  * Invariants kept from the real backends: the same validation and error codes (with the OS's errno numbers), zero
  * fill, one memory per name shared by every handle, per-handle close semantics, unlink removes only the name, a
- * bounded shared-memory file system (`NoSpace` at creation, `shmBytes`), owners of segments (the fake's `uid`).
+ * bounded shared-memory file system (`NoSpace` at creation, `shmBytes`), owners of segments (the fake's `uid`),
+ * sealed anonymous segments (`openReceived` refuses an unsealed one).
  * Not modelled: other processes (nothing crosses a process, so the peer of every socket is this process, running
- * as the fake's uid), other users' segments, root's permission bypass, zombies.
+ * as the fake's uid, and there are no raw `sockets`), other users' segments, root's permission bypass, zombies.
  */
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { linuxDoorbellPath } from './doorbell.js';
 import { PeerCredentialsError, SegmentClosedError, segmentError, type SegmentOperation } from './errors.js';
 import { createFakeFutex } from './fake-futex.js';
 import { validateName } from './names.js';
+import { REQUIRED_SEALS, SEALS } from './socket-contract.js';
 import { validateMode, validatePid, validateSize } from './validate.js';
 
 /** Fake fds start high so a test never mistakes one for a real descriptor. */
@@ -103,6 +105,7 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
   if (!(shmBytes >= 0)) throw new RangeError(`invalid fake shmBytes: shmBytes=${String(shmBytes)}`);
   // Anonymous memory lives while a handle to it is open, like a memfd; named memory while its name exists.
   const anonymous = new Set<ArrayBuffer>();
+  const sealed = new WeakSet<ArrayBuffer>();
   const used = (): number => {
     let total = 0;
     for (const entry of named.values()) total += entry.buffer.byteLength;
@@ -166,6 +169,29 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
       // The handle owns the fd like the real one: whichever handle closes first closes it.
       return new FakeSegment(null, buffer, fd, uid, () => release(fd));
     },
+    createSealed(size: number) {
+      const segment = segments.createAnonymous(size);
+      sealed.add((segment as FakeSegment).memory);
+      return segment;
+    },
+    openReceived(fd: number) {
+      const subject = `received shared memory fd ${String(fd)}`;
+      const seals = segments.sealsOf(fd);
+      if ((seals & REQUIRED_SEALS) !== REQUIRED_SEALS) {
+        release(fd); // ownership was handed over: a refused descriptor is closed, as on Linux
+        throw segmentError('map', 'NotSealed', { segment: null, subject, detail: `seals=0x${seals.toString(16)}` });
+      }
+      return new FakeSegment(null, fds.get(fd)!, fd, uid, () => release(fd));
+    },
+    sealsOf(fd: number) {
+      const buffer = fds.get(fd);
+      if (buffer === undefined) {
+        const subject = `shared memory fd ${String(fd)}`;
+        throw segmentError('map', 'InvalidHandle', { segment: null, subject, errno: constants.errno.EBADF });
+      }
+      // Like a memfd created without MFD_ALLOW_SEALING, an unsealed anonymous segment reports F_SEAL_SEAL alone.
+      return sealed.has(buffer) ? REQUIRED_SEALS : SEALS.seal;
+    },
   };
 
   /** Closes a fake fd; its memory is freed once no fd names it (the fake does not count mappings). */
@@ -209,5 +235,6 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
       validateName(name, 'open');
       return process.platform === 'win32' ? `\\\\.\\pipe\\${prefix}${name}` : join(tmpdir(), `${prefix}${name}.sock`);
     },
+    sockets: null,
   };
 }

@@ -28,6 +28,7 @@ export {
   type SegmentOperation,
 } from './errors.js';
 export { createFakeNative, type FakeNativeOptions } from './fake.js';
+export { SocketError, type SocketErrorCode, type SocketOperation } from './socket-errors.js';
 export { MAX_NAME_BYTES } from './names.js';
 export { MAX_SEGMENT_SIZE } from './validate.js';
 
@@ -53,6 +54,9 @@ function unsupported(platform: string, cause?: unknown): NativeApi {
       return fail();
     },
     doorbellPath: fail,
+    get sockets() {
+      return fail();
+    },
   };
 }
 
@@ -95,4 +99,7 @@ export const native: NativeApi = {
     return current().futex;
   },
   doorbellPath: (name: string) => current().doorbellPath(name),
+  get sockets() {
+    return current().sockets;
+  },
 };

@@ -1,6 +1,6 @@
 /**
- * The Linux backend: POSIX shm and memfd segments, /proc liveness, futex wake-ups, abstract-socket doorbells, and
- * who is who (geteuid, SO_PEERCRED).
+ * The Linux backend: POSIX shm and (sealed) memfd segments, /proc liveness, futex wake-ups, abstract-socket
+ * doorbells, raw local sockets that pass descriptors (SCM_RIGHTS), and who is who (geteuid, SO_PEERCRED).
  *
  * Cross-process invariants: see `../contract.ts`; each module here states the kernel behaviour it relies on.
  * Only `../index.ts` imports this module. It loads on every OS (a static import keeps rxshm's module graph
@@ -14,6 +14,7 @@ import { linuxIdentity } from './identity.js';
 import { SYS_FUTEX } from './libc.js';
 import { linuxProcesses } from './processes.js';
 import { linuxSegments } from './segments.js';
+import { linuxSockets } from './sockets.js';
 
 /**
  * The Linux implementation of the native contract.
@@ -27,4 +28,5 @@ export const linuxNative: NativeApi = {
   identity: linuxIdentity,
   futex: SYS_FUTEX === null ? null : linuxFutex(SYS_FUTEX),
   doorbellPath: (name: string) => linuxDoorbellPath(name),
+  sockets: linuxSockets,
 };

@@ -4,7 +4,8 @@
  * Cross-process invariants relied on: `shm_open(O_CREAT | O_EXCL)` makes exactly one creator win a name; a new file
  * is zero-filled by `ftruncate`, and `posix_fallocate` then reserves its pages, so no process touching the mapping
  * later meets a full tmpfs as SIGBUS (ENOSPC is a `NoSpace` error at creation instead); an fd inherited through `spawn`'s `stdio` names the same memfd in the child (Node
- * dup2()s it, which clears CLOEXEC on the child's copy, so the parent's MFD_CLOEXEC only stops leaks to other children).
+ * dup2()s it, which clears CLOEXEC on the child's copy, so the parent's MFD_CLOEXEC only stops leaks to other children);
+ * a sealed memfd (`createSealed`) keeps its size in every process that holds it, which `openReceived` checks.
  */
 import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -12,8 +13,11 @@ import type { CreateSegmentOptions, Segment, SegmentApi } from '../contract.js';
 import { segmentError, segmentErrorFromErrno, type SegmentError } from '../errors.js';
 import { validateName } from '../names.js';
 import { validateMode, validateSize } from '../validate.js';
+import { REQUIRED_SEALS } from '../socket-contract.js';
 import { lastErrno, libc, MFD_CLOEXEC, O_CREAT, O_EXCL, O_RDWR } from './libc.js';
+import { sealSize, sealsOfFd } from './seals.js';
 import { mapFd, sizeOfFd, type MapContext } from './segment.js';
+import { MFD_ALLOW_SEALING } from './socket-libc.js';
 
 /** Default permission bits: owner read/write only (the umask may remove more). */
 export const DEFAULT_SEGMENT_MODE = 0o600;
@@ -171,22 +175,60 @@ export const linuxSegments: SegmentApi = {
 
   /** Takes ownership of `fd`: the segment's `close()` closes it, also when mapping fails. */
   openInherited(fd: number): Segment {
-    const subject = `inherited shared memory fd ${String(fd)}`;
-    if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-      throw segmentError('map', 'InvalidHandle', {
-        segment: null,
-        subject,
-        detail: 'expected a non-negative integer fd',
-      });
-    }
-    const context: MapContext = { operation: 'map', segment: null, subject };
+    const context = handleContext(fd, 'inherited');
+    closeOnFailure(fd, () => sizeOfFd(fd, context));
+    return mapExisting(fd, context);
+  },
+
+  createSealed(size: number): Segment {
+    validateSize(size, 'create', null);
+    const fd = libc().memfd_create('rxshm', MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) throw segmentErrorFromErrno('create', lastErrno(), 'name', { segment: null, syscall: 'memfd_create' });
+    const segment = sizeAndMap(fd, size, { operation: 'create', segment: null });
     try {
-      sizeOfFd(fd, context);
+      sealSize(fd, { operation: 'create', segment: null });
     } catch (error) {
-      // EBADF: nothing is open under that number, and closing it could race a libuv thread that just opened one.
-      if ((error as SegmentError).errno !== constants.errno.EBADF) libc().close(fd);
+      segment.close();
       throw error;
+    }
+    return segment;
+  },
+
+  /** Takes ownership of `fd`: the segment's `close()` closes it, also when it is refused or mapping fails. */
+  openReceived(fd: number): Segment {
+    const context = handleContext(fd, 'received');
+    const seals = closeOnFailure(fd, () => sealsOfFd(fd, context));
+    if ((seals & REQUIRED_SEALS) !== REQUIRED_SEALS) {
+      libc().close(fd);
+      throw segmentError('map', 'NotSealed', { ...context, detail: `seals=0x${seals.toString(16)}` });
     }
     return mapExisting(fd, context);
   },
+
+  sealsOf(fd: number): number {
+    return sealsOfFd(fd, handleContext(fd, 'shared memory'));
+  },
 };
+
+/** The error context for a segment known by a descriptor; `InvalidHandle` for a number that cannot be one. */
+function handleContext(fd: number, kind: string): MapContext {
+  const subject = `${kind === 'shared memory' ? '' : `${kind} `}shared memory fd ${String(fd)}`;
+  if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff)
+    throw segmentError('map', 'InvalidHandle', {
+      segment: null,
+      subject,
+      detail: 'expected a non-negative integer fd',
+    });
+  return { operation: 'map', segment: null, subject };
+}
+
+/** Runs a check on an fd we own; on failure closes it unless it was not open (EBADF), then rethrows. */
+function closeOnFailure<T>(fd: number, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    // EBADF: nothing is open under that number, and closing it could race a libuv thread that just opened one.
+    if ((error as SegmentError).errno !== constants.errno.EBADF) libc().close(fd);
+    throw error;
+  }
+}
