@@ -39,6 +39,16 @@ export const MAX_SOCKET_MESSAGE_BYTES = 4096;
 /** Outcome of a readiness wait. */
 export type SocketWaitResult = 'readable' | 'timeout' | 'hangup';
 
+/**
+ * How an abstract address is measured. The kernel tells abstract names apart by their exact length, and runtimes
+ * disagree: the natural length (`offsetof(sun_path) + bytes`, what a C program passes) is the default; `padded`
+ * passes the whole 108-byte `sun_path`, NULs included, which is what Node 20's libuv (1.46) binds for
+ * `net.Server#listen('\0name')`: only a padded connect reaches such a listener.
+ */
+export interface SocketAddressOptions {
+  readonly padded?: boolean;
+}
+
 /** What one `receive` got. */
 export interface ReceivedMessage {
   /** The bytes read (a copy, owned by the caller); empty when `ended`. */
@@ -56,18 +66,18 @@ export interface ReceivedMessage {
  */
 export interface LocalSocketApi {
   /**
-   * Binds and listens on an abstract address (`'\0' + name`, at most 107 bytes in UTF-8 with the NUL). Returns the
-   * listening descriptor. `AddressInUse` if anyone (any user) holds the address; `InvalidAddress` for anything
-   * that is not abstract, so no socket file can ever be created.
+   * Binds and listens on an abstract address (`'\0' + name`, at most 108 bytes in UTF-8 with the NUL). Returns the
+   * listening descriptor, which `net.Server#listen({ fd })` can take over. `AddressInUse` if anyone (any user)
+   * holds the address; `InvalidAddress` for anything that is not abstract, so no socket file can ever be created.
    */
-  listen(address: string, backlog?: number): number;
+  listen(address: string, options?: SocketAddressOptions & { readonly backlog?: number }): number;
   /** Accepts one pending connection, or returns null when none is pending (wait with `waitReadable`). */
   accept(listener: number): number | null;
   /**
    * Connects to an abstract address. `NotListening`: nobody listens there; `Busy`: the listener's backlog is full
    * (retry later). The connection is complete on return (local sockets connect at once or not at all).
    */
-  connect(address: string): number;
+  connect(address: string, options?: SocketAddressOptions): number;
   /**
    * Sends `bytes` (1..MAX_SOCKET_MESSAGE_BYTES) and, if given, one descriptor with them (SCM_RIGHTS; the sender keeps
    * its own). Returns how many bytes went out (the descriptor goes with the first), or null when the socket buffer

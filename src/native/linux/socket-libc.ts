@@ -125,10 +125,13 @@ export function readWord(view: DataView, offset: number, pointer: number): numbe
   return pointer === 8 ? Number(view.getBigUint64(offset, true)) : view.getUint32(offset, true);
 }
 
-/** `struct sockaddr_un` for an abstract address (leading NUL, no terminator) and the length to pass with it. */
-export function abstractSockaddr(addressBytes: Buffer): { address: Buffer; length: number } {
+/**
+ * `struct sockaddr_un` for an abstract address (leading NUL, no terminator) and the length to pass with it: the
+ * name's own length, or `padded`, the whole structure (the name then includes the trailing NULs).
+ */
+export function abstractSockaddr(addressBytes: Buffer, padded: boolean): { address: Buffer; length: number } {
   const address = Buffer.alloc(SOCKADDR_UN_LENGTH);
   address.writeUInt16LE(AF_UNIX, 0);
   addressBytes.copy(address, 2);
-  return { address, length: 2 + addressBytes.length };
+  return { address, length: padded ? SOCKADDR_UN_LENGTH : 2 + addressBytes.length };
 }

@@ -9,7 +9,12 @@
  * poll() on the libuv threadpool, bounded by MAX_SOCKET_WAIT_MS so it can never keep the process from exiting.
  */
 import { constants } from 'node:os';
-import { MAX_SOCKET_MESSAGE_BYTES, MAX_SOCKET_WAIT_MS, type LocalSocketApi } from '../socket-contract.js';
+import {
+  MAX_SOCKET_MESSAGE_BYTES,
+  MAX_SOCKET_WAIT_MS,
+  type LocalSocketApi,
+  type SocketAddressOptions,
+} from '../socket-contract.js';
 import { SocketError, socketErrorFromErrno, type SocketOperation } from '../socket-errors.js';
 import { clampTimeout } from '../validate.js';
 import { koffi, lastErrno } from './libc.js';
@@ -80,11 +85,12 @@ function withNewSocket(operation: SocketOperation, address: string, step: (fd: n
  * const server = linuxSockets.accept(listener); // a descriptor, or null if none is pending yet
  */
 export const linuxSockets: LocalSocketApi = {
-  listen(address: string, backlog = DEFAULT_BACKLOG): number {
+  listen(address: string, options: SocketAddressOptions & { readonly backlog?: number } = {}): number {
     const bytes = addressBytes('listen', address);
+    const backlog = options.backlog ?? DEFAULT_BACKLOG;
     if (!Number.isSafeInteger(backlog) || backlog < 1 || backlog > 65_535)
       throw new SocketError('listen', 'InvalidArgument', { address, detail: `backlog=${String(backlog)}` });
-    const { address: sockaddr, length } = abstractSockaddr(bytes);
+    const { address: sockaddr, length } = abstractSockaddr(bytes, options.padded === true);
     const c = socketLibc();
     return withNewSocket('listen', address, (fd) => {
       if (c.bind(fd, sockaddr, length) !== 0) return 'bind';
@@ -104,9 +110,9 @@ export const linuxSockets: LocalSocketApi = {
     }
   },
 
-  connect(address: string): number {
+  connect(address: string, options: SocketAddressOptions = {}): number {
     const bytes = addressBytes('connect', address);
-    const { address: sockaddr, length } = abstractSockaddr(bytes);
+    const { address: sockaddr, length } = abstractSockaddr(bytes, options.padded === true);
     const c = socketLibc();
     return withNewSocket('connect', address, (fd) => (c.connect(fd, sockaddr, length) !== 0 ? 'connect' : null));
   },
