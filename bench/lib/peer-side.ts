@@ -54,6 +54,8 @@ export function serveControl(handlers: Record<string, Handler>): Control {
     }
   });
   process.stdin.on('end', () => process.exit(0));
+  // An orderly exit on the harness's SIGTERM, so exit-time output (--cpu-prof via RXSHM_BENCH_PEER_FLAGS) is written.
+  process.once('SIGTERM', () => process.exit(0));
   return { ready: () => answer({ ok: true, value: 'ready' }) };
 }
 
@@ -74,8 +76,10 @@ export class Counter {
     this.counting = true;
   }
 
-  add(): void {
-    if (++this.received >= this.expected && this.waiter) this.finish();
+  /** `count` messages arrived (more than one: a batch). */
+  add(count = 1): void {
+    this.received += count;
+    if (this.received >= this.expected && this.waiter) this.finish();
   }
 
   wait(): Promise<number> {

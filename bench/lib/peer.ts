@@ -10,6 +10,8 @@ import type { ResourcePeer } from './contender.js';
 import type { SideResources } from './resources.js';
 
 const live = new Set<ChildProcess>();
+/** Extra Node flags for every peer, for profiling one (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`); space-separated. */
+const PEER_FLAGS = (process.env['RXSHM_BENCH_PEER_FLAGS'] ?? '').split(' ').filter(Boolean);
 /** The repository root: children run there so `--import tsx` resolves from node_modules. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -71,7 +73,7 @@ export async function startNodePeer(
   options: PeerOptions = {},
 ): Promise<NodePeer> {
   const child = track(
-    spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    spawn(process.execPath, [...PEER_FLAGS, '--import', 'tsx', script, ...args], {
       cwd: REPO_ROOT,
       stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
       serialization: options.serialization ?? 'json',
