@@ -42,6 +42,8 @@ export class Sender {
   };
   /** Set by clear(): the ring may be unmapped, nothing more is written. */
   disposed = false;
+  /** Frames written or queued so far: the wait loop compares it to see whether a delivery was answered at once. */
+  sends = 0;
 
   constructor(
     private readonly tx: RingWriter,
@@ -90,6 +92,7 @@ export class Sender {
     const own = header.kind === FrameKind.Data || header.kind === FrameKind.Request;
     if (this.options.overflow === 'reject' && own && !this.tx.claiming) return 'rejected';
     this.queue.push({ header, payload: payload.slice(), done });
+    this.sends++;
     this.stats.queuedPeak = Math.max(this.stats.queuedPeak, this.queue.length);
     this.updateWritable();
     this.hooks.activity();
@@ -190,6 +193,7 @@ export class Sender {
       // Close publishes at once, with everything before it: the close mark that follows must never announce
       // records the peer cannot see (a process may exit right after complete()).
       this.tx.commit(FRAME_HEADER_LENGTH + payload.length);
+      this.sends++;
       this.wakeConsumer();
       this.hooks.activity();
       return true;
@@ -211,6 +215,7 @@ export class Sender {
   }
 
   private afterWrite(): void {
+    this.sends++;
     if (!this.publishQueued) {
       this.publishQueued = true;
       queueMicrotask(this.publishLater);

@@ -9,6 +9,10 @@
  * - The parked flag lives in shared memory, so a lost or forged wake-up must cost latency, never liveness: a parked
  *   side re-checks its rings after PARK_RECHECK_MIN_MS, doubling up to PARK_RECHECK_MAX_MS while idle.
  * - Synchronous spinning never runs longer than MAX_SPIN_SLICE_MS, so timers and I/O still run under a busy peer.
+ * - A spin whose look delivered frames that were not answered synchronously yields to microtasks (the caller's
+ *   promise continuations, which may send the next request) and resumes from a microtask once something was sent;
+ *   one event-loop turn spends at most MAX_SPIN_SLICE_MS in such resumed spins, then the loop goes back to
+ *   setImmediate, so microtasks never starve timers and I/O.
  */
 import type { ResolvedOptions } from '../channel/options.js';
 import type { EngineStats } from './engine-stats.js';
@@ -17,6 +21,9 @@ import type { Sender } from './sender.js';
 
 /** Longest synchronous spin slice (ms), so timers and I/O still run under a busy peer. */
 const MAX_SPIN_SLICE_MS = 2;
+
+/** Microtask hops a yielded spin waits for something to be sent before it hands over to the event loop. */
+const MAX_YIELD_HOPS = 16;
 
 /** First re-check of a parked side (ms); see the module header. */
 export const PARK_RECHECK_MIN_MS = 50;
@@ -49,7 +56,18 @@ export class WaitLoop {
   /** A re-park after an empty re-check is the same park, not a new one (stats.parks). */
   private rechecking = false;
   private afterPump: (() => void) | null = null;
-  private readonly pumpSoon = (): void => this.pump();
+  /** When this event-loop turn's first pump started: resumed spins stop after MAX_SPIN_SLICE_MS of it. */
+  private turnStart = 0;
+  /** A spin yielded to microtasks: `resumeAfterYield` is queued (see the module header). */
+  private yielding = false;
+  private yieldHops = 0;
+  private yieldSends = 0;
+  private readonly pumpSoon = (): void => {
+    this.scheduled = false;
+    this.turnStart = performance.now();
+    this.pump();
+  };
+  private readonly resumeAfterYield = (): void => this.afterYield();
   private readonly recheck = (): void => {
     this.recheckTimer = null;
     if (!this.parked || this.host.disposed()) return;
@@ -77,7 +95,7 @@ export class WaitLoop {
   wake(): void {
     this.activity = true;
     if (this.parked) this.unpark();
-    this.schedule();
+    if (!this.yielding) this.schedule(); // a yielded spin resumes by itself once something was sent
   }
 
   /** The peer rang the doorbell. */
@@ -109,7 +127,6 @@ export class WaitLoop {
   }
 
   private pump(): void {
-    this.scheduled = false;
     if (this.host.disposed()) return;
     this.inPump = true;
     try {
@@ -126,32 +143,64 @@ export class WaitLoop {
 
   private run(): void {
     const start = performance.now();
-    if (this.step() || this.activity) {
+    const sends = this.sender.sends;
+    const moved = this.step();
+    if (moved || this.activity) {
       this.recheckMs = PARK_RECHECK_MIN_MS;
       this.rechecking = false;
       this.lastActivity = start;
     }
     this.activity = false;
     this.host.keepAlive();
-    this.spin(start);
+    const spinning = this.options.spinMicros > 0;
+    const yielded = spinning && ((moved && this.sender.sends === sends) || this.spin(start));
     if (this.host.disposed() || this.host.settle()) return;
+    if (yielded) return this.yieldToMicrotasks(start);
     if (this.receiver.held && this.sender.queued === 0) return; // ChannelEngine.resume() restarts us
     if (performance.now() - this.lastActivity < this.options.pollMicros / 1000) return this.schedule();
     this.park();
   }
 
-  /** Looks again and again while the last activity is under `spinMicros` old, for one slice at most. */
-  private spin(start: number): void {
+  /**
+   * Looks again and again while the last activity is under `spinMicros` old, for one slice at most. True when a
+   * look moved frames and nothing was sent meanwhile: the caller yields to microtasks (see the module header).
+   */
+  private spin(start: number): boolean {
     const spinMs = this.options.spinMicros / 1000;
-    if (spinMs <= 0) return;
     const sliceEnd = start + Math.max(MAX_SPIN_SLICE_MS, spinMs);
     let t = performance.now();
     for (let idle = 0; !this.host.disposed() && t - this.lastActivity < spinMs && t < sliceEnd;) {
+      const sends = this.sender.sends;
       if (this.step()) {
         t = this.lastActivity = performance.now();
+        if (this.sender.sends === sends) return true;
         idle = 0;
       } else if ((++idle & 31) === 0) t = performance.now(); // the clock costs more than a poll of the ring
     }
+    return false;
+  }
+
+  /** Lets promise continuations run; spins again from a microtask once they sent something (see afterYield). */
+  private yieldToMicrotasks(now: number): void {
+    if (now - this.turnStart >= MAX_SPIN_SLICE_MS) return this.schedule(); // timers and I/O get their turn
+    this.yielding = true;
+    this.yieldHops = 0;
+    this.yieldSends = this.sender.sends;
+    queueMicrotask(this.resumeAfterYield);
+  }
+
+  /**
+   * One microtask hop after a yield: wait another hop while nothing was sent (continuations may be several promise
+   * hops deep), then spin again from here. The turn budget checked at the next yield bounds how long that lasts.
+   */
+  private afterYield(): void {
+    if (!this.yielding) return;
+    if (this.sender.sends === this.yieldSends && ++this.yieldHops < MAX_YIELD_HOPS) {
+      return queueMicrotask(this.resumeAfterYield);
+    }
+    this.yielding = false;
+    if (this.inPump) return this.schedule(); // a delivery on the stack: never nest pumps
+    this.pump();
   }
 
   /** One look: publish and flush queued sends, then drain the receive ring. True if anything moved. */

@@ -1,0 +1,143 @@
+/**
+ * WaitLoop over two real rings in this process (a Sender on one, a Receiver on the other; the test plays the peer):
+ * a spin whose delivery is answered only by a promise continuation lets microtasks run and spins on once they sent
+ * (the caller's next request is not held for `spinMicros`), a delivery answered synchronously keeps the spin, a
+ * peer that always answers through microtasks still lets timers run, and after a yield the loop still parks and a
+ * frame published after the park is announced (the consumer-parked flag is set), never lost.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolveOptions } from '../../../src/streams/channel/options.js';
+import { EngineStats } from '../../../src/streams/engine/engine-stats.js';
+import { DATA_FRAME } from '../../../src/streams/engine/frame-fields.js';
+import { WaitLoop } from '../../../src/streams/engine/wait-loop.js';
+import { writeRawFrame } from '../../helpers/engine-rings.js';
+import { data, receiverOnRing } from '../../helpers/engine-receiver.js';
+import { bytes, senderOnRing } from '../../helpers/engine-sender.js';
+import { until, within } from '../../helpers/waiting.js';
+
+const loop = suite('WaitLoop');
+
+/** A loop over a fresh ring pair; `peer` writes into its receive ring; `dispose` stops it. */
+function setup(wait: { spinMicros: number; pollMicros: number }) {
+  const tx = senderOnRing();
+  const rx = receiverOnRing();
+  const stats = new EngineStats();
+  let disposed = false;
+  const failures: Error[] = [];
+  const waitLoop = new WaitLoop(tx.sender, rx.receiver, resolveOptions({ wait }), stats, {
+    disposed: () => disposed,
+    settle: () => false,
+    endIfClosed: () => false,
+    fail: (error) => failures.push(error),
+    keepAlive: () => undefined,
+  });
+  const dispose = (): void => {
+    disposed = true;
+    waitLoop.stop();
+  };
+  const peer = (value: number): void => writeRawFrame(rx.writer, ...data(value));
+  return { tx, rx, stats, loop: waitLoop, peer, dispose, failures };
+}
+
+/** Two promise hops, as `await firstValueFrom(...)` costs a caller before it sends its next request. */
+const afterTwoHops = (then: () => void): void => void Promise.resolve().then(() => Promise.resolve().then(then));
+
+loop('a delivery answered from a promise continuation is not held for spinMicros, and the spin resumes', async () => {
+  const { tx, rx, loop: l, peer, dispose, failures } = setup({ spinMicros: 400_000, pollMicros: 0 });
+  const times: number[] = [];
+  let macrotaskBeforeSecond: boolean | undefined;
+  rx.sink.onData = (payload) => {
+    times.push(performance.now());
+    if (payload[0] === 1) {
+      afterTwoHops(() => {
+        times.push(performance.now());
+        tx.sender.send(DATA_FRAME, bytes(9)); // the "next request"
+        let macrotaskRan = false;
+        setImmediate(() => (macrotaskRan = true));
+        peer(2); // the peer answers at once: the resumed spin sees it before any macrotask
+        rx.sink.onData = () => {
+          macrotaskBeforeSecond = macrotaskRan;
+          dispose();
+        };
+      });
+    }
+  };
+  peer(1);
+  l.schedule();
+  await within(
+    until(() => macrotaskBeforeSecond !== undefined, 'the second delivery'),
+    5000,
+    'the loop',
+  );
+  const [delivered, answered] = times as [number, number];
+  assert.ok(answered - delivered < 200, `the continuation ran ${answered - delivered} ms after the delivery`);
+  assert.is(macrotaskBeforeSecond, false, 'the answer came back to a spin resumed from the microtask queue');
+  assert.is(tx.reader.poll(), true, 'the answer was published');
+  assert.equal(failures, []);
+});
+
+loop('a delivery answered synchronously keeps spinning: its microtasks wait for the spin', async () => {
+  const { tx, rx, loop: l, peer, dispose } = setup({ spinMicros: 100_000, pollMicros: 0 });
+  let microtaskRan = false;
+  let microtaskBeforeSecond: boolean | undefined;
+  rx.sink.onData = (payload) => {
+    if (payload[0] !== 1) {
+      microtaskBeforeSecond = microtaskRan;
+      return dispose();
+    }
+    tx.sender.send(DATA_FRAME, bytes(9)); // answered at once, as an echo does
+    queueMicrotask(() => (microtaskRan = true));
+    peer(2);
+  };
+  peer(1);
+  l.schedule();
+  await within(
+    until(() => microtaskBeforeSecond !== undefined, 'the second delivery'),
+    5000,
+    'the loop',
+  );
+  assert.is(microtaskBeforeSecond, false, 'the second frame was taken in the same synchronous spin');
+});
+
+loop('a peer that always answers through microtasks still lets timers run', async () => {
+  const { tx, rx, loop: l, peer, dispose } = setup({ spinMicros: 50_000, pollMicros: 0 });
+  let rounds = 0;
+  rx.sink.onData = () => {
+    rounds++;
+    afterTwoHops(() => {
+      tx.sender.send(DATA_FRAME, bytes(1));
+      if (tx.reader.poll()) tx.reader.release();
+      peer(2);
+    });
+  };
+  let timerFired = false;
+  setTimeout(() => {
+    timerFired = true;
+    dispose();
+  }, 5);
+  peer(1);
+  l.schedule();
+  await within(
+    until(() => timerFired, 'the timer'),
+    5000,
+    'the timer under a busy conversation',
+  );
+  assert.ok(rounds > 1, `the conversation went on (${rounds} rounds) and the timer still fired`);
+});
+
+loop('after a yield with nothing sent the loop parks, and a frame published then is announced', async () => {
+  const { rx, stats, loop: l, peer, dispose } = setup({ spinMicros: 200, pollMicros: 0 });
+  peer(1);
+  l.schedule();
+  await until(() => stats.parks > 0, 'the park after the delivery', 5000);
+  assert.is(rx.sink.delivered.length, 1);
+  peer(2);
+  assert.ok(rx.writer.takeConsumerParked(), 'the parked flag tells the peer to ring');
+  l.bell();
+  await until(() => rx.sink.delivered.length === 2, 'the frame the bell announced', 5000);
+  assert.is(stats.wakes, 1);
+  dispose();
+});
+
+loop.run();
