@@ -1,11 +1,15 @@
 /**
  * Sealed anonymous segments, the same on the Linux backend and on the fake: `createSealed` fixes the size,
  * `openReceived` maps only a sealed descriptor (and closes a refused one), `sealsOf` reports the seal bits. On
- * Linux also: truncating or growing a sealed memfd is EPERM and every byte stays readable (no SIGBUS).
+ * Linux also: truncating or growing a sealed memfd is EPERM and every byte stays readable (no SIGBUS), and a memfd
+ * does not count against /dev/shm's size (a child in its own mount namespace with an 8 MiB /dev/shm, as in
+ * no-space.test.ts, fills a 64 MiB one).
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -18,6 +22,7 @@ import {
   type Segment,
 } from '../../src/native/index.js';
 import { expectError } from '../helpers/assertions.js';
+import { withWatchdog } from '../helpers/process-run.js';
 
 /** A second descriptor for the segment's memory (Linux: reopened through /proc), to hand over to openReceived. */
 function duplicate(api: NativeApi, seg: Segment): number {
@@ -118,6 +123,31 @@ if (process.platform === 'linux') {
         // closed by openReceived, as it should be
       }
       rmSync(path, { force: true });
+    }
+  });
+
+  test('a sealed memfd larger than the whole /dev/shm works to its last byte: memfds do not live there', async () => {
+    const probe = spawnSync('unshare', ['-m', '--propagation', 'private', 'true']);
+    if (probe.error || probe.status !== 0) return console.log('  skipped: needs unshare -m (root)');
+    const api = fileURLToPath(new URL('../../src/native/index.ts', import.meta.url));
+    const script = `import { native } from ${JSON.stringify(api)};
+      const seg = native.segments.createSealed(64 * 1024 * 1024);
+      const bytes = new Uint8Array(seg.buffer); bytes.fill(1);
+      console.log(JSON.stringify({ size: seg.size, last: bytes[bytes.length - 1] }));`;
+    const mount = 'mount -t tmpfs -o size=8m tmpfs /dev/shm && exec "$0" --import tsx --input-type=module -e "$1"';
+    const run = withWatchdog(
+      spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', mount, process.execPath, script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+      30_000,
+      'a 64 MiB memfd beside an 8 MiB /dev/shm',
+    );
+    try {
+      const { code, signal, stdout } = await run.done;
+      assert.equal([code, signal], [0, null], 'no SIGBUS');
+      assert.equal(JSON.parse(stdout), { size: 64 * 1024 * 1024, last: 1 });
+    } finally {
+      run.kill();
     }
   });
 
