@@ -14,6 +14,12 @@ import type { ResolvedOptions } from '../channel/options.js';
 import { SendQueue } from './send-queue.js';
 import { atProcessExit } from './exit-hook.js';
 
+/**
+ * Within a synchronous burst, deferred commits are also published every this many frames, so the consumer starts
+ * on the first frames while the producer writes the rest (the two processes overlap instead of taking turns).
+ */
+export const PUBLISH_EVERY = 8;
+
 /** What the sender needs from its engine. */
 export interface SenderHooks {
   /** Ring the peer's doorbell. */
@@ -28,13 +34,16 @@ export interface SenderHooks {
 
 /**
  * The producer of one send ring: writes frames in order (the local queue first), defers publishing to the end of a
- * synchronous burst, wakes a parked consumer, and offers one zero-copy claim at a time.
+ * synchronous burst (and every PUBLISH_EVERY frames within it), wakes a parked consumer, and offers one zero-copy
+ * claim at a time.
  */
 export class Sender {
   private readonly queue = new SendQueue();
   private readonly frame: DataView;
   private writableNow = true;
   private publishQueued = false;
+  /** Deferred commits since the last publish. */
+  private unpublished = 0;
   /** Publishes deferred commits at the end of the current synchronous burst (bound once: no closure per send). */
   private readonly publishLater = (): void => {
     this.publishQueued = false;
@@ -159,6 +168,7 @@ export class Sender {
    */
   publish(): void {
     if (this.disposed) return;
+    this.unpublished = 0;
     if (this.tx.publishPending()) this.wakeConsumer();
   }
 
@@ -198,7 +208,7 @@ export class Sender {
       this.hooks.activity();
       return true;
     }
-    // Deferred: one WRITE_POSITION store and one parked-flag check per synchronous burst, not per message.
+    // Deferred: one WRITE_POSITION store and one parked-flag check per PUBLISH_EVERY frames, not per message.
     this.tx.commit(FRAME_HEADER_LENGTH + payload.length, undefined, undefined, true);
     this.afterWrite();
     return true;
@@ -216,7 +226,8 @@ export class Sender {
 
   private afterWrite(): void {
     this.sends++;
-    if (!this.publishQueued) {
+    if (++this.unpublished >= PUBLISH_EVERY) this.publish();
+    else if (!this.publishQueued) {
       this.publishQueued = true;
       queueMicrotask(this.publishLater);
     }
