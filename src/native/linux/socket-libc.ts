@@ -9,25 +9,33 @@
  */
 import { koffi } from './libc.js';
 
+/** Address family and socket type of a local stream socket. */
 export const AF_UNIX = 1;
 export const SOCK_STREAM = 1;
+/** Flags or-ed into socket()'s type and accept4()'s flags: non-blocking, close-on-exec. */
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
+/** Control message type of passed descriptors (level SOL_SOCKET). */
 export const SCM_RIGHTS = 1;
+/** msg_flags: the control data did not fit (the kernel dropped the descriptors that did not). */
 export const MSG_CTRUNC = 0x8;
+/** sendmsg/recvmsg flags: never block; no SIGPIPE; received descriptors close-on-exec. */
 export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
 export const MSG_CMSG_CLOEXEC = 0x40000000;
+/** poll() events. */
 export const POLLIN = 0x1;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
 export const POLLNVAL = 0x20;
+/** memfd_create flag that lets seals be added; fcntl commands that add and read them. */
 export const MFD_ALLOW_SEALING = 2;
 export const F_ADD_SEALS = 1033;
 export const F_GET_SEALS = 1034;
 /** sizeof(struct sockaddr_un): sa_family_t (u16) then sun_path[108]. */
 export const SOCKADDR_UN_LENGTH = 110;
 
+/** The glibc functions the raw sockets and the seals call, with koffi's marshalling. */
 export interface SocketLibc {
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, address: Buffer, length: number): number;
@@ -46,7 +54,11 @@ export interface SocketLibc {
 
 let loaded: SocketLibc | null = null;
 
-/** The bindings, loaded on first call. */
+/**
+ * The bindings, loaded on first call.
+ * @example
+ * const fd = socketLibc().socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+ */
 export function socketLibc(): SocketLibc {
   if (loaded !== null) return loaded;
   const lib = koffi().load('libc.so.6');
@@ -87,7 +99,7 @@ export interface MessageLayout {
 const alignUp = (value: number, to: number): number => Math.ceil(value / to) * to;
 
 /**
- * The layout at a given pointer width. 64-bit: msghdr is 56 bytes (iov at 16, control at 32, flags at 48), a
+ * The layout at a given pointer width (`koffi().sizeof('void *')`). 64-bit: msghdr is 56 bytes (iov at 16, control at 32, flags at 48), a
  * cmsghdr 16; 32-bit: msghdr 28 bytes (iov at 8, control at 16, flags at 24), a cmsghdr 12.
  */
 export function messageLayout(pointer: number): MessageLayout {
@@ -110,7 +122,7 @@ export function messageLayout(pointer: number): MessageLayout {
   };
 }
 
-/** CMSG_SPACE(n): a control message carrying n data bytes, padded to size_t. */
+/** CMSG_SPACE(n): a control message carrying n data bytes, padded to size_t (CMSG_LEN(n) is cmsgHeader + n). */
 export const cmsgSpace = (layout: MessageLayout, dataBytes: number): number =>
   layout.cmsgHeader + alignUp(dataBytes, layout.pointer);
 

@@ -10,7 +10,7 @@
 import { constants } from 'node:os';
 import { MAX_SOCKET_MESSAGE_BYTES, type ReceivedMessage } from '../socket-contract.js';
 import { SocketError, socketErrorFromErrno } from '../socket-errors.js';
-import { koffi, lastErrno } from './libc.js';
+import { koffi, lastErrno, SOL_SOCKET } from './libc.js';
 import {
   cmsgSpace,
   messageLayout,
@@ -24,7 +24,6 @@ import {
   writeWord,
   type MessageLayout,
 } from './socket-libc.js';
-import { SOL_SOCKET } from './libc.js';
 
 /** Room for this many descriptors in a received control message: extras are received (then closed), not lost in
  * the kernel's truncation, so the error can say how many came. */
