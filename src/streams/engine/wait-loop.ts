@@ -22,6 +22,12 @@ import type { Sender } from './sender.js';
 /** Longest synchronous spin slice (ms), so timers and I/O still run under a busy peer. */
 const MAX_SPIN_SLICE_MS = 2;
 
+/**
+ * Looks at the rings per poll turn, when the turn's first look found nothing, before handing the turn back to the
+ * event loop: a few µs that catch a quick peer without an event-loop turn (and its allocations) per look.
+ */
+const POLL_LOOKS = 32;
+
 /** Microtask hops a yielded spin waits for something to be sent before it hands over to the event loop. */
 const MAX_YIELD_HOPS = 16;
 
@@ -157,8 +163,18 @@ export class WaitLoop {
     if (this.host.disposed() || this.host.settle()) return;
     if (yielded) return this.yieldToMicrotasks(start);
     if (this.receiver.held && this.sender.queued === 0) return; // ChannelEngine.resume() restarts us
-    if (performance.now() - this.lastActivity < this.options.pollMicros / 1000) return this.schedule();
+    const now = spinning ? performance.now() : start; // one clock read per pump without a spin
+    if (now - this.lastActivity < this.options.pollMicros / 1000) return this.poll(moved);
     this.park();
+  }
+
+  /** The poll phase: unless this turn already moved frames (their microtasks go first), look a few more times. */
+  private poll(moved: boolean): void {
+    for (let i = 0; !moved && i < POLL_LOOKS && !this.host.disposed(); i++) {
+      if (this.step()) this.activity = true; // the next pump counts it as activity (no clock read here)
+      moved = this.activity;
+    }
+    this.schedule();
   }
 
   /**

@@ -3,7 +3,8 @@
  * a spin whose delivery is answered only by a promise continuation lets microtasks run and spins on once they sent
  * (the caller's next request is not held for `spinMicros`), a delivery answered synchronously keeps the spin, a
  * peer that always answers through microtasks still lets timers run, and after a yield the loop still parks and a
- * frame published after the park is announced (the consumer-parked flag is set), never lost.
+ * frame published after the park is announced (the consumer-parked flag is set), never lost; the poll phase takes
+ * what comes within pollMicros without a bell and parks only after pollMicros idle.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -139,5 +140,27 @@ loop('after a yield with nothing sent the loop parks, and a frame published then
   assert.is(stats.wakes, 1);
   dispose();
 });
+
+loop(
+  'the poll phase takes a frame written meanwhile without a park, then parks once pollMicros pass idle',
+  async () => {
+    const { rx, stats, loop: l, peer, dispose } = setup({ spinMicros: 0, pollMicros: 200_000 });
+    l.schedule();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    peer(1); // written by "the peer" while this side polls
+    await until(() => rx.sink.delivered.length === 1, 'the frame written during the poll phase', 5000);
+    assert.is(stats.parks, 0, 'no park within pollMicros of activity');
+    assert.not.ok(rx.writer.takeConsumerParked(), 'the poll needed no bell');
+    const since = performance.now();
+    await until(() => stats.parks > 0, 'the park once pollMicros passed idle', 5000);
+    const idleMs = performance.now() - since;
+    assert.ok(idleMs >= 150, `parked ${idleMs} ms after the last frame, not before pollMicros`);
+    peer(2);
+    assert.ok(rx.writer.takeConsumerParked(), 'parked: the peer is told to ring');
+    l.bell();
+    await until(() => rx.sink.delivered.length === 2, 'the frame after the park', 5000);
+    dispose();
+  },
+);
 
 loop.run();
