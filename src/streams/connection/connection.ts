@@ -9,9 +9,8 @@
  * it to the caller (an owner that lets go while emitting it: firstValueFrom). Once this side is closed every use fails
  * with ConnectionClosedError naming why; the segment is unmapped only after the end and after the owner let go.
  *
- * This class is the public face; the work is done by its parts: SendPath (send-path.ts), ReceivePath
- * (receive-path.ts), ConnectionOwnership (connection-ownership.ts), ConnectionEnding (connection-ending.ts) and the
- * ControlRouter with its RequestTable.
+ * This class is the public face; its parts do the work: SendPath, ReceivePath (with batches), ConnectionOwnership,
+ * ConnectionEnding and the ControlRouter with its RequestTable (each in the file of its name, kebab-cased).
  *
  * Cross-process invariant relied on: a clean close (Close frame, closed bit) is only ever announced when nothing
  * this side sent is lost; otherwise the engine sets the aborted bit (see engine/close-sequence.ts, docs/LAYOUT.md
@@ -182,12 +181,20 @@ export class Connection extends Subject<Uint8Array> {
   }
 
   /**
-   * Subscribing receives. RxJS's own WebSocketSubject overrides this same method: a Subject subclass has no other
-   * hook for its subscribe side (AnonymousSubject is not exported from the package root).
-   * @internal
+   * @internal Subscribing receives. RxJS's own WebSocketSubject overrides this same method: a Subject subclass has
+   * no other hook for its subscribe side (AnonymousSubject is not exported from the package root).
    */
   protected _subscribe(subscriber: Subscriber<Uint8Array>): Subscription {
     return this.receiving.subscribe(subscriber);
+  }
+
+  /**
+   * Receives in batches: each emission is every message of one ring drain, in order, as copies safe to keep that
+   * share one buffer per batch (a late subscriber first gets the backlog). Otherwise like subscribing: demand,
+   * backlog, backpressure, the end after everything, `stats.received`; per-message subscribers see the same messages.
+   */
+  batches(): Observable<Uint8Array[]> {
+    return new Observable((subscriber) => this.receiving.subscribeBatches(subscriber));
   }
 
   /**
@@ -236,10 +243,7 @@ export class Connection extends Subject<Uint8Array> {
     return statsEvery(this, this.ending.ended$, periodMs);
   }
 
-  /**
-   * @internal One user of this side (a receive subscription, serve, a pending request) until the returned function
-   * runs; see ConnectionOwnership.retain.
-   */
+  /** @internal One user of this side (receive subscription, serve, pending request) until the result is called. */
   retain(): () => void {
     return this.ownership.retain();
   }

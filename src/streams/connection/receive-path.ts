@@ -1,19 +1,25 @@
 /**
- * The receive side of a Connection: its subscribers, the demand they make, and the backlog that keeps Data for a
- * subscriber still to come. Process-local only.
+ * The receive side of a Connection: its subscribers (per message, and per batch through `batches()`), the demand
+ * they make, and the backlog that keeps Data for a subscriber still to come. Process-local only.
  *
- * Invariants relied on: messages reach subscribers in ring order, the backlog's before any newer one; the end of the
- * receive side (complete or error) comes after everything kept was delivered; with no subscriber and a full backlog,
- * Data stays in the ring (the engine `hold`s it), which is the peer's backpressure, so nothing is dropped.
+ * Invariants relied on: messages reach subscribers in ring order, the backlog's before any newer one; both kinds of
+ * subscriber see every message (a batch is what one drain delivered, or what the backlog held for a late batch
+ * subscriber); the end of the receive side (complete or error) comes after everything kept or batched was
+ * delivered; with no subscriber and a full backlog, Data stays in the ring (the engine `hold`s it), which is the
+ * peer's backpressure, so nothing is dropped.
  */
-import { Subject, type Subscriber, type Subscription } from 'rxjs';
+import { Subscription, type Subscriber } from 'rxjs';
 import type { ChannelEngine } from '../engine/engine.js';
 import type { DataMode } from '../engine/frame-sink.js';
+import { Fanout } from './fanout.js';
 import { ReceiveBacklog } from './receive-backlog.js';
 
 /** The subscribers of one connection and the Data kept for them; the engine asks it what to do with each message. */
 export class ReceivePath {
-  private readonly incoming = new Subject<Uint8Array>();
+  private readonly messages = new Fanout<Uint8Array>();
+  private readonly batches = new Fanout<Uint8Array[]>();
+  /** Messages delivered since the last batch was emitted (only while batch subscribers exist). */
+  private batch: Uint8Array[] = [];
   /** Data nobody subscribed to yet (see ReceiveBacklog). */
   private readonly backlog: ReceiveBacklog;
   private demand = 0;
@@ -32,28 +38,28 @@ export class ReceivePath {
     this.backlog = new ReceiveBacklog(limit, {
       demand: () => this.demand,
       deliver: (payload) => this.deliver(payload),
-      end: (error) => (error ? this.incoming.error(error) : this.incoming.complete()),
+      end: (error) => {
+        this.emitBatch();
+        this.messages.end(error);
+        this.batches.end(error);
+      },
     });
   }
 
   /** A receive subscription: one user while it lasts; what the backlog kept is delivered to it first. */
   subscribe(subscriber: Subscriber<Uint8Array>): Subscription {
-    this.demand++;
-    this.receiversGone = false;
-    const release = this.retain();
-    const subscription = this.incoming.subscribe(subscriber);
-    subscription.add(() => {
-      if (--this.demand === 0) this.receiversGone = true;
-      release();
-    });
-    this.backlog.flush();
-    this.engine().resume();
-    return subscription;
+    return this.add(this.messages, subscriber);
+  }
+
+  /** A batch subscription (see Connection.batches): like `subscribe`, the backlog coming as one batch. */
+  subscribeBatches(subscriber: Subscriber<Uint8Array[]>): Subscription {
+    return this.add(this.batches, subscriber);
   }
 
   /** What the engine does with the next Data frame (see FrameSink.dataMode). */
   mode(): DataMode {
-    return this.backlog.mode();
+    const mode = this.backlog.mode();
+    return mode === 'deliver' && this.batches.size > 0 ? 'batch' : mode;
   }
 
   /** A Data payload from the engine: delivered now, or kept behind what waits. */
@@ -61,12 +67,30 @@ export class ReceivePath {
     this.backlog.accept(payload);
   }
 
-  /** The engine's drain that delivered Data ended (see FrameSink.drainEnded); nothing to do without batch readers. */
-  drainEnded(): void {}
+  /** The engine's drain that delivered Data ended (see FrameSink.drainEnded): what it delivered is one batch. */
+  drainEnded(): void {
+    this.emitBatch();
+  }
 
   /** Ends the receive side after the backlog (null: complete); the first end wins. */
   end(error: Error | null): void {
     this.backlog.end(error);
+  }
+
+  private add<T>(fanout: Fanout<T>, subscriber: Subscriber<T>): Subscription {
+    if (!fanout.add(subscriber)) return Subscription.EMPTY;
+    this.demand++;
+    this.receiversGone = false;
+    const release = this.retain();
+    const subscription = new Subscription(() => {
+      fanout.remove(subscriber);
+      if (--this.demand === 0) this.receiversGone = true;
+      release();
+    });
+    this.backlog.flush();
+    this.emitBatch();
+    this.engine().resume();
+    return subscription;
   }
 
   /** Hands one message to the subscribers; `stats.received` counts exactly these. */
@@ -74,6 +98,14 @@ export class ReceivePath {
     const stats = this.engine().stats;
     stats.received++;
     stats.bytesReceived += payload.length;
-    this.incoming.next(payload);
+    if (this.batches.size > 0) this.batch.push(payload);
+    if (this.messages.size > 0) this.messages.next(payload);
+  }
+
+  private emitBatch(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    this.batches.next(batch);
   }
 }

@@ -3,19 +3,20 @@
  * and what it reports (frames, the peer's Close, the end, writability). Process-local; implemented by Connection.
  *
  * Invariants relied on: the engine calls the sink synchronously from its drain, in ring order; a payload handed to
- * `data` in `deliver` mode may be a borrowed view of the ring, valid only during the call; `ended` or `failed` comes
- * exactly once, after which nothing more is called.
+ * `data` in `deliver` mode may be a borrowed view of the ring, valid only during the call (in every other mode it
+ * is a copy the sink may keep); `ended` or `failed` comes exactly once, after which nothing more is called.
  */
 import type { FrameFields } from './frame-fields.js';
 
 /** Where a channel engine delivers what it reads and reports what happens to it (implemented by Connection). */
 export interface FrameSink {
   /**
-   * What to do with the next Data frame: `deliver` it now (a borrowed view is fine), `keep` a copy for later (nobody
+   * What to do with the next Data frame: `deliver` it now (a borrowed view is fine), `batch`: deliver it now as a
+   * copy that may share its buffer with other messages (for batch subscribers), `keep` a copy for later (nobody
    * subscribes yet, the local backlog has room), or `hold` it in the ring (backpressure to the peer).
    */
   dataMode(): DataMode;
-  /** A Data payload: delivered at once in `deliver` mode, kept (always a copy) in `keep` mode. */
+  /** A Data payload: delivered at once in `deliver` and `batch` mode, kept (always a copy) in `keep` mode. */
   data(payload: Uint8Array): void;
   /**
    * A drain that delivered at least one Data frame ended: what it delivered is one batch (for batch subscribers).
@@ -35,7 +36,7 @@ export interface FrameSink {
 }
 
 /** See FrameSink.dataMode. */
-export type DataMode = 'deliver' | 'keep' | 'hold';
+export type DataMode = 'deliver' | 'batch' | 'keep' | 'hold';
 
 /** Outcome of a send; `failed`: the ring turned out corrupt, the connection failed (its receive side says so). */
 export type SendResult = 'written' | 'queued' | 'rejected' | 'failed';

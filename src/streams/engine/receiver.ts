@@ -17,7 +17,8 @@ import {
   readFrameStatus,
 } from '../../codecs/index.js';
 import { MalformedFrameError } from '../errors.js';
-import type { FrameSink } from './frame-sink.js';
+import { BatchCopies } from './copy-batch.js';
+import type { DataMode, FrameSink } from './frame-sink.js';
 
 /** Most frames one drain delivers before letting the event loop run. */
 const MAX_BATCH = 4096;
@@ -28,6 +29,8 @@ const MAX_BATCH = 4096;
  */
 export class Receiver {
   private readonly frame: DataView;
+  private readonly batchCopies = new BatchCopies();
+  private readonly waiting = (): number => this.rx.usedBytes();
   /** A Data frame waits at the head of the ring because nobody subscribes. */
   held = false;
   /** The peer's Close was read: nothing more will come. */
@@ -77,7 +80,7 @@ export class Receiver {
         }
         count++;
         delivered++;
-        this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH, mode === 'deliver');
+        this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH, mode);
         continue;
       }
       // A fresh header per control frame (it already costs a payload copy): handlers may keep it. Data frames,
@@ -116,14 +119,16 @@ export class Receiver {
     this.rx.unpark();
   }
 
-  private deliverData(at: number, length: number, now: boolean): void {
+  private deliverData(at: number, length: number, mode: DataMode): void {
     const { rx } = this;
-    if (now && this.borrow && !rx.producerDropsOldest()) {
+    if (mode === 'deliver' && this.borrow && !rx.producerDropsOldest()) {
       this.sink.data(rx.bytes.subarray(at, at + length));
       if (!this.disposed) rx.release(true);
       return;
     }
-    const copy = rx.bytes.slice(at, at + length);
+    // Copied before the release, always: no copy relies on the record staying in the ring after its release.
+    const copy =
+      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : rx.bytes.slice(at, at + length);
     if (rx.release(true)) this.sink.data(copy); // else dropped by the producer while we copied it: it may be torn
   }
 }

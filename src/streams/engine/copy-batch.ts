@@ -1,0 +1,40 @@
+/**
+ * How the receiver copies Data payloads for batch subscribers (`batch` mode): payloads up to 64 bytes are sliced
+ * alone (V8 keeps such small typed arrays on its heap, which is as cheap as a view), larger ones are carved out of a
+ * shared chunk, sized from what waits in the ring so that one drain usually needs one allocation. Process-local
+ * only; what it reads is a payload the receiver already checked against the ring's bounds.
+ *
+ * Why: a fresh off-heap ArrayBuffer costs ~0.4 µs (measured: slicing 65 bytes costs ~8x slicing 64), several times
+ * the copy itself for payloads up to a few KiB. A carved copy is never written again once handed out, so keeping it
+ * is safe; it shares its ArrayBuffer with other messages (read it through byteOffset/byteLength) and keeps the chunk
+ * alive while it is kept.
+ */
+
+/** Payloads up to this many bytes are sliced alone (on V8's heap). */
+const ON_HEAP_BYTES = 64;
+/** Smallest and largest chunk: the larger bounds what one kept message can keep alive. */
+const MIN_CHUNK = 64 * 1024;
+const MAX_CHUNK = 1024 * 1024;
+
+/** Copies payloads for batches; every copy is the caller's for good. */
+export class BatchCopies {
+  private chunk = new ArrayBuffer(0);
+  private used = 0;
+
+  /**
+   * A copy of `source[at, at + length)` that nothing else ever writes. `waiting()` tells how many bytes wait in the
+   * ring (asked only when a new chunk is needed).
+   */
+  copy(source: Uint8Array, at: number, length: number, waiting: () => number): Uint8Array {
+    if (length <= ON_HEAP_BYTES) return source.slice(at, at + length);
+    // A chunk whose buffer a user transferred (postMessage) is detached: its byteLength reads 0, so a new one starts.
+    if (this.used + length > this.chunk.byteLength) {
+      this.chunk = new ArrayBuffer(Math.max(length, Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, waiting()))));
+      this.used = 0;
+    }
+    const copy = new Uint8Array(this.chunk, this.used, length); // cheaper than subarray (no species lookup)
+    copy.set(source.subarray(at, at + length));
+    this.used = (this.used + length + 7) & ~7; // copies start 8-byte aligned, as payloads do in the ring
+    return copy;
+  }
+}
