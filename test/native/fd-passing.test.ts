@@ -283,4 +283,23 @@ test('a peer sending an unsealed memfd is refused before mapping, and its descri
     }
   }));
 
+test('a pending waitReadable never holds a process: exit() right after starting one on a silent socket returns', () =>
+  watched(30_000, async (watch) => {
+    const api = JSON.stringify(new URL('../../src/native/index.ts', import.meta.url).pathname);
+    const script = `import { native } from ${api};
+      const s = native.sockets; const where = '\\0' + ${JSON.stringify(nativeName('fdexit'))};
+      const listener = s.listen(where); const fd = s.connect(where);
+      s.waitReadable(fd, 60_000).then((r) => console.log(JSON.stringify({ ev: 'waited', r })));
+      setTimeout(() => { console.log(JSON.stringify({ ev: 'exiting' })); process.exit(0); }, 20);`;
+    const child = watch.child(
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    await child.next('exiting');
+    const exit = await within(child.exited, 5_000, 'exit while a poll is pending');
+    assert.equal([exit.code, exit.signal], [0, null], child.stderr);
+  }));
+
 test.run();
