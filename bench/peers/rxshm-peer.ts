@@ -1,6 +1,7 @@
 /**
- * Peer of the rxshm contenders: connect to channel argv[2] with the wait strategy argv[3]; echo, count, or serve the
- * typed echoes and the raw echo of the calls section (a handler returning of(bytes), as a user writes one).
+ * Peer of the rxshm contenders: connect to channel argv[2] with the mode argv[3]; echo, count, or serve the typed
+ * echoes and the raw echo of the calls section (a handler returning of(bytes), as a user writes one). In `batched`
+ * mode it receives with `connection.batches()` and only counts.
  */
 import { of } from 'rxjs';
 import type { Connection } from '../../src/index.js';
@@ -19,20 +20,23 @@ const scratch = new Uint8Array(64 * 1024);
 connect(name, { wait, timeout: 10_000, receive: zeroCopy ? 'borrow' : 'copy' }).subscribe({
   next: (c) => {
     connection = c;
-    c.subscribe((bytes) => {
-      if (counter.counting) {
-        // A borrowed view is read once (into a reused buffer, no allocation), as a real consumer reads its data.
-        if (zeroCopy) scratch.set(bytes);
-        counter.add();
-      } else if (!zeroCopy) c.next(bytes);
-      else {
-        const claim = c.claim(bytes.length);
-        if (claim) {
-          claim.bytes.set(bytes);
-          claim.commit();
-        } else c.next(bytes); // the ring is full: queue a copy
-      }
-    });
+    // One array per ring drain (copies); counts messages, not batches.
+    if (mode === 'batched') c.batches().subscribe((batch) => counter.add(batch.length));
+    else
+      c.subscribe((bytes) => {
+        if (counter.counting) {
+          // A borrowed view is read once (into a reused buffer, no allocation), as a real consumer reads its data.
+          if (zeroCopy) scratch.set(bytes);
+          counter.add();
+        } else if (!zeroCopy) c.next(bytes);
+        else {
+          const claim = c.claim(bytes.length);
+          if (claim) {
+            claim.bytes.set(bytes);
+            claim.commit();
+          } else c.next(bytes); // the ring is full: queue a copy
+        }
+      });
     serve(c, {
       [StructEcho.id]: implement(StructEcho, (v) => of(v)),
       [JsonEcho.id]: implement(JsonEcho, (v) => of(v)),

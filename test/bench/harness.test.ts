@@ -70,6 +70,7 @@ const MUST_RUN = [
   'rxshm-default',
   'rxshm-parked',
   'rxshm-zerocopy',
+  'rxshm-batched',
   'unix-socket-rpc',
   'zeromq',
 ];
