@@ -76,7 +76,8 @@ export class ReceiveBacklog {
     this.flush();
   }
 
-  private empty(): boolean {
+  /** Nothing waits. */
+  empty(): boolean {
     return this.head === this.items.length;
   }
 

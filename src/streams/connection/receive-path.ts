@@ -10,6 +10,7 @@
  */
 import { Subscription, type Subscriber } from 'rxjs';
 import type { ChannelEngine } from '../engine/engine.js';
+import type { EngineStats } from '../engine/engine-stats.js';
 import type { DataMode } from '../engine/frame-sink.js';
 import { Fanout } from './fanout.js';
 import { ReceiveBacklog } from './receive-backlog.js';
@@ -23,6 +24,8 @@ export class ReceivePath {
   /** Data nobody subscribed to yet (see ReceiveBacklog). */
   private readonly backlog: ReceiveBacklog;
   private demand = 0;
+  /** The engine's counters, taken at the first delivery (the engine is attached after this is built). */
+  private stats: EngineStats | null = null;
   /** The last receive subscription ended, and none came since: a scoped connection may close its side. */
   receiversGone = false;
 
@@ -58,13 +61,14 @@ export class ReceivePath {
 
   /** What the engine does with the next Data frame (see FrameSink.dataMode). */
   mode(): DataMode {
-    const mode = this.backlog.mode();
-    return mode === 'deliver' && this.batches.size > 0 ? 'batch' : mode;
+    if (this.demand > 0 && this.backlog.empty()) return this.batches.size > 0 ? 'batch' : 'deliver';
+    return this.backlog.mode();
   }
 
-  /** A Data payload from the engine: delivered now, or kept behind what waits. */
+  /** A Data payload from the engine: delivered now, or kept behind what waits (the backlog's rule, inlined). */
   accept(payload: Uint8Array): void {
-    this.backlog.accept(payload);
+    if (this.demand > 0 && this.backlog.empty()) this.deliver(payload);
+    else this.backlog.accept(payload);
   }
 
   /** The engine's drain that delivered Data ended (see FrameSink.drainEnded): what it delivered is one batch. */
@@ -95,7 +99,7 @@ export class ReceivePath {
 
   /** Hands one message to the subscribers; `stats.received` counts exactly these. */
   private deliver(payload: Uint8Array): void {
-    const stats = this.engine().stats;
+    const stats = (this.stats ??= this.engine().stats);
     stats.received++;
     stats.bytesReceived += payload.length;
     if (this.batches.size > 0) this.batch.push(payload);
