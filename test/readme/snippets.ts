@@ -48,6 +48,9 @@ const encodeJob = (value: typeof job): Uint8Array => Job.encode(value);`,
   // The peer takes the tick, prints it and closes; the stats line is printed at once: 1 sent.
   'connection-claim': { peer: 'peers/ticks.mts', expect: /^1 \d+$/m },
 
+  // The peer sends 1000 readings and closes; however they are split into batches, all 1000 arrive.
+  batches: { peer: 'peers/readings.mts', expect: ['received 1000'] },
+
   request: {
     prelude: `
 // connection: a client of the 'ping' server (test/readme/peers/ping.mts), which answers method 7 with 'pong'.
