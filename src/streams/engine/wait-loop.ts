@@ -180,19 +180,30 @@ export class WaitLoop {
   /**
    * Looks again and again while the last activity is under `spinMicros` old, for one slice at most. True when a
    * look moved frames and nothing was sent meanwhile: the caller yields to microtasks (see the module header).
+   * The clock is read every 32 looks, busy or idle (it costs more than a look), so activity is dated up to 32 looks
+   * late (the spin lasts that much longer) and a busy peer still ends the slice.
    */
   private spin(start: number): boolean {
     const spinMs = this.options.spinMicros / 1000;
     const sliceEnd = start + Math.max(MAX_SPIN_SLICE_MS, spinMs);
-    let t = performance.now();
-    for (let idle = 0; !this.host.disposed() && t - this.lastActivity < spinMs && t < sliceEnd;) {
+    if (start - this.lastActivity >= spinMs) return false;
+    let moved = false;
+    for (let looks = 1; !this.host.disposed(); looks++) {
       const sends = this.sender.sends;
       if (this.step()) {
-        t = this.lastActivity = performance.now();
-        if (this.sender.sends === sends) return true;
-        idle = 0;
-      } else if ((++idle & 31) === 0) t = performance.now(); // the clock costs more than a poll of the ring
+        if (this.sender.sends === sends) {
+          this.lastActivity = performance.now();
+          return true;
+        }
+        moved = true;
+      }
+      if ((looks & 31) !== 0) continue;
+      const t = performance.now();
+      if (moved) this.lastActivity = t;
+      moved = false;
+      if (t - this.lastActivity >= spinMs || t >= sliceEnd) break;
     }
+    if (moved) this.lastActivity = performance.now();
     return false;
   }
 
@@ -224,6 +235,7 @@ export class WaitLoop {
     this.sender.publish();
     const flushed = this.sender.queued > 0 && this.sender.flush();
     const drained = this.receiver.drain();
+    if (drained) this.sender.publish(); // what the deliveries answered goes out now, not one look later
     return flushed || drained;
   }
 
