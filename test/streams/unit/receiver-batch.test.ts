@@ -56,7 +56,8 @@ test('a chunk transferred away by the user is replaced: later copies are intact'
   const copies = new BatchCopies();
   const source = payload(1000, 7);
   const first = copies.copy(source, 0, 500, () => 0);
-  structuredClone(first.buffer, { transfer: [first.buffer] }); // detaches the chunk
+  const chunk = first.buffer as ArrayBuffer;
+  structuredClone(chunk, { transfer: [chunk] }); // detaches the chunk, as a postMessage transfer would
   assert.is(first.length, 0, 'detached');
   const second = copies.copy(source, 500, 500, () => 0);
   assert.is(second.length, 500);
