@@ -4,6 +4,8 @@
  * Cross-process invariants relied on: the parent passed the segment and the doorbell as inherited fds named by
  * PARENT_CHANNEL_ENV (see parent-channel.ts), single-use; nobody but the parent and this child holds them, so the
  * owner and listener checks of a named channel are not needed, but the token still is (the handshake is the same).
+ * The segment is mapped only if the kernel says it is sealed against shrinking and growing (`openReceived`), so no
+ * process holding it, this one included, can truncate it under the other side's mapping.
  */
 import { Socket } from 'node:net';
 import { Observable } from 'rxjs';
@@ -23,8 +25,9 @@ const PARENT_CHANNEL_NAME = 'parent';
 /**
  * A cold observable that, on subscribe, maps the segment this process inherited from its parent (see
  * spawnConnected), completes the handshake and emits one Connection; it completes when the connection ends.
- * Errors with ConnectError `ServerAbsent` when this process was not started by spawnConnected. Unsubscribe
- * sends Close and unmaps; a child that unsubscribes everything exits by itself.
+ * Errors with ConnectError `ServerAbsent` when this process was not started by spawnConnected, and
+ * `IncompatibleSegment` when the inherited segment is not sealed against resizing (a parent of an older rxshm).
+ * Unsubscribe sends Close and unmaps; a child that unsubscribes everything exits by itself.
  *
  * @example
  * ```ts
@@ -47,7 +50,7 @@ export function connectParent(options: ChannelOptions = {}): Observable<Connecti
     let segment: Segment | undefined;
     let layout: ChannelLayout;
     try {
-      segment = native.segments.openInherited(fds.segmentFd);
+      segment = native.segments.openReceived(fds.segmentFd); // NotSealed for a segment that could be truncated
       layout = readClientChannel(segment.buffer);
     } catch (error) {
       segment?.close();

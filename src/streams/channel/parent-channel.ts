@@ -3,14 +3,14 @@
  * environment variable. Shared by spawnConnected (which sets it) and connectParent (which reads it), and cheap to
  * import: no other module is pulled in.
  *
- * Cross-process invariants: the parent passes the segment (a memfd) as fd CHILD_SEGMENT_FD and its end of the doorbell
- * socket pair as fd CHILD_DOORBELL_FD, and sets PARENT_CHANNEL_ENV to "segmentFd,doorbellFd" (docs/LAYOUT.md,
- * "Doorbell and handshake"). The fds are single-use: the child maps them once.
+ * Cross-process invariants: the parent passes the segment (a memfd sealed against shrink and grow) as fd
+ * CHILD_SEGMENT_FD and its end of the doorbell socket pair as fd CHILD_DOORBELL_FD, and sets PARENT_CHANNEL_ENV to
+ * "segmentFd,doorbellFd" (docs/LAYOUT.md, "Doorbell and handshake"). The fds are single-use: the child maps them once.
  */
 
 /** The environment variable telling a child which fds carry its parent channel: "segmentFd,doorbellFd". */
 export const PARENT_CHANNEL_ENV = 'RXSHM_PARENT';
-/** The fd the child receives the segment (a memfd) on. */
+/** The fd the child receives the segment (a sealed memfd) on. */
 export const CHILD_SEGMENT_FD = 3;
 /** The fd the child receives its end of the doorbell socket pair on. */
 export const CHILD_DOORBELL_FD = 4;

@@ -1,10 +1,12 @@
 /**
  * `spawnConnected(command, args, options?)`: start a child process joined to this one by an anonymous channel.
  *
- * Cross-process invariants: the segment is a memfd that only this process and the child hold (no name to find or
- * to leave behind); the child gets it as fd 3 and its end of a Unix socket pair (the doorbell) as fd 4, and finds
- * them through the PARENT_CHANNEL_ENV environment variable (parent-channel.ts). The handshake is the named
- * channel's, token included.
+ * Cross-process invariants: the segment is a sealed memfd (`createSealed`: no process holding it can shrink or grow
+ * it, so a hostile or buggy child's ftruncate is EPERM, never a SIGBUS here) that only this process and the child
+ * hold (no name to find or to leave behind); the child gets it as fd 3 and its end of a Unix socket pair (the
+ * doorbell) as fd 4, finds them through the PARENT_CHANNEL_ENV environment variable (parent-channel.ts) and maps the
+ * segment only once the kernel confirms the seals (`openReceived`). The handshake is the named channel's, token
+ * included.
  */
 import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -66,12 +68,13 @@ function checkSpawnOptions(args: unknown, options: SpawnConnectedOptions): void 
 }
 
 /**
- * A cold observable that, on subscribe, creates an anonymous segment, spawns `command args` with it, and emits the
- * parent's Connection once the child has called `connectParent()`. `connection.peerPid` is the child's pid. It
- * completes when the connection ends; the connection closes as a connect()'s does (when its use ends, or when the
- * subscription is unsubscribed, after delivering what it queued). A child still running `exitGraceMs` after the
- * connection ended gets SIGTERM, so no process is left behind. Bad arguments throw ChannelOptionsError at once. If
- * the child exits before the handshake, the observable errors with PeerExitedError.
+ * A cold observable that, on subscribe, creates an anonymous segment sealed at its size (no process can truncate or
+ * grow it), spawns `command args` with it, and emits the parent's Connection once the child has called
+ * `connectParent()`. `connection.peerPid` is the child's pid. It completes when the connection ends; the connection
+ * closes as a connect()'s does (when its use ends, or when the subscription is unsubscribed, after delivering what it
+ * queued). A child still running `exitGraceMs` after the connection ended gets SIGTERM, so no process is left behind.
+ * Bad arguments throw ChannelOptionsError at once. If the child exits before the handshake, the observable errors with
+ * PeerExitedError.
  *
  * @example
  * ```ts
@@ -92,7 +95,8 @@ export function spawnConnected(
   // A child needs time to start (a runtime, a loader) before it calls connectParent: `timeout` bounds it.
   const handshakeTimeout = options.timeout ?? DEFAULT_SPAWN_TIMEOUT_MS;
   return new Observable<Connection>((subscriber) => {
-    const segment = native.segments.createAnonymous(channelSegmentLength(resolved.ringCapacity));
+    // Sealed: neither side can ever truncate or grow the memory the other has mapped.
+    const segment = native.segments.createSealed(channelSegmentLength(resolved.ringCapacity));
     const layout = initChannelSegment(segment.buffer, {
       ringCapacity: resolved.ringCapacity,
       maxMessage: resolved.maxMessage + FRAME_HEADER_LENGTH,
