@@ -4,6 +4,10 @@
  * pending), so a response that arrives after its request timed out or was cancelled finds no owner: it is dropped
  * and counted, never delivered to another caller.
  *
+ * While any request is pending the table holds one `retain()` of its connection (taken by the first, let go when
+ * the table empties, before the last request hears its end), so pending requests keep their side open without a
+ * retain per call.
+ *
  * Invariants relied on: the peer echoes a Request's correlation id in its Response or Error and sends at most one
  * answer per id; after its Close it sends nothing more, so every request still pending then fails at once.
  */
@@ -17,10 +21,17 @@ export interface PendingRequest {
   failed(error: Error): void;
 }
 
+/** What keeps a connection's side open: `retain()` until the returned function runs. */
+export interface RetainSide {
+  retain(): () => void;
+}
+
 /** The correlation ids of one connection's requests in flight, and who waits for each answer. */
 export class RequestTable {
   private readonly pending = new Map<number, PendingRequest>();
   private next = 1;
+  /** Lets go of the side while the table is not empty (held since the first add that named a side). */
+  private release: (() => void) | null = null;
 
   /** @internal Tests only: the id the next `add()` tries first (wrap-around is tested without 2^32 requests). */
   set nextId(id: number) {
@@ -42,6 +53,7 @@ export class RequestTable {
   private failAll(error: Error): void {
     const all = [...this.pending.values()];
     this.pending.clear();
+    this.letGoIfEmpty(); // before the requests hear it, so one that retries at once holds the side again
     for (const request of all) request.failed(error);
   }
 
@@ -50,18 +62,32 @@ export class RequestTable {
     return this.pending.size;
   }
 
-  /** Registers `request` under a fresh id and returns the id. */
-  add(request: PendingRequest): number {
+  /**
+   * Registers `request` under a fresh id and returns the id. With `side`, the table holds `side.retain()` until it
+   * is empty again (one retain for all pending requests).
+   */
+  add(request: PendingRequest, side?: RetainSide): number {
     let id = this.next;
     while (id === 0 || this.pending.has(id)) id = (id + 1) >>> 0;
     this.next = (id + 1) >>> 0;
     this.pending.set(id, request);
+    if (side && this.release === null) this.release = side.retain();
     return id;
   }
 
   /** Forgets `id` (answered, timed out or cancelled). */
   delete(id: number): boolean {
-    return this.pending.delete(id);
+    if (!this.pending.delete(id)) return false;
+    this.letGoIfEmpty();
+    return true;
+  }
+
+  /** No request is pending: let go of the side. */
+  private letGoIfEmpty(): void {
+    const release = this.release;
+    if (release === null || this.pending.size > 0) return;
+    this.release = null;
+    release();
   }
 
   private take(id: number): PendingRequest | undefined {
@@ -71,6 +97,7 @@ export class RequestTable {
       return undefined;
     }
     this.pending.delete(id);
+    this.letGoIfEmpty(); // before the answer is delivered, so a caller that sends again at once holds the side again
     return request;
   }
 }

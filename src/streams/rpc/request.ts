@@ -5,13 +5,11 @@
  * Cancel (see RequestTable); a pending request keeps its side open (retain); a request that ends unanswered sends
  * Cancel, so the server may stop working on it, and frees its id, so a late answer is dropped, never misdelivered.
  */
-import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import { FrameKind } from '../../codecs/index.js';
 import type { SendResult } from '../engine/frame-sink.js';
-import { EMPTY_PAYLOAD, type FrameFields } from '../engine/frame-fields.js';
 import { ConnectionClosedError, MessageTooLargeError, RingFullError } from '../errors.js';
-import { RemoteError, RequestTimeoutError } from './request-errors.js';
-import type { RequestTable } from './request-table.js';
+import { PendingCall, type RequestPort } from './pending-call.js';
 
 /** A short description of a value that is not a payload, for the TypeError. */
 const describe = (value: unknown): string =>
@@ -23,38 +21,14 @@ export interface RequestOptions {
   readonly method?: number;
   /** Milliseconds to wait for the response before RequestTimeoutError, at most 2^31 - 1. Default (or Infinity): no timeout. */
   readonly timeout?: number;
-  /** Scheduler for the timeout (tests inject a virtual one). Default asyncScheduler. */
+  /** Scheduler for the timeout (tests inject a virtual one). Default: one plain timer per timed request. */
   readonly scheduler?: SchedulerLike;
 }
 
 /** The longest timeout a timer can hold (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-const decoder = new TextDecoder();
-
-/**
- * What a request needs of a connection. Kept narrow so that rpc/ does not import the Connection class back (no
- * import cycle): Connection satisfies it, and tests can pass a stand-in. The plumbing members are internal, as on
- * Connection, so the published declarations of both leave them out alike and a Connection still fits.
- */
-export interface RequestPort {
-  /** The channel name, for error messages. */
-  readonly channel: string;
-  /** The largest payload a request may carry. */
-  readonly maxMessage: number;
-  /** True once this side ended: requests fail with `closedError()`. */
-  readonly ended: boolean;
-  /** @internal The pending requests of this connection (it owns one table for its whole life). */
-  readonly requests: RequestTable;
-  /** @internal `peerClosed`: the peer's Close arrived, so no response can come. */
-  readonly control: { readonly peerClosed: boolean };
-  /** @internal The error a request on the closed side fails with. */
-  closedError(): Error;
-  /** @internal Keeps the side open while the request is pending; call the returned function to let go. */
-  retain(): () => void;
-  /** @internal Sends the Request and Cancel frames. */
-  sendFrame(header: FrameFields, payload: Uint8Array): SendResult | 'closed';
-}
+export type { RequestPort };
 
 /**
  * Sends a Request frame with a fresh correlation id and returns a cold observable of the Response payload (one
@@ -89,62 +63,45 @@ export function request(
     );
   }
   const timed = timeout !== undefined && timeout !== Infinity; // Infinity: no timeout
-  return new Observable<Uint8Array>((subscriber) => {
-    if (payload.length > connection.maxMessage)
-      return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
-    if (connection.ended) return subscriber.error(connection.closedError());
-    if (connection.control.peerClosed)
-      return subscriber.error(
-        new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'),
-      );
-    const table = connection.requests;
-    let answered = false;
-    const id = table.add({
-      response: (bytes) => {
-        answered = true;
-        subscriber.next(bytes);
-        subscriber.complete();
-      },
-      error: (status, bytes) => {
-        answered = true;
-        subscriber.error(new RemoteError(status, id, method, decoder.decode(bytes)));
-      },
-      failed: (error) => {
-        answered = true;
-        subscriber.error(error);
-      },
-    });
-    let sent: SendResult | 'closed';
-    try {
-      sent = connection.sendFrame({ kind: FrameKind.Request, status: 0, correlation: id, method }, payload);
-    } catch (error) {
-      table.delete(id); // refused (e.g. a detached payload: TypeError), nothing sent: nothing stays pending
-      throw error;
-    }
-    if (sent === 'closed' || sent === 'rejected' || sent === 'failed') {
-      table.delete(id);
-      answered = true;
-      subscriber.error(
-        sent === 'rejected' ? new RingFullError(connection.channel, payload.length) : connection.closedError(),
-      );
-      return;
-    }
-    const cancel = (): unknown =>
-      connection.sendFrame({ kind: FrameKind.Cancel, status: 0, correlation: id, method: 0 }, EMPTY_PAYLOAD);
-    const release = connection.retain(); // a pending request keeps this side open
-    const timer = !timed
-      ? null
-      : (options.scheduler ?? asyncScheduler).schedule(() => {
-          if (answered) return;
-          answered = true;
-          table.delete(id);
-          cancel();
-          subscriber.error(new RequestTimeoutError(id, method, timeout));
-        }, timeout);
-    return () => {
-      release();
-      timer?.unsubscribe();
-      if (!answered && table.delete(id)) cancel();
-    };
-  });
+  const scheduler = options.scheduler;
+  return new Observable<Uint8Array>((subscriber) =>
+    start(connection, payload, method, timed ? timeout : -1, scheduler, subscriber),
+  );
+}
+
+/** Sends the Request of one subscription; returns its teardown (the pending call), or nothing once it failed. */
+function start(
+  connection: RequestPort,
+  payload: Uint8Array,
+  method: number,
+  timeout: number,
+  scheduler: SchedulerLike | undefined,
+  subscriber: Subscriber<Uint8Array>,
+): PendingCall | void {
+  if (payload.length > connection.maxMessage)
+    return subscriber.error(new MessageTooLargeError(payload.length, connection.maxMessage));
+  if (connection.ended) return subscriber.error(connection.closedError());
+  if (connection.control.peerClosed)
+    return subscriber.error(
+      new ConnectionClosedError(connection.channel, 'was closed by its peer; no response will come'),
+    );
+  const table = connection.requests;
+  const call = new PendingCall(connection, subscriber, method);
+  // The table keeps this side open (one retain) while any request is pending.
+  const id = (call.id = table.add(call, connection));
+  let sent: SendResult | 'closed';
+  try {
+    sent = connection.sendFrame({ kind: FrameKind.Request, status: 0, correlation: id, method }, payload);
+  } catch (error) {
+    table.delete(id); // refused (e.g. a detached payload: TypeError), nothing sent: nothing stays pending
+    throw error;
+  }
+  if (sent === 'closed' || sent === 'rejected' || sent === 'failed') {
+    table.delete(id);
+    return subscriber.error(
+      sent === 'rejected' ? new RingFullError(connection.channel, payload.length) : connection.closedError(),
+    );
+  }
+  if (timeout >= 0) call.startTimer(timeout, scheduler);
+  return call;
 }
