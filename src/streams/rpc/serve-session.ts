@@ -1,0 +1,183 @@
+/**
+ * ServeSession: the state of one subscribed serve — the handlers running and the requests waiting for a slot — and
+ * ServedCall, one object per request that is at once its record, the observer of its handler's result and its entry
+ * among the running ones (instead of a closure and a record each). A handler whose result emits while it is being
+ * subscribed (`of(bytes)`) is answered within that call, before anything is registered for it.
+ *
+ * Invariants relied on: every Request is answered exactly once (Response, Error, or nothing after the peer's Cancel),
+ * with its correlation id; a call is answered at its first value, completion or error, whatever comes later is
+ * ignored and its handler is unsubscribed; each frame gets a header object of its own (a queued frame keeps it).
+ */
+import { from, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
+import { FrameKind, Status } from '../../codecs/index.js';
+import type { Connection } from '../connection/connection.js';
+import { EMPTY_PAYLOAD } from '../engine/frame-fields.js';
+import { StatusError } from './request-errors.js';
+
+const encoder = new TextEncoder();
+
+/** What a handler knows of the request it answers. */
+export interface RequestContext {
+  readonly method: number;
+  readonly correlation: number;
+  readonly connection: Connection;
+}
+
+/** Answers one request: its first value is the Response (none: an empty Response); its error an Error frame. */
+export type Handler = (payload: Uint8Array, context: RequestContext) => ObservableInput<Uint8Array>;
+
+/** One answered request, as serve emits it. */
+export interface Served {
+  readonly method: number;
+  readonly correlation: number;
+  /** Status.Ok for a Response; the Error frame's status otherwise; Status.Cancelled when the peer cancelled. */
+  readonly status: number;
+}
+
+type AnswerKind = typeof FrameKind.Response | typeof FrameKind.Error;
+
+/** One request being served: the observer of its handler's result. */
+export class ServedCall {
+  /** The handler's subscription while it runs asynchronously; null before its subscribe returned. */
+  subscription: Subscription | null = null;
+  /** Answered (or cancelled): later values, errors and completion are ignored. */
+  answered = false;
+
+  constructor(
+    private readonly session: ServeSession,
+    readonly correlation: number,
+    readonly method: number,
+    readonly payload: Uint8Array,
+  ) {}
+
+  /** The handler's first value is the Response. */
+  next(value: Uint8Array): void {
+    if (!this.answered) this.session.answer(this, value);
+  }
+
+  /** The handler's error becomes an Error frame. */
+  error(error: unknown): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.session.fail(this, error);
+  }
+
+  /** Completing without a value answers an empty Response. */
+  complete(): void {
+    if (!this.answered) this.session.answer(this, EMPTY_PAYLOAD);
+  }
+}
+
+/** One subscribed serve: starts handlers up to `concurrency`, answers each request once, emits Served records. */
+export class ServeSession {
+  readonly running = new Map<number, ServedCall>();
+  readonly waiting: ServedCall[] = [];
+  /** Runs after each answer or cancel (serve completes once the peer closed and nothing is left). */
+  afterAnswer: () => void = () => undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly pick: (method: number) => Handler | undefined,
+    private readonly concurrency: number,
+    private readonly subscriber: Subscriber<Served>,
+  ) {}
+
+  /** A Request arrived: start it now, or let it wait for a slot (in order). */
+  accept(correlation: number, method: number, payload: Uint8Array): void {
+    const call = new ServedCall(this, correlation, method, payload);
+    if (this.running.size < this.concurrency) this.start(call);
+    else this.waiting.push(call);
+  }
+
+  /** The peer's Cancel: drop a waiting request, or unsubscribe a running handler; either is reported Cancelled. */
+  cancel(correlation: number): void {
+    const index = this.waiting.findIndex((call) => call.correlation === correlation);
+    if (index >= 0) {
+      const [call] = this.waiting.splice(index, 1);
+      this.subscriber.next({ method: call!.method, correlation, status: Status.Cancelled });
+      return;
+    }
+    const call = this.running.get(correlation);
+    if (!call) return; // already answered: the requester drops the late answer
+    this.running.delete(correlation);
+    call.answered = true;
+    call.subscription?.unsubscribe();
+    this.subscriber.next({ method: call.method, correlation, status: Status.Cancelled });
+    this.startWaiting();
+    this.afterAnswer();
+  }
+
+  /** Stops every running handler and forgets the waiting requests (serve was unsubscribed or ended). */
+  stop(): void {
+    for (const call of this.running.values()) {
+      call.answered = true;
+      call.subscription?.unsubscribe();
+    }
+    this.running.clear();
+    this.waiting.length = 0;
+  }
+
+  /** The handler's answer: checked, then sent as the Response. */
+  answer(call: ServedCall, value: Uint8Array): void {
+    call.answered = true;
+    call.subscription?.unsubscribe();
+    if (!(value instanceof Uint8Array)) return this.fail(call, new TypeError('handler result must be a Uint8Array'));
+    const { maxMessage } = this.connection;
+    if (value.length > maxMessage)
+      return this.fail(call, new Error(`response too large: length=${value.length}, maxMessage=${maxMessage}`));
+    this.finish(call, Status.Ok, FrameKind.Response, value);
+  }
+
+  /** The handler failed: an Error frame with the StatusError's status, else HandlerError, and the message. */
+  fail(call: ServedCall, error: unknown): void {
+    const status =
+      error instanceof StatusError && error.status > 0 && error.status <= 0xffff ? error.status : Status.HandlerError;
+    const text = encoder
+      .encode(error instanceof Error ? error.message : String(error))
+      .subarray(0, this.connection.maxMessage);
+    this.finish(call, status, FrameKind.Error, text);
+  }
+
+  /** Runs the handler of `call`; a result that emits while being subscribed is answered before this returns. */
+  start(call: ServedCall): void {
+    const handler = this.pick(call.method);
+    if (!handler) {
+      call.answered = true;
+      return this.finish(call, Status.NoSuchMethod, FrameKind.Error, encoder.encode(`no such method: ${call.method}`));
+    }
+    const context: RequestContext = { method: call.method, correlation: call.correlation, connection: this.connection };
+    try {
+      const subscription = from(handler(call.payload, context)).subscribe(call);
+      if (call.answered)
+        subscription.unsubscribe(); // answered while subscribing: stop what may still run
+      else {
+        call.subscription = subscription;
+        this.running.set(call.correlation, call);
+      }
+    } catch (error) {
+      // The handler threw, or `from` refused its result: HandlerError (or the thrown StatusError's status).
+      if (!call.answered) call.error(error);
+    }
+  }
+
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.running.size < this.concurrency) this.start(this.waiting.shift()!);
+  }
+
+  private finish(call: ServedCall, status: number, kind: AnswerKind, payload: Uint8Array): void {
+    this.running.delete(call.correlation);
+    try {
+      // Only Error frames carry a status, only Request frames a method id; a header of its own (the queue keeps it).
+      const header = { kind, status: kind === FrameKind.Error ? status : 0, correlation: call.correlation, method: 0 };
+      this.connection.sendFrame(header, payload);
+    } catch (error) {
+      // The handler's result could not be sent (a detached buffer: TypeError): the caller gets an Error frame
+      // instead of silence, and nothing escapes into the handler's subscriber (where RxJS would rethrow it).
+      if (kind === FrameKind.Response) return this.fail(call, error);
+      throw error;
+    }
+    this.subscriber.next({ method: call.method, correlation: call.correlation, status });
+    this.startWaiting();
+    this.afterAnswer();
+  }
+}
