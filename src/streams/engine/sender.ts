@@ -17,6 +17,8 @@ import { atProcessExit } from './exit-hook.js';
 /**
  * Within a synchronous burst, deferred commits are also published every this many frames, so the consumer starts
  * on the first frames while the producer writes the rest (the two processes overlap instead of taking turns).
+ * Measured (2026-12-03, compiled, two processes, medians of 3): 64 calls in flight 761 k calls/s at 8, 591-734 k at
+ * 16-32, 521 k without; 64 B one-way next() pays ~8 % for it (8.5 M vs 9.4 M msg/s without).
  */
 export const PUBLISH_EVERY = 8;
 
