@@ -167,6 +167,42 @@ table('wrapping around skips the ids still pending, and each answer still finds 
   assert.is(requests.size, 0);
 });
 
+table(
+  'one long-pending request: later ids skip only the id that would share its slot, and it is still answered',
+  () => {
+    const { router, requests, late } = setup();
+    const old = new Recorder();
+    const oldId = requests.add(old); // 1, slot 1 of 64
+    const ids: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const id = requests.add(new Recorder());
+      ids.push(id);
+      respond(router, id);
+    }
+    assert.ok(!ids.includes(65) && !ids.includes(129) && !ids.includes(193), 'ids sharing slot 1 are skipped');
+    assert.equal(ids.slice(0, 3), [2, 3, 4]);
+    assert.is(new Set(ids).size, 200);
+    respond(router, 65);
+    assert.is(late(), 1, 'an answer for a skipped id has no owner');
+    respond(router, oldId, 8);
+    assert.equal(old.told, ['response 8']);
+    assert.is(requests.size, 0);
+  },
+);
+
+table('thousands in flight: the slots grow and every answer, in any order, reaches its own request once', () => {
+  const { router, requests, late } = setup();
+  const recorders = Array.from({ length: 5000 }, () => new Recorder());
+  const ids = recorders.map((r) => requests.add(r));
+  assert.is(new Set(ids).size, 5000);
+  assert.is(requests.size, 5000);
+  const order = ids.map((id, i) => [id, i] as const).sort((a, b) => ((a[0] * 7919) % 5003) - ((b[0] * 7919) % 5003));
+  for (const [id, i] of order) respond(router, id, i & 0xff);
+  recorders.forEach((r, i) => assert.equal(r.told, [`response ${i & 0xff}`]));
+  assert.is(late(), 0);
+  assert.is(requests.size, 0);
+});
+
 table('when the connection fails every pending request fails once with its error, and the table empties', () => {
   const { router, requests, late } = setup();
   const [a, b] = [new Recorder(), new Recorder()];
