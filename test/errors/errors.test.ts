@@ -23,6 +23,7 @@ import {
   UnlinkSegmentError,
   UnsupportedPlatformError,
 } from '../../src/native/errors.js';
+import { SocketError } from '../../src/native/socket-errors.js';
 
 const test = suite('errors');
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
@@ -109,6 +110,11 @@ const SAMPLES: Readonly<Record<string, () => Sample>> = {
     message:
       'Unable to read the peer credentials of socket fd 7 since it is not a connected local socket ' +
       '(getsockopt: ENOTSOCK)',
+  }),
+  SocketError: () => ({
+    error: new SocketError('connect', 'NotListening', { address: '\0rxshm.x', errno: E.ECONNREFUSED }),
+    code: 'NotListening',
+    message: 'Unable to connect "@rxshm.x" since nobody listens on the address (ECONNREFUSED)',
   }),
   SegmentClosedError: () => ({
     error: new rxshm.SegmentClosedError('rxshm.x'),
