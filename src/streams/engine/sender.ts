@@ -117,12 +117,26 @@ export class Sender {
     return 'queued';
   }
 
+  /**
+   * The last flush stopped at a full ring with frames still queued: only the consumer freeing room helps, and it
+   * rings the doorbell when it does (after each drain, if this side parked for room).
+   */
+  get waitingForRoom(): boolean {
+    return this.blockedOnRoom && this.queue.length > 0;
+  }
+
+  private blockedOnRoom = false;
+
   /** Writes as much of the local queue as fits. True if anything moved. */
   flush(): boolean {
     if (this.tx.claiming) return false; // the user's zero-copy claim comes first
     let moved = false;
+    this.blockedOnRoom = false;
     for (let frame = this.queue.peek(); frame; frame = this.queue.peek()) {
-      if (!this.writeFrame(frame.header, frame.payload)) break;
+      if (!this.writeFrame(frame.header, frame.payload)) {
+        this.blockedOnRoom = !this.disposed;
+        break;
+      }
       this.queue.shift();
       const length = frame.payload.length;
       this.pool.release(frame.payload); // in the ring and out of the queue: nothing reads this copy any more

@@ -4,7 +4,8 @@
  * (the caller's next request is not held for `spinMicros`), a delivery answered synchronously keeps the spin, a
  * peer that always answers through microtasks still lets timers run, and after a yield the loop still parks and a
  * frame published after the park is announced (the consumer-parked flag is set), never lost; the poll phase takes
- * what comes within pollMicros without a bell and parks only after pollMicros idle.
+ * what comes within pollMicros without a bell and parks only after pollMicros idle; a sender that waits only for
+ * room in its ring parks at once (asking the consumer for a bell) and flushes its queue in order when rung.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,9 +13,9 @@ import { resolveOptions } from '../../../src/streams/channel/options.js';
 import { EngineStats } from '../../../src/streams/engine/engine-stats.js';
 import { DATA_FRAME } from '../../../src/streams/engine/frame-fields.js';
 import { WaitLoop } from '../../../src/streams/engine/wait-loop.js';
-import { writeRawFrame } from '../../helpers/engine-rings.js';
+import { readFrames, writeRawFrame } from '../../helpers/engine-rings.js';
 import { data, receiverOnRing } from '../../helpers/engine-receiver.js';
-import { bytes, senderOnRing } from '../../helpers/engine-sender.js';
+import { bytes, fill, senderOnRing } from '../../helpers/engine-sender.js';
 import { until, within } from '../../helpers/waiting.js';
 
 const loop = suite('WaitLoop');
@@ -159,6 +160,33 @@ loop(
     assert.ok(rx.writer.takeConsumerParked(), 'parked: the peer is told to ring');
     l.bell();
     await until(() => rx.sink.delivered.length === 2, 'the frame after the park', 5000);
+    dispose();
+  },
+);
+
+loop(
+  'a sender waiting only for room parks at once (no polling through pollMicros) and flushes, in order, on the bell',
+  async () => {
+    const { tx, stats, loop: l, dispose } = setup({ spinMicros: 0, pollMicros: 200_000 });
+    const filled = fill(tx.sender);
+    for (let tag = 1; tag <= 3; tag++) assert.is(tx.sender.send(DATA_FRAME, bytes(tag)), 'queued');
+    const since = performance.now();
+    l.schedule();
+    await until(() => stats.parks > 0, 'the park for room', 5000);
+    const parkedMs = performance.now() - since;
+    assert.ok(parkedMs < 150, `parked ${parkedMs} ms after the ring filled: within pollMicros, not after it`);
+    assert.ok(tx.sender.waitingForRoom);
+    const first = readFrames(tx.reader); // the consumer frees the ring, publishes, and finds the producer parked
+    assert.is(first.length, filled);
+    assert.ok(tx.reader.takeProducerParked(), 'parked for room: the consumer is told to ring');
+    l.bell();
+    await until(() => tx.sender.queued === 0, 'the queue flushed after the bell', 5000);
+    await until(() => tx.reader.poll(), 'the queued frames published', 5000);
+    assert.equal(
+      readFrames(tx.reader).map((f) => f.payload),
+      [[1], [2], [3]],
+    );
+    assert.not.ok(tx.sender.waitingForRoom);
     dispose();
   },
 );
