@@ -14,8 +14,10 @@
  *   one event-loop turn spends at most MAX_SPIN_SLICE_MS in such resumed spins, then the loop goes back to
  *   setImmediate, so microtasks never starve timers and I/O.
  * - A side whose only work is a send queue blocked on a full ring (nothing received) parks at once, without the poll
- *   phase: the consumer rings after each drain that frees room (PRODUCER_PARKED). Measured at 64 KiB (two processes,
- *   compiled): the sender's CPU per message fell from ~58 to ~34 µs, the time it spent polling for room.
+ *   phase, when its last wait for room was slow (SLOW_ROOM_WAIT_MS): polling cannot make room, only take the CPU the
+ *   consumer needs; the consumer rings after each drain that frees room (PRODUCER_PARKED). Measured at 64 KiB (two
+ *   processes, compiled): the sender's CPU per message fell from ~65 to ~40 µs against a copying consumer, while a
+ *   fast (borrowing) consumer, whose waits are short, keeps the polling that spares it a bell per ring.
  */
 import type { ResolvedOptions } from '../channel/options.js';
 import type { EngineStats } from './engine-stats.js';
@@ -33,6 +35,12 @@ const POLL_LOOKS = 32;
 
 /** Microtask hops a yielded spin waits for something to be sent before it hands over to the event loop. */
 const MAX_YIELD_HOPS = 16;
+
+/**
+ * A wait for room in the send ring that lasted this long (ms) marks a slow consumer: the next wait parks at once
+ * (see waitForRoom). Shorter waits keep polling, since a bell's latency would then cost more than the looks.
+ */
+const SLOW_ROOM_WAIT_MS = 0.5;
 
 /** First re-check of a parked side (ms); see the module header. */
 export const PARK_RECHECK_MIN_MS = 50;
@@ -73,6 +81,10 @@ export class WaitLoop {
   private yieldSends = 0;
   /** The last look delivered something from the receive ring. */
   private drained = false;
+  /** When the current wait for room began, or -1 (see waitForRoom). */
+  private roomWaitStart = -1;
+  /** How long the last wait for room lasted (ms). */
+  private lastRoomWaitMs = 0;
   private readonly pumpSoon = (): void => {
     this.scheduled = false;
     this.turnStart = performance.now();
@@ -156,7 +168,8 @@ export class WaitLoop {
     const start = performance.now();
     const sends = this.sender.sends;
     const moved = this.step();
-    if (moved || this.activity) {
+    const progressed = moved || this.activity;
+    if (progressed) {
       this.recheckMs = PARK_RECHECK_MIN_MS;
       this.rechecking = false;
       this.lastActivity = start;
@@ -170,10 +183,25 @@ export class WaitLoop {
     if (this.receiver.held && this.sender.queued === 0) return; // ChannelEngine.resume() restarts us
     // Only room in the send ring would help and nothing came in: polling cannot make room, it only takes the CPU
     // the consumer needs to free it. Park now; the consumer rings once it has drained (see the module header).
-    if (!spinning && !this.drained && this.sender.waitingForRoom) return this.park();
+    if (this.waitForRoom(start, progressed, !spinning && !this.drained && this.sender.waitingForRoom))
+      return this.park();
     const now = spinning ? performance.now() : start; // one clock read per pump without a spin
     if (now - this.lastActivity < this.options.pollMicros / 1000) return this.poll(moved);
     this.park();
+  }
+
+  /**
+   * Times the waits for room (from the first look that found the queue blocked on a full ring to the first that
+   * moved something) and tells whether to park at once: `blocked` (nothing else to do) and the last wait was slow.
+   */
+  private waitForRoom(now: number, progressed: boolean, blocked: boolean): boolean {
+    if (this.roomWaitStart >= 0 && (progressed || !blocked)) {
+      this.lastRoomWaitMs = now - this.roomWaitStart;
+      this.roomWaitStart = -1;
+    }
+    if (!blocked) return false;
+    if (this.roomWaitStart < 0) this.roomWaitStart = now;
+    return this.lastRoomWaitMs >= SLOW_ROOM_WAIT_MS;
   }
 
   /** The poll phase: unless this turn already moved frames (their microtasks go first), look a few more times. */
