@@ -2,8 +2,9 @@
  * The local queue of frames waiting for room in the ring (overflow policy `block`). Process-local only.
  *
  * Invariants relied on: entries keep their order, and a frame is written only after every frame queued before it
- * (the Sender flushes the queue before any new frame); payloads are copied on entry (by the Sender), since the
- * caller may reuse its buffer after `next`; headers are kept as given (FrameFields are never mutated).
+ * (the Sender flushes the queue before any new frame); payloads are copied on entry (by the Sender, into pooled
+ * buffers it takes back only once the frame is written: buffer-pool.ts), since the caller may reuse its buffer after
+ * `next`; headers are kept as given (FrameFields are never mutated).
  */
 import type { FrameFields } from './frame-fields.js';
 

@@ -181,8 +181,8 @@ export class WaitLoop {
     if (this.host.disposed() || this.host.settle()) return;
     if (yielded) return this.yieldToMicrotasks(start);
     if (this.receiver.held && this.sender.queued === 0) return; // ChannelEngine.resume() restarts us
-    // Only room in the send ring would help and nothing came in: polling cannot make room, it only takes the CPU
-    // the consumer needs to free it. Park now; the consumer rings once it has drained (see the module header).
+    // Only room in the send ring would help and nothing came in: against a slow consumer polling cannot make room,
+    // only take the CPU it needs to free it. Park now; the consumer rings once it has drained (module header).
     if (this.waitForRoom(start, progressed, !spinning && !this.drained && this.sender.waitingForRoom))
       return this.park();
     const now = spinning ? performance.now() : start; // one clock read per pump without a spin
