@@ -76,6 +76,17 @@ export class ReceiveBacklog {
     this.flush();
   }
 
+  /**
+   * Puts `payloads` (copies, in order) back in front of what waits: messages handed to a batch subscriber that left
+   * before its batch was emitted. They go before anything newer, so ring order holds.
+   */
+  putBack(payloads: readonly Uint8Array[]): void {
+    if (payloads.length === 0) return;
+    this.items = [...payloads, ...this.items.slice(this.head)];
+    this.head = 0;
+    for (const payload of payloads) this.bytes += payload.length;
+  }
+
   /** Nothing waits. */
   empty(): boolean {
     return this.head === this.items.length;

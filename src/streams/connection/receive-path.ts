@@ -86,15 +86,18 @@ export class ReceivePath {
     this.demand++;
     this.receiversGone = false;
     const release = this.retain();
-    const subscription = new Subscription(() => {
+    // On the subscriber itself, before the backlog flushes: one that stops during the flush (take, firstValueFrom)
+    // must stop the flush at once, or the rest of the backlog goes to a closed subscriber and is lost.
+    subscriber.add(() => {
       fanout.remove(subscriber);
+      if ((fanout as unknown) === this.batches && this.batches.size === 0) this.keepPendingBatch();
       if (--this.demand === 0) this.receiversGone = true;
       release();
     });
     this.backlog.flush();
     this.emitBatch();
     this.engine().resume();
-    return subscription;
+    return subscriber;
   }
 
   /** Hands one message to the subscribers; `stats.received` counts exactly these. */
@@ -103,7 +106,26 @@ export class ReceivePath {
     stats.received++;
     stats.bytesReceived += payload.length;
     if (this.batches.size > 0) this.batch.push(payload);
-    if (this.messages.size > 0) this.messages.next(payload);
+    // Next to batch subscribers the payload may be a piece of a batch's shared chunk: a per-message subscriber still
+    // gets a buffer of its own.
+    if (this.messages.size > 0) this.messages.next(this.batches.size > 0 ? payload.slice() : payload);
+  }
+
+  /**
+   * The last batch subscriber left in the middle of a drain: what was collected for it, and that no per-message
+   * subscriber received, goes back to the backlog (uncounted) instead of being lost.
+   */
+  private keepPendingBatch(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    if (this.messages.size > 0) return;
+    const stats = (this.stats ??= this.engine().stats);
+    for (const payload of batch) {
+      stats.received--;
+      stats.bytesReceived -= payload.length;
+    }
+    this.backlog.putBack(batch);
   }
 
   private emitBatch(): void {
