@@ -71,6 +71,8 @@ export class ServedCall {
 /** One subscribed serve: starts handlers up to `concurrency`, answers each request once, emits Served records. */
 export class ServeSession {
   readonly running = new Map<number, ServedCall>();
+  /** startWaiting is running (see there). */
+  private startingWaiting = false;
   readonly waiting: ServedCall[] = [];
   /** Runs after each answer or cancel (serve completes once the peer closed and nothing is left). */
   afterAnswer: () => void = () => undefined;
@@ -160,8 +162,20 @@ export class ServeSession {
     }
   }
 
+  /**
+   * Starts waiting requests while there is room. Not reentrant: a handler that answers synchronously finishes inside
+   * `start`, and starting the next one from there would go one stack level deeper per request (thousands waiting
+   * overflowed the stack, and RxJS swallowed the RangeError: those callers were never answered); the outer loop
+   * starts it instead.
+   */
   private startWaiting(): void {
-    while (this.waiting.length > 0 && this.running.size < this.concurrency) this.start(this.waiting.shift()!);
+    if (this.startingWaiting) return;
+    this.startingWaiting = true;
+    try {
+      while (this.waiting.length > 0 && this.running.size < this.concurrency) this.start(this.waiting.shift()!);
+    } finally {
+      this.startingWaiting = false;
+    }
   }
 
   private finish(call: ServedCall, status: number, kind: AnswerKind, payload: Uint8Array): void {
