@@ -65,6 +65,11 @@ export class RingReader {
   /** READ_POSITION moved locally but not stored yet (deferred releases). */
   private unpublished = false;
 
+  /** Where this reader is in the ring (moves on release and when padding is skipped); local, maybe not yet stored. */
+  get readPosition(): number {
+    return this.read;
+  }
+
   /** The whole buffer as bytes: the payload is `bytes.subarray(payloadOffset, payloadOffset + payloadLength)`. */
   get bytes(): Uint8Array {
     return this.view.bytes;

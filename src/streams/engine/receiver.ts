@@ -53,6 +53,7 @@ export class Receiver {
   /** Delivers up to MAX_BATCH frames. True if any was consumed. Throws MalformedFrameError / RingCorruptError. */
   drain(): boolean {
     const { rx, frame, sink } = this;
+    const start = rx.readPosition;
     let count = 0;
     let delivered = 0;
     this.held = false;
@@ -105,7 +106,8 @@ export class Receiver {
     if (delivered > 0 && !this.disposed) sink.drainEnded();
     if (this.disposed) return count > 0;
     rx.publish();
-    if (count > 0 && rx.takeProducerParked()) this.ring();
+    // Any move frees room, padding alone included: a producer parked for room must hear it, not wait for its timer.
+    if ((count > 0 || rx.readPosition !== start) && rx.takeProducerParked()) this.ring();
     return count > 0;
   }
 
