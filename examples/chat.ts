@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { filter, firstValueFrom, interval, map, mergeMap, share, take } from 'rxjs';
+import { firstValueFrom, interval, map, mergeMap, share, take } from 'rxjs';
 import { broadcast, clients, connect, listen, type Connection } from 'rxshm';
 
 const MEMBERS = 4;
