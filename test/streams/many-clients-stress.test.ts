@@ -7,7 +7,9 @@
  *   one client keeps exchanging: only the victims' connections end, every slot frees, and new clients use them;
  * - SERVER_KILLS (100) server processes and as many clients SIGKILLed at random moments: nothing in /dev/shm, and a
  *   server on the same name starts at once;
- * - CYCLES (2,000) connect/close cycles: descriptors and memory return to their starting level.
+ * - CYCLES (2,000) connect/close cycles: descriptors and memory return to their starting level;
+ * - FULL_HOUSE (4,096) clients connected at once to a server of that maxClients (in this process): distinct slots,
+ *   the next one Busy, and a message to the last one.
  * Counts can be lowered through the environment for a quick run.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
@@ -29,6 +31,7 @@ const STRESS_MESSAGES = env('STRESS_MESSAGES', 10_000);
 const VICTIMS = env('VICTIMS', 200);
 const SERVER_KILLS = env('SERVER_KILLS', 100);
 const CYCLES = env('CYCLES', 2000);
+const FULL_HOUSE = env('FULL_HOUSE', 4096);
 const SMALL = { ringCapacity: 64 * 1024 } as const;
 
 const fds = (): number => readdirSync('/proc/self/fd').length;
@@ -47,6 +50,9 @@ test(`${STRESS_CLIENTS} client processes at once, ${STRESS_MESSAGES} checksummed
     await until(() => segmentFds() === 0, 'no segment held before', 10_000);
     const problems: string[] = [];
     const finished: number[] = [];
+    const connected: Connection[] = [];
+    let go: () => void = () => undefined;
+    const everyone = new Promise<void>((resolve) => (go = resolve));
     const server = listen(name, { ...SMALL, maxClients: STRESS_CLIENTS }).subscribe((connection) => {
       const tag = connection.peerPid;
       let received = 0;
@@ -58,7 +64,11 @@ test(`${STRESS_CLIENTS} client processes at once, ${STRESS_MESSAGES} checksummed
         },
         error: (e: Error) => problems.push(`client ${connection.clientId}: ${e.message}`),
       });
+      // Everyone sends once all are connected: they overlap, so each has a slot of its own.
       void (async () => {
+        connected.push(connection);
+        if (connected.length === STRESS_CLIENTS) go();
+        await everyone;
         for (let seq = 0; seq < STRESS_MESSAGES; seq++) {
           connection.next(message(connection.clientId + 1, seq));
           if (!connection.writable) await until(() => connection.writable || connection.ended, 'room', 60_000);
@@ -199,6 +209,35 @@ test(`${CYCLES} connect/close cycles: descriptors and memory return to their sta
     const grown = process.memoryUsage().rss - rssBefore;
     assert.ok(grown < 64 * 1024 * 1024, `RSS grew by ${(grown / 2 ** 20).toFixed(1)} MiB over ${CYCLES} cycles`);
     assert.equal(shmLeft(), []);
+  }));
+
+test(`${FULL_HOUSE} clients at once on a server of maxClients ${FULL_HOUSE}: distinct slots, the next is Busy`, () =>
+  watched(120_000 + FULL_HOUSE * 50, async (scope) => {
+    const name = channelName();
+    const server = new Opened(listen(name, { ringCapacity: 1024, maxClients: FULL_HOUSE }));
+    scope.defer(() => server.close());
+    const ids: number[] = [];
+    const members: Opened[] = [];
+    scope.defer(() => members.forEach((m) => m.close()));
+    for (let done = 0; done < FULL_HOUSE; done += 256) {
+      const batch = Array.from({ length: Math.min(256, FULL_HOUSE - done) }, () => {
+        const opened = new Opened(connect(name, { timeout: 30_000, ringCapacity: 1024 }));
+        members.push(opened);
+        return opened.connection();
+      });
+      for (const connection of await Promise.all(batch)) ids.push(connection.clientId);
+    }
+    assert.equal(
+      ids.sort((a, b) => a - b),
+      [...Array(FULL_HOUSE).keys()],
+    );
+    const busy = await new Opened(connect(name, { timeout: 200 })).failure();
+    assert.is((busy as { code?: string }).code, 'Busy', String(busy));
+    const last = members.at(-1)!.connections[0]!;
+    const got = new Promise<Uint8Array>((resolve) => receive(last, resolve));
+    const serverSide = server.connections.find((c) => c.clientId === last.clientId)!;
+    serverSide.next(Uint8Array.of(42));
+    assert.equal([...(await got)], [42]);
   }));
 
 test.run();
