@@ -37,6 +37,11 @@ export class ChannelSession {
     return this.load(GENERATION_OFFSET);
   }
 
+  /** Sets GENERATION (a server numbering its clients across per-client segments). */
+  set generation(value: number) {
+    this.store(GENERATION_OFFSET, value);
+  }
+
   /** Bumps GENERATION and returns the new value (wraps at 2^32). */
   bumpGeneration(): number {
     return (Atomics.add(this.words, GENERATION_OFFSET >> 2, 1) + 1) >>> 0;

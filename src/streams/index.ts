@@ -1,5 +1,5 @@
 /** The public face of rxshm: factories, Connection, operators and the errors they raise. */
-export { listen, type ListenOptions } from './channel/listen.js';
+export { listen, DEFAULT_MAX_CLIENTS, MAX_CLIENTS, type ListenOptions } from './channel/listen.js';
 export { connect } from './channel/connect.js';
 export {
   spawnConnected,
@@ -10,6 +10,8 @@ export {
 export { PARENT_CHANNEL_ENV } from './channel/parent-channel.js';
 export { connectParent } from './channel/connect-parent.js';
 export { Connection, type Claim, type ConnectionEnd, type ConnectionInfo } from './connection/connection.js';
+export { broadcast } from './connection/broadcast.js';
+export { clients } from './operators/clients.js';
 export type { ConnectionStats } from './connection/connection-stats.js';
 export {
   DEFAULT_CONNECT_TIMEOUT,

@@ -113,8 +113,17 @@ export function groupMembers(pgid: number): number[] {
   return members;
 }
 
-/** The segment file of the named channel `name`. */
+/** Where a segment of the named channel `name` was once named: nothing may ever appear there now. */
 export const segmentPath = (name: string): string => `/dev/shm/rxshm.${name}`;
+
+/** Whether a process listens on the doorbell of channel `name` (/proc/net/unix, flag __SO_ACCEPTCON, NUL as '@'). */
+export const doorbellBound = (name: string): boolean =>
+  readFileSync('/proc/net/unix', 'utf8')
+    .split('\n')
+    .some((line) => {
+      const fields = line.trim().split(/\s+/);
+      return fields[3] === '00010000' && fields[7] === `@rxshm.${name}`;
+    });
 
 /** Names of the channels the code listens on and connects to, from `listen('x'` and `connect('x'`. */
 export function channelNames(code: string, kinds: readonly ('listen' | 'connect')[] = ['listen', 'connect']): string[] {

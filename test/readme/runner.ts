@@ -8,11 +8,11 @@
  * serving process stopped by a signal may remain (a dead server's segment is taken over by design), anything else is
  * a failure.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { underWatchdog } from '../helpers/watchdog.js';
 import { headerFor, type Exports } from './header.js';
-import { channelNames, Proc, removeSegments, segmentPath, sleep, type Exit } from './processes.js';
+import { channelNames, doorbellBound, Proc, removeSegments, segmentPath, sleep, type Exit } from './processes.js';
 
 /** How a README snippet is run and what it must do. */
 export interface SnippetSpec {
@@ -104,11 +104,11 @@ function splitProgram(ctx: Context, id: string, at: string): [Program, Program] 
   return [part(`${id}.serve`, lines.slice(0, i).join('\n') + '\n'), part(id, lines.slice(i).join('\n'))];
 }
 
-/** Waits until `proc` has created the segments of every channel its code listens on. */
+/** Waits until `proc` listens on the doorbell of every channel its code listens on. */
 async function listening(proc: Proc, code: string): Promise<void> {
   const names = channelNames(code, ['listen']);
   const deadline = performance.now() + LISTEN_WAIT_MS;
-  while (!names.every((name) => existsSync(segmentPath(name)))) {
+  while (!names.every((name) => doorbellBound(name))) {
     if (!proc.running)
       throw new Error(
         `${proc.label} exited before it listened on ${names.join(', ')} (${JSON.stringify(await proc.exited)})\n${proc.describe()}`,
@@ -174,7 +174,6 @@ export async function runSnippet(ctx: Context, id: string): Promise<string[]> {
   }
   const timeoutMs = client.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const channels = [...new Set([...(server ? channelNames(server.code) : []), ...channelNames(client.code)])];
-  const serverChannels = server ? channelNames(server.code, ['listen']) : [];
   removeSegments(channels);
   return underWatchdog<string[], Proc>(
     timeoutMs + LISTEN_WAIT_MS + 15_000,
@@ -190,16 +189,14 @@ export async function runSnippet(ctx: Context, id: string): Promise<string[]> {
         problems.push(
           `${id}: serves, but it was no longer running after serving ${client.label} (${show(await serving!.exited)})`,
         );
-      let stopped: Exit | null = null;
       if (serving) {
         serving.kill();
-        stopped = await serving.exited;
+        await serving.exited;
         if (spec.serves) problems.push(...output(serving, spec.expect));
       }
       await running.exited;
-      // A server killed by a signal (ours, or its own crash) cannot unlink its segment; the next server takes it over.
-      const tolerated = stopped?.signal ? serverChannels : [];
-      const left = removeSegments(channels).filter((name) => !tolerated.includes(name));
+      // Nothing of a channel is ever named in /dev/shm, even after a server killed by a signal.
+      const left = removeSegments(channels);
       if (left.length) problems.push(`${id}: segments left behind: ${left.map(segmentPath).join(', ')}`);
       if (problems.length) problems.push(running.describe(), ...(serving ? [serving.describe()] : []));
       return problems;

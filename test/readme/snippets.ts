@@ -32,6 +32,10 @@ const encodeJob = (value: typeof job): Uint8Array => Job.encode(value);`,
     expect: ['Uint8Array(5) [ 7, 0, 0, 0, 1 ]'],
   },
 
+  // The chat room serves; its probe is one member, which hears its own line back from the broadcast.
+  'chat-server': { serves: true, probe: 'chat-client' },
+  'chat-client': { peer: 'chat-server', expect: ['hello, room (client 0)'] },
+
   // The parent; its worker.js is the connect-parent snippet.
   'spawn-connected': {
     prelude: `const task = new TextEncoder().encode('resize 7');`,

@@ -3,12 +3,13 @@
  * every good one, up to exactly MAX_CHANNEL_NAME_BYTES (ASCII or multi-byte, short enough for a plain doorbell
  * address or hashed), works end to end: a real listen + connect pair exchanges a message each way.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChannelOptionsError, connect, listen, MAX_CHANNEL_NAME_BYTES } from '../../src/index.js';
 import { segmentName, validateChannelName } from '../../src/streams/channel/channel-name.js';
 import { MAX_NAME_BYTES } from '../../src/native/names.js';
+import { native } from '../../src/native/index.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { watched } from '../helpers/watched.js';
@@ -134,10 +135,18 @@ async function exchange(name: string): Promise<void> {
         [4, 5],
       ],
     );
-    assert.ok(existsSync(`/dev/shm/${segmentName(name)}`));
+    assert.ok(listening(native.doorbellPath(name)), 'the doorbell is bound at its exact length');
+    assert.not.ok(existsSync(`/dev/shm/${segmentName(name)}`), 'nothing of the channel has a name in /dev/shm');
   });
-  assert.not.ok(existsSync(`/dev/shm/${segmentName(name)}`), 'the segment is unlinked after unsubscribe');
+  assert.not.ok(listening(native.doorbellPath(name)), 'the address is released after unsubscribe');
 }
+
+/** Whether a socket listens on the abstract `address` in /proc/net/unix (flag __SO_ACCEPTCON; NUL shown as '@'). */
+const listening = (address: string): boolean =>
+  readFileSync('/proc/net/unix', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .some((fields) => fields[3] === '00010000' && fields[7] === `@${address.slice(1)}`);
 
 const good: [string, string][] = [
   [`exactly ${MAX_CHANNEL_NAME_BYTES} ASCII bytes (hashed doorbell address)`, nameOf(MAX_CHANNEL_NAME_BYTES, 'n')],

@@ -1,16 +1,17 @@
 /**
- * connect() across real processes: its typed errors (ServerAbsent after `timeout`, Busy, IncompatibleSegment), a
+ * connect() across real processes: its typed errors (ServerAbsent after `timeout`, Busy, IncompatibleSegment and
+ * HandshakeFailed against a hand-made server of the raw sockets), a
  * SIGKILLed server noticed within one second and a reconnect to its successor, complete() on the client side, and
  * a client process that exits by itself after unsubscribing. Every test has a watchdog.
  */
-import { rmSync, writeFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect, ConnectError, listen, PeerExitedError } from '../../src/index.js';
-import { native } from '../../src/native/index.js';
+import type { Segment } from '../../src/native/index.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { watched } from '../helpers/watched.js';
+import { acceptWith, rawServer } from '../helpers/raw-server.js';
 import { until } from '../helpers/waiting.js';
 
 const test = suite('connect');
@@ -27,10 +28,10 @@ test('ServerAbsent after options.timeout when nobody serves the name', async () 
   });
 });
 
-test('Busy when another client is connected', async () => {
+test('Busy when the one slot of maxClients: 1 is taken', async () => {
   await watched(30_000, async (scope) => {
     const name = channelName();
-    const server = new Opened(listen(name));
+    const server = new Opened(listen(name, { maxClients: 1 }));
     scope.defer(() => server.close());
     const first = scope.peer({ role: 'client', name, script: 'hold', stdin: true });
     await server.connection();
@@ -43,18 +44,13 @@ test('Busy when another client is connected', async () => {
   });
 });
 
-/** Creates `rxshm.<name>` by hand with `header` at offset 0; returns the cleanup. */
-function junkSegment(name: string, header: number[]): () => void {
-  const segment = native.segments.create(`rxshm.${name}`, 65536);
-  new Uint8Array(segment.buffer).set(header);
-  segment.close();
-  return () => native.segments.unlink(`rxshm.${name}`);
-}
+/** Writes `header` at the start of a segment. */
+const header = (bytes: number[]) => (segment: Segment) => new Uint8Array(segment.buffer).set(bytes);
 
 test('IncompatibleSegment at once for a segment with a wrong (non-zero) magic', async () => {
   await watched(10_000, async (scope) => {
     const name = channelName();
-    scope.defer(junkSegment(name, Array(256).fill(0xab)));
+    rawServer(scope, name, acceptWith(header(Array(256).fill(0xab))));
     const started = performance.now();
     const error = await new Opened(connect(name, { timeout: 1500 })).failure();
     assert.instance(error, ConnectError);
@@ -70,7 +66,7 @@ test('IncompatibleSegment for the right magic with an unsupported layout version
   await watched(10_000, async (scope) => {
     const name = channelName();
     // "RXSH" then version 0x7777.
-    scope.defer(junkSegment(name, [0x52, 0x58, 0x53, 0x48, 0x77, 0x77, 1, 0]));
+    rawServer(scope, name, acceptWith(header([0x52, 0x58, 0x53, 0x48, 0x77, 0x77, 1, 0])));
     const error = await new Opened(connect(name, { timeout: 1500 })).failure();
     assert.instance(error, ConnectError);
     assert.is((error as ConnectError).code, 'IncompatibleSegment', (error as Error).message);
@@ -78,25 +74,30 @@ test('IncompatibleSegment for the right magic with an unsupported layout version
   });
 });
 
-test('an all-zero magic means "server still initialising": retried until the timeout, then ServerAbsent', async () => {
+test('a segment descriptor without seals is refused (HandshakeFailed naming NotSealed), never mapped', async () => {
   await watched(10_000, async (scope) => {
     const name = channelName();
-    scope.defer(junkSegment(name, []));
-    const error = await new Opened(connect(name, { timeout: 200 })).failure();
+    rawServer(
+      scope,
+      name,
+      acceptWith(() => undefined, { sealed: false }),
+    );
+    const error = await new Opened(connect(name, { timeout: 1500 })).failure();
     assert.instance(error, ConnectError);
-    assert.is((error as ConnectError).code, 'ServerAbsent');
+    assert.is((error as ConnectError).code, 'HandshakeFailed', (error as Error).message);
+    assert.match((error as Error).message, /seal/i);
   });
 });
 
-test('an empty segment (created, not sized yet: open fails with InvalidSize) is retried until the timeout, then ServerAbsent', async () => {
+test('a listener that never replies: the client waits until its timeout, then ServerAbsent', async () => {
   await watched(10_000, async (scope) => {
     const name = channelName();
-    const path = `/dev/shm/rxshm.${name}`;
-    writeFileSync(path, '', { mode: 0o600 }); // what shm_open(O_CREAT) leaves before the server's ftruncate
-    scope.defer(() => rmSync(path, { force: true }));
-    const error = await new Opened(connect(name, { timeout: 200 })).failure();
+    rawServer(scope, name, () => undefined);
+    const started = performance.now();
+    const error = await new Opened(connect(name, { timeout: 300 })).failure();
     assert.instance(error, ConnectError);
     assert.is((error as ConnectError).code, 'ServerAbsent', (error as Error).message);
+    assert.ok(performance.now() - started >= 290);
   });
 });
 

@@ -6,11 +6,21 @@
  * - a refused send (detached buffer, bad commit length, bad request payload or timeout) leaves the connection
  *   exactly as it was;
  * - a client whose predecessor closed cleanly gets in at once, never ConnectError('Busy').
- * The test process writes into the segment through a mapping of its own (`native.segments.open`); every peer is a
- * real process (test/fixtures/hostile-peer.ts, streams-peer.ts, rpc-server.ts) under the watchdog.
+ * The test process writes into the segment through a mapping of its own (the memfd reopened through /proc/self/fd,
+ * as a hostile process of the same user could); every peer is a real process (test/fixtures/hostile-peer.ts, streams-peer.ts, rpc-server.ts) under the watchdog.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -29,12 +39,16 @@ import {
   type ConnectionEnd,
 } from '../../src/index.js';
 import {
+  CLIENT_PID_OFFSET,
+  ChannelSession,
   MAX_MESSAGE_OFFSET,
-  isSegmentUnpublished,
+  SERVER_PID_OFFSET,
+  channelSegmentLength,
+  initChannelSegment,
   readChannelSegment,
   type ChannelLayout,
 } from '../../src/layout/index.js';
-import { native, OpenSegmentError, type Segment } from '../../src/native/index.js';
+import { native, type Segment } from '../../src/native/index.js';
 import { PARK_RECHECK_MAX_MS } from '../../src/streams/engine/engine.js';
 import type { HostileSpec } from '../fixtures/hostile-peer.js';
 import { Method, mirror } from '../fixtures/rpc-methods.js';
@@ -44,6 +58,7 @@ import { root, type Child } from '../helpers/processes.js';
 import { watched, type Watch } from '../helpers/watched.js';
 import { sleep, until } from '../helpers/waiting.js';
 import { channelName } from '../helpers/names.js';
+import { acceptWith, rawServer } from '../helpers/raw-server.js';
 
 const test = suite('hostile input');
 
@@ -57,40 +72,56 @@ const READ_POSITION = 64;
 const CONSUMER_PARKED = 68;
 const RING_HEADER = 128;
 
-/**
- * The channel's segment, mapped, or null while its server has not published it: absent, still empty (shm_open comes
- * before ftruncate), or with MAGIC still 0 (the server stores it last, after the rest of the header).
- */
-function mapPublished(name: string): Segment | null {
-  let segment: Segment;
+/** The header of the memfd behind /proc/self/fd/<fd>, read with pread (never mapped), or null. */
+function peekHeader(fd: string): DataView | null {
   try {
-    segment = native.segments.open(`rxshm.${name}`);
-  } catch (error) {
-    if (error instanceof OpenSegmentError && (error.code === 'NotFound' || error.code === 'InvalidSize')) return null;
-    throw error;
+    if (!readlinkSync(`/proc/self/fd/${fd}`).startsWith('/memfd:rxshm')) return null;
+    const handle = openSync(`/proc/self/fd/${fd}`, 'r');
+    try {
+      const header = Buffer.alloc(256);
+      return readSync(handle, header, 0, 256, 0) === 256 ? new DataView(header.buffer, header.byteOffset, 256) : null;
+    } finally {
+      closeSync(handle);
+    }
+  } catch {
+    return null; // closed meanwhile, or not ours
   }
-  if (!isSegmentUnpublished(segment.buffer)) return segment;
-  segment.close();
-  return null;
 }
 
-/** The channel's segment mapped a second time in this process: the hostile writer's view of it. */
+/**
+ * The segment of this process's live connection with `peerPid` (its server or its client), mapped a second time:
+ * there is no name to open, so this is what a hostile process of the same user does, through /proc/<pid>/fd.
+ */
+function mapSegmentWith(peerPid: number): Segment | null {
+  const found = readdirSync('/proc/self/fd')
+    .filter((fd) => {
+      const header = peekHeader(fd);
+      if (header === null || header.getUint32(0, true) === 0) return false;
+      return [SERVER_PID_OFFSET, CLIENT_PID_OFFSET].some((at) => header.getUint32(at, true) === peerPid);
+    })
+    .map(Number)
+    .sort((a, b) => b - a)[0];
+  if (found === undefined) return null;
+  return native.segments.openReceived(openSync(`/proc/self/fd/${found}`, 'r+'));
+}
+
+/** A channel segment mapped a second time in this process: the hostile writer's view of it. */
 class Forger {
   readonly layout: ChannelLayout;
+  /** The memfd's inode: how /proc/self/maps names its mappings. */
+  readonly inode: number;
   private readonly words: Int32Array;
 
   private constructor(readonly segment: Segment) {
     this.layout = readChannelSegment(segment.buffer);
     this.words = new Int32Array(segment.buffer);
+    this.inode = fstatSync(segment.fd).ino;
   }
 
-  /**
-   * The forger of channel `name`, once its server has published the segment. A child server creates the file, sizes
-   * it and writes the header in steps: a view taken as soon as the file exists may read a header of zeros.
-   */
-  static async of(name: string): Promise<Forger> {
+  /** The forger of this process's connection with `peerPid`, once that connection's segment exists. */
+  static async of(peerPid: number): Promise<Forger> {
     const found: { segment: Segment | null } = { segment: null };
-    await until(() => (found.segment = mapPublished(name)) !== null, `the segment of ${name} published by its server`);
+    await until(() => (found.segment = mapSegmentWith(peerPid)) !== null, `the segment shared with pid ${peerPid}`);
     return new Forger(found.segment!);
   }
 
@@ -119,12 +150,11 @@ function channel(scope: Watch): string {
   return name;
 }
 
-/** How many mappings of the channel's segment this process holds (/proc/self/maps). */
-const mappings = (name: string): number =>
+/** How many mappings of the forger's segment this process holds (/proc/self/maps, by inode). */
+const mappings = (forger: Forger): number =>
   readFileSync('/proc/self/maps', 'utf8')
     .split('\n')
-    .filter((line) => line.endsWith(`/dev/shm/rxshm.${name}`) || line.endsWith(`/dev/shm/rxshm.${name} (deleted)`))
-    .length;
+    .filter((line) => line.split(/\s+/)[4] === String(forger.inode) && line.includes('/memfd:rxshm')).length;
 
 /** hostile-peer.ts with a piped stdin (`peer.send(line)`), tracked by the scope. */
 const hostile = (scope: Watch, spec: HostileSpec): Child =>
@@ -183,7 +213,7 @@ test('a corrupt record in the receive ring errors the receive side with RingCorr
     const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
     // highWaterMark 0: nobody subscribes yet, so the server's messages wait in the ring, the first under the cursor.
     const { opened, connection } = await clientOf(scope, server, name, { highWaterMark: 0 });
-    const forger = await Forger.of(name);
+    const forger = await Forger.of(server.pid);
     scope.defer(() => forger.close());
     const s2c = forger.ring('s2c');
     server.send('send 2');
@@ -216,7 +246,7 @@ test('a corrupt record in the receive ring errors the receive side with RingCorr
     assert.equal([peerEnd['clean'], peerEnd['name']], [false, ConnectionAbortedError.name]);
     // Teardown completed: nothing of the segment stays mapped here once the forger lets go.
     forger.close();
-    await until(() => mappings(name) === 0, 'the segment unmapped');
+    await until(() => mappings(forger) === 0, 'the segment unmapped');
   }));
 
 /** The API calls a corrupt send ring may be found by, and what each one is. */
@@ -240,7 +270,7 @@ for (const [what, call] of Object.entries(calls)) {
         options: { ...SMALL, highWaterMark: 0 },
       });
       const { opened, connection } = await clientOf(scope, server, name);
-      const forger = await Forger.of(name);
+      const forger = await Forger.of(server.pid);
       scope.defer(() => forger.close());
       const { ended } = receive(connection);
       // The server reads nothing: the ring fills and later sends wait in the local queue.
@@ -272,7 +302,7 @@ for (const [what, call] of Object.entries(calls)) {
       assert.equal([peerEnd['clean'], peerEnd['name']], [false, ConnectionAbortedError.name]);
       opened.close();
       forger.close();
-      await until(() => mappings(name) === 0, 'the segment unmapped');
+      await until(() => mappings(forger) === 0, 'the segment unmapped');
     }));
 }
 
@@ -293,7 +323,7 @@ for (const corrupted of ['client', 'server'] as const) {
         child = hostile(scope, { role: 'server', name, script: 'echo', quitOnEnd: true, options: SMALL });
         ({ opened, connection } = await clientOf(scope, child, name));
       }
-      const forger = await Forger.of(name);
+      const forger = await Forger.of(child.pid);
       scope.defer(() => forger.close());
       const echoes: Uint8Array[] = [];
       const { ended } = receive(connection, (m) => echoes.push(m));
@@ -323,7 +353,7 @@ for (const corrupted of ['client', 'server'] as const) {
       else assert.is(ending.how, 'complete', "listen's connections complete when their client fails");
       opened.close();
       forger.close();
-      await until(() => mappings(name) === 0, 'the segment unmapped here');
+      await until(() => mappings(forger) === 0, 'the segment unmapped here');
       await until(() => !existsSync(`/dev/shm/rxshm.${name}`), 'the segment unlinked');
     }));
 }
@@ -336,7 +366,7 @@ test("a forged parked flag (0 written over a sleeping receiver's flag) costs lat
     const child = hostile(scope, { role: 'client', name, script: 'echo', options: { timeout: 20_000 } });
     const connection = await opened.connection();
     await child.next('ready');
-    const forger = await Forger.of(name);
+    const forger = await Forger.of(child.pid);
     scope.defer(() => forger.close());
     const flag = forger.ring('s2c') + CONSUMER_PARKED;
     const echoes: number[] = [];
@@ -363,7 +393,7 @@ test('a parked flag forged to 0 whenever a sender waits for room (it is never ru
     const child = hostile(scope, { role: 'client', name, script: 'count', options: { timeout: 20_000 } });
     const connection = await opened.connection();
     await child.next('ready');
-    const forger = await Forger.of(name);
+    const forger = await Forger.of(child.pid);
     scope.defer(() => forger.close());
     const s2c = forger.ring('s2c');
     for (let i = 0; i < 3000; i++) connection.next(new Uint8Array(64).fill(i & 0xff)); // most wait in the local queue
@@ -392,87 +422,55 @@ test('a parked flag forged to 0 whenever a sender waits for room (it is never ru
     assert.equal([recvEnd['how'], recvEnd['received'], recvEnd['sequential']], ['complete', 3000, true]);
   }));
 
-/** A third process storing a misaligned READ_POSITION (4) over and over into `ring`, whatever an accept resets. */
-async function spinReadPosition(scope: Watch, name: string, ring: number, ms: number): Promise<Child> {
-  const spinner = scope.child(
-    spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/fuzz-corrupter.ts', name], {
-      cwd: root,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    }),
-  );
-  await spinner.next('ready');
-  spinner.process.stdin!.write(`spin ${ring + READ_POSITION} 4 ${ms}\n`);
-  return spinner;
-}
-
-test("garbage written over the read position of the server's send ring while clients are accepted never crashes the server: those connections fail with typed errors, the next one works", () =>
-  watched(60_000, async (scope) => {
-    const name = channel(scope);
-    const server = hostile(scope, { role: 'server', name, script: 'echo', options: SMALL });
-    const forger = await Forger.of(name);
-    scope.defer(() => forger.close());
-    const spinner = await spinReadPosition(scope, name, forger.ring('s2c'), 20_000);
-    // The server's ring writer reads the position right after its accept resets it: connect again and again.
-    const outcomes: string[] = [];
-    const typed = (): boolean => outcomes.filter((o) => o.startsWith('RingCorruptError')).length >= 3;
-    while (!typed() && server.process.exitCode === null && outcomes.length < 50) {
-      const opened = new Opened(connect(name, { timeout: 3000 }));
-      try {
-        const connection = await opened.connection();
-        const { ended } = receive(connection);
-        connection.next(Uint8Array.of(1));
-        const ending = await Promise.race([ended, sleep(1000).then(() => null)]);
-        outcomes.push(ending ? nameOf(ending.error) : 'open');
-      } catch (e) {
-        outcomes.push(nameOf(e));
-      } finally {
-        opened.close();
-      }
-    }
-    spinner.kill();
-    await spinner.exited;
-    await sleep(200); // a crash still on its way
-    assert.is(server.process.exitCode, null, `the server crashed: ${server.stderr}`);
-    assert.not.ok(server.stderr.includes('RingCorruptError'), server.stderr);
-    assert.ok(
-      outcomes.some((o) => o.startsWith('RingCorruptError')),
-      `typed errors: ${outcomes.join(', ')}`,
-    );
-    // The server serves on: a clean client after the spinner stopped gets its echo.
-    const { connection } = await clientOf(scope, server, name);
-    const echo = firstValueFrom(connection);
-    connection.next(Uint8Array.of(42));
-    assert.equal(Array.from(await echo), [42]);
-  }));
-
-test("garbage written over the read position of the client's send ring while it is accepted never crashes the client: the connection fails with a typed error, the client exits by itself", () =>
-  watched(60_000, async (scope) => {
-    const name = channel(scope);
-    const opened = new Opened(listen(name, SMALL));
-    scope.defer(() => opened.close());
-    const forger = await Forger.of(name);
-    scope.defer(() => forger.close());
-    const spinner = await spinReadPosition(scope, name, forger.ring('c2s'), 20_000);
-    // The client's ring writer reads the position once the accept answered: while the spinner runs.
-    const client = hostile(scope, {
-      role: 'client',
-      name,
-      script: 'echo',
-      quitOnEnd: true,
-      options: { timeout: 20_000 },
+/** A well-formed channel segment of this process as its server (SMALL rings), then `corrupt` applied to it. */
+const channelSegment =
+  (corrupt: (segment: Segment, layout: ChannelLayout) => void) =>
+  (segment: Segment): void => {
+    const layout = initChannelSegment(segment.buffer, {
+      ringCapacity: SMALL.ringCapacity,
+      maxMessage: SMALL.maxMessage + FRAME_HEADER_LENGTH,
+      token: 1n,
+      creatorPid: process.pid,
     });
-    const connection = await opened.connection();
-    await client.next('ready');
-    client.send('send 600'); // more than the ring holds: the writer looks at the read position again and again
-    const clientEnd = await client.next('end');
-    const end = await endOf(connection);
-    assert.ok(
-      [clientEnd['name'], end.error?.name].includes(RingCorruptError.name),
-      `a typed error: ${JSON.stringify([clientEnd, nameOf(end.error)])}`,
+    new ChannelSession(segment.buffer).serverPid = process.pid;
+    corrupt(segment, layout);
+  };
+
+// Before issue 13 a third process could write into the one named segment while a server accepted a client. Now a
+// client's segment is created, sent and built on in one turn of the server's event loop, and only its server and its
+// client ever hold it: what remains is a hostile server, handing over rings with garbage positions.
+test("a server that hands over a segment with garbage over the read position of the client's send ring never crashes the client: connect fails with a typed error, or the connection does", () =>
+  watched(30_000, async (scope) => {
+    const name = channel(scope);
+    rawServer(
+      scope,
+      name,
+      acceptWith(
+        channelSegment((segment, layout) => {
+          new DataView(segment.buffer).setUint32(layout.clientToServer + READ_POSITION, 4, true);
+        }),
+        { size: channelSegmentLength(SMALL.ringCapacity) },
+      ),
     );
-    const exit = await client.exited;
-    assert.equal([exit.code, exit.signal], [0, null], `the client exits by itself, without a crash: ${client.stderr}`);
-    spinner.kill();
+    const opened = new Opened(connect(name, { timeout: 5000 }));
+    scope.defer(() => opened.close());
+    const outcome = await opened.connection().then(
+      async (connection) => {
+        const { ended } = receive(connection);
+        try {
+          connection.next(new Uint8Array(200)); // a typed refusal once the connection has failed, never the corruption
+        } catch (e) {
+          if (!(e instanceof ConnectionClosedError && e.cause instanceof RingCorruptError)) throw e;
+        }
+        const ending = await ended;
+        return nameOf(ending.error);
+      },
+      (e: unknown) => (e instanceof ConnectError ? `ConnectError:${e.code}` : nameOf(e)),
+    );
+    assert.ok(
+      outcome === 'ConnectError:HandshakeFailed' || outcome.startsWith(RingCorruptError.name),
+      `a typed error: ${outcome}`,
+    );
   }));
 
 test('a process that exits with an idle connection whose send ring is corrupt exits cleanly (code 0, nothing thrown at exit); its peer fails with ConnectionAbortedError', () =>
@@ -492,7 +490,7 @@ test('a process that exits with an idle connection whose send ring is corrupt ex
     const connection = await opened.connection();
     const filled = await child.next('filled');
     assert.is(filled['stats'].queued, 0, 'nothing queued: the connection does not hold the process');
-    const forger = await Forger.of(name);
+    const forger = await Forger.of(child.pid);
     scope.defer(() => forger.close());
     const c2s = forger.ring('c2s');
     await until(() => forger.load(c2s + WRITE_POSITION) === 4096, 'the four messages published');
@@ -509,11 +507,14 @@ for (const maxMessage of [1, FRAME_HEADER_LENGTH]) {
   test(`connect refuses a header whose MAX_MESSAGE (${maxMessage}) cannot hold a frame header with ConnectError IncompatibleSegment, never a connection whose maxMessage is ${maxMessage - FRAME_HEADER_LENGTH}`, () =>
     watched(30_000, async (scope) => {
       const name = channel(scope);
-      const server = new Opened(listen(name, SMALL));
-      scope.defer(() => server.close());
-      const forger = await Forger.of(name);
-      scope.defer(() => forger.close());
-      new DataView(forger.segment.buffer).setUint32(MAX_MESSAGE_OFFSET, maxMessage, true);
+      rawServer(
+        scope,
+        name,
+        acceptWith(
+          channelSegment((segment) => new DataView(segment.buffer).setUint32(MAX_MESSAGE_OFFSET, maxMessage, true)),
+          { size: channelSegmentLength(SMALL.ringCapacity) },
+        ),
+      );
       const client = new Opened(connect(name, { timeout: 5000 }));
       scope.defer(() => client.close());
       const outcome = await client.connection().then(

@@ -17,8 +17,6 @@ import {
   PeerExitedError,
   type Connection,
 } from '../../src/index.js';
-import { ChannelSession, CLIENT_STATE_CLOSED, SERVER_STATE_LISTENING } from '../../src/layout/index.js';
-import { native } from '../../src/native/index.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
 import { watched, type Watch } from '../helpers/watched.js';
@@ -44,15 +42,11 @@ test('a client that leaves cleanly ends its connection; the next client gets gen
     assert.is((await oneEnded).how, 'complete', 'the leaving client sent Close');
     const exit = await first.exited;
     assert.equal([exit.code, exit.signal], [0, null], first.stderr);
-    // Its slot frees once its doorbell closed, and the session line says so (docs/LAYOUT.md 5, "Leaving after Close").
-    const view = native.segments.open(`rxshm.${name}`);
-    scope.defer(() => view.close());
-    const session = new ChannelSession(view.buffer);
-    await until(() => session.serverState === SERVER_STATE_LISTENING, 'the slot to free');
-    assert.equal([session.clientPid, session.clientState], [0, CLIENT_STATE_CLOSED]);
-
+    // Its slot frees once its doorbell closed: the next client gets slot 0 again (the lowest free one).
+    assert.is(one.clientId, 0);
     const second = scope.peer({ role: 'client', name, script: 'hold', stdin: true, report: true });
     const two = await server.connection();
+    assert.is(two.clientId, 0, 'the slot of the client that left is free again');
     assert.is(two.generation, one.generation + 1);
     assert.is((await second.next('ready')).generation, one.generation + 1);
     two.next(Uint8Array.of(7, 7));
@@ -124,7 +118,7 @@ for (const clientFailure of ['complete', 'error'] as const) {
   });
 }
 
-test('AlreadyServing when a live process serves the name; its segment is left alone', async () => {
+test('AlreadyServing when a live process serves the name, which keeps serving', async () => {
   await watched(30_000, async (scope) => {
     const name = channelName();
     const owner = scope.peer({ role: 'server', name, script: 'echo', stdin: true });
@@ -143,18 +137,18 @@ test('AlreadyServing when a live process serves the name; its segment is left al
     owner.send('quit');
     const exit = await owner.exited;
     assert.equal([exit.code, exit.signal], [0, null], owner.stderr);
-    assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`), 'the server unlinked its segment on unsubscribe');
+    assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`), 'nothing of the channel has a name in /dev/shm');
   });
 });
 
-test('takes over the segment a SIGKILLed server left behind, and serves', async () => {
+test('a SIGKILLed server leaves nothing in /dev/shm; a new server binds the name at once, and serves', async () => {
   await watched(30_000, async (scope) => {
     const name = channelName();
     const dead = scope.peer({ role: 'server', name, script: 'echo' });
     await dead.next('subscribed');
     dead.kill('SIGKILL');
     await dead.exited;
-    assert.ok(existsSync(`/dev/shm/rxshm.${name}`), 'the killed server left its segment');
+    assert.equal(shmLeft(), [], 'the killed server left nothing in /dev/shm');
     const server = new Opened(listen(name));
     scope.defer(() => server.close());
     const client = scope.peer({ role: 'client', name, script: 'echo' });
@@ -169,7 +163,7 @@ test('takes over the segment a SIGKILLed server left behind, and serves', async 
     assert.is((await ended).how, 'complete');
     await client.exited;
     server.close();
-    assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`), 'unsubscribe unlinked the segment');
+    assert.not.ok(existsSync(`/dev/shm/rxshm.${name}`), 'nothing of the channel has a name in /dev/shm');
   });
 });
 

@@ -20,6 +20,7 @@ import { ConnectError } from '../errors.js';
 import { HANDSHAKE_BUSY, handshakeStatusText } from '../handshake/handshake.js';
 import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
 import type { Connection } from '../connection/connection.js';
+import { DescriptorConnectAttempt } from './descriptor-connect.js';
 
 /** Pause between attempts while the server is absent. */
 const RETRY_MS = 25;
@@ -49,7 +50,11 @@ export function connect(name: string, options: ChannelOptions = {}): Observable<
   const resolved = resolveOptions(options);
   const native = options.native ?? defaultNative;
   return new Observable<Connection>((subscriber) => {
-    const attempt = new ConnectAttempt(name, resolved, native, subscriber);
+    // Linux: the segment comes as a descriptor over the doorbell; a backend without raw sockets (the fake) names it.
+    const sockets = native.sockets;
+    const attempt = sockets
+      ? new DescriptorConnectAttempt(name, resolved, native, sockets, subscriber)
+      : new ConnectAttempt(name, resolved, native, subscriber);
     attempt.tryOnce();
     return () => attempt.cancel();
   });

@@ -1,13 +1,16 @@
 /**
  * `listen(name, options?)`: serve a named channel.
  *
- * Cross-process invariants: those of the channel server (handshake/channel-server.ts): one client at a time, rings
- * reset only between clients, another user's name never touched, the name unlinked when serving stops.
+ * Cross-process invariants: those of the slot server on Linux (handshake/slot-server.ts): one sealed segment per
+ * client, passed over the doorbell, nothing named in any file system, a slot freed when its client's doorbell
+ * closes; with a backend that cannot pass descriptors (the fake), those of the channel server
+ * (handshake/channel-server.ts): one named segment, one client at a time, the name unlinked when serving stops.
  */
 import { Observable } from 'rxjs';
 import { native as defaultNative } from '../../native/index.js';
 import { validateChannelName } from './channel-name.js';
 import { ChannelServer } from '../handshake/channel-server.js';
+import { SlotServer } from '../handshake/slot-server.js';
 import type { Connection } from '../connection/connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { ChannelOptionsError } from '../errors.js';
@@ -20,14 +23,32 @@ export interface ListenOptions extends ChannelOptions {
    * every other client without a catchError; `'error'` errors the receive side with it instead.
    */
   readonly clientFailure?: 'complete' | 'error';
+  /**
+   * How many clients may be connected at once (default 64, 1..MAX_CLIENTS). A client beyond that is answered
+   * `Busy` and retries until its own timeout. Memory grows with the clients connected, not with this number.
+   * A backend without descriptor passing (the fake) serves one client at a time whatever this says.
+   */
+  readonly maxClients?: number;
+}
+
+/** Default `maxClients` of listen. */
+export const DEFAULT_MAX_CLIENTS = 64;
+/** The largest `maxClients` listen accepts. */
+export const MAX_CLIENTS = 65_536;
+
+function resolveMaxClients(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_CLIENTS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CLIENTS)
+    throw new ChannelOptionsError(`invalid option maxClients=${String(value)}: must be an integer 1..${MAX_CLIENTS}`);
+  return value;
 }
 
 /**
- * A cold observable that, on subscribe, creates the channel's segment (two rings) and its doorbell, and emits a
- * Connection each time a client completes the handshake: one client at a time (the next one waits); after it
- * leaves, the next client gets a new Connection with generation + 1 and clean rings. A client's failure ends only
- * its own connection (see ListenOptions.clientFailure), so the stream keeps serving. Unsubscribe stops listening and
- * unlinks the name; the current connection closes after delivering what it queued. Bad options throw
+ * A cold observable that, on subscribe, binds the channel's doorbell and emits a Connection each time a client
+ * completes the handshake: up to `maxClients` at once (default 64), each with its own segment (two rings),
+ * `clientId` (its slot, 0-based, reused once it leaves), `peerPid` and a generation one higher than the previous
+ * client's. A client's failure ends only its own connection (see ListenOptions.clientFailure), so the stream keeps
+ * serving. Unsubscribe stops listening; each connection closes after delivering what it queued. Bad options throw
  * ChannelOptionsError at once; failures to serve error the observable with ListenError (`AlreadyServing` when a
  * live process of this user serves the name, `Squatted` naming the uid and pid of what holds it otherwise).
  *
@@ -47,15 +68,25 @@ export function listen(name: string, options: ListenOptions = {}): Observable<Co
       `invalid option clientFailure=${String(clientFailure)}: must be 'complete' or 'error'`,
     );
   }
+  const maxClients = resolveMaxClients(options.maxClients);
   return new Observable<Connection>((subscriber) => {
-    const server = new ChannelServer(
-      name,
-      resolved,
-      native,
-      (connection) => subscriber.next(connection),
-      (error) => subscriber.error(error),
-      clientFailure,
-    );
+    const onConnection = (connection: Connection): void => subscriber.next(connection);
+    const onError = (error: Error): void => subscriber.error(error);
+    // Linux: a sealed segment per client, passed over the doorbell; a backend without raw sockets (the fake) names
+    // one segment and serves one client at a time.
+    const sockets = native.sockets;
+    const server = sockets
+      ? new SlotServer({
+          channel: name,
+          options: resolved,
+          maxClients,
+          native,
+          sockets,
+          clientFailure,
+          onConnection,
+          onError,
+        })
+      : new ChannelServer(name, resolved, native, onConnection, onError, clientFailure);
     try {
       server.start();
     } catch (error) {

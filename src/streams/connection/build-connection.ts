@@ -34,6 +34,8 @@ export interface BuildConnectionParams {
   readonly options: ResolvedOptions;
   readonly peerPid: number;
   readonly generation: number;
+  /** The client's slot on its server (default 0). */
+  readonly clientId?: number;
   /** What the receive side does when the peer fails (dies, aborts, corrupts): error (default) or complete. */
   readonly peerFailure?: 'error' | 'complete';
 }
@@ -76,6 +78,7 @@ export function buildConnection(params: BuildConnectionParams): Connection {
     side: params.side,
     generation: params.generation,
     peerPid: params.peerPid,
+    clientId: params.clientId ?? 0,
     maxMessage: params.layout.maxMessage - FRAME_HEADER_LENGTH,
     backlogLimit: params.options.highWaterMark,
     peerFailure: params.peerFailure ?? 'error',

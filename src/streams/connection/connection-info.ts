@@ -9,6 +9,8 @@ export interface ConnectionInfo {
   readonly side: 'server' | 'client';
   readonly generation: number;
   readonly peerPid: number;
+  /** The client's slot on its server (0 when the channel has a single client). */
+  readonly clientId?: number;
   readonly maxMessage: number;
   /** Bytes of Data kept for a subscriber that has not come yet (the channel's highWaterMark; default 1 MiB). */
   readonly backlogLimit?: number;

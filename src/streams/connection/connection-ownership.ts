@@ -76,12 +76,13 @@ export class ConnectionOwnership {
 
   /**
    * The owning subscription ended; `unmap` runs once the connection has ended. Letting go while emitting hands the
-   * connection to the caller; later it means "stop": this side closes after everything queued is delivered.
+   * connection to the caller; later it means "stop": this side closes after everything queued is delivered. With
+   * `stop` false it only arranges the unmap: the connection ends by itself (its peer is gone).
    */
-  release(unmap: () => void): void {
+  release(unmap: () => void, stop = true): void {
     const { ending } = this.host;
     ending.unmapAfterEnd(unmap);
-    if (ending.ended) return;
+    if (ending.ended || !stop) return;
     if (this.emitting) {
       this.owner = 'handed';
       return;

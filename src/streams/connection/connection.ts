@@ -12,9 +12,8 @@
  * This class is the public face; its parts do the work: SendPath, ReceivePath (with batches), ConnectionOwnership,
  * ConnectionEnding and the ControlRouter with its RequestTable (each in the file of its name, kebab-cased).
  *
- * Cross-process invariant relied on: a clean close (Close frame, closed bit) is only ever announced when nothing
- * this side sent is lost; otherwise the engine sets the aborted bit (see engine/close-sequence.ts, docs/LAYOUT.md
- * section 5).
+ * Cross-process invariant relied on: a clean close (Close frame, closed bit) is announced only when nothing this
+ * side sent is lost; otherwise the engine sets the aborted bit (engine/close-sequence.ts, docs/LAYOUT.md section 5).
  */
 import { Observable, Subject, type Subscriber, type Subscription } from 'rxjs';
 import { FrameKind } from '../../codecs/index.js';
@@ -56,8 +55,10 @@ export class Connection extends Subject<Uint8Array> {
   readonly side: 'server' | 'client';
   /** Bumped by the server at each accepted client: tells connections on the same channel apart. */
   readonly generation: number;
-  /** The peer's process id, as its handshake told it. */
+  /** The peer's process id: the kernel's word (SO_PEERCRED) on a named channel on Linux, else its handshake's. */
   readonly peerPid: number;
+  /** The client's slot on its server: 0-based, reused once it left, the same on both ends (0 when anonymous). */
+  readonly clientId: number;
   /** The largest message (payload bytes) this connection sends or receives. */
   readonly maxMessage: number;
   /**
@@ -102,6 +103,7 @@ export class Connection extends Subject<Uint8Array> {
     this.side = info.side;
     this.generation = info.generation;
     this.peerPid = info.peerPid;
+    this.clientId = info.clientId ?? 0;
     this.maxMessage = info.maxMessage;
     this.peerFailure = info.peerFailure ?? 'error';
     const engine = (): ChannelEngine => this.engine;
@@ -255,11 +257,11 @@ export class Connection extends Subject<Uint8Array> {
 
   /**
    * @internal The owning subscription ended; `unmap` runs once the connection has ended. Letting go while emitting
-   * (firstValueFrom, take(1)) hands the connection to the caller; later it means "stop": this side closes after
-   * everything queued is delivered.
+   * (firstValueFrom, take(1)) hands the connection to the caller; later it means "stop" (unless `stop` is false: a
+   * server whose client left lets it end by itself): this side closes after everything queued is delivered.
    */
-  release(unmap: () => void): void {
-    this.ownership.release(unmap);
+  release(unmap: () => void, stop = true): void {
+    this.ownership.release(unmap, stop);
   }
 
   /** @internal Wires the engine; the sink it needs is `this.sink()`. */
