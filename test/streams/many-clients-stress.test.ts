@@ -3,8 +3,8 @@
  * - STRESS_CLIENTS (32) client processes connect at once and each exchanges STRESS_MESSAGES (10,000) checksummed
  *   messages both ways with the server; all complete; afterwards nothing is left in /dev/shm and the server holds no
  *   segment and no more descriptors than before;
- * - VICTIMS (200) client processes SIGKILLed at random moments (before or during the handshake, mid-stream) while
- *   one client keeps exchanging: only the victims' connections end, every slot frees, and new clients use them;
+ * - VICTIMS (200) client processes SIGKILLed at random moments (before or during the handshake, mid-stream, with
+ *   requests in flight that the server answers after a random delay) while one client keeps exchanging: only the victims' connections end, every slot frees, and new clients use them;
  * - SERVER_KILLS (100) server processes and as many clients SIGKILLed at random moments: nothing in /dev/shm, and a
  *   server on the same name starts at once;
  * - CYCLES (2,000) connect/close cycles: descriptors and memory return to their starting level;
@@ -13,10 +13,10 @@
  * Counts can be lowered through the environment for a quick run.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, map, timer } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect, listen, type Connection } from '../../src/index.js';
+import { connect, listen, serve, type Connection } from '../../src/index.js';
 import { checkMessage, message } from '../fixtures/checksummed.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
@@ -113,12 +113,23 @@ test(`${VICTIMS} clients SIGKILLed at random moments: only their connections end
     const traffic = setInterval(() => toSurvivor.next(Uint8Array.of(sent++ & 0xff)), 2);
     scope.defer(() => clearInterval(traffic));
     let ended = 0;
+    let requestsTaken = 0;
     const endedOthers: string[] = [];
-    const tracked = new Set<Connection>([toSurvivor]);
+    const tracked = new Set<Connection>();
+    const track = (c: Connection): void => {
+      tracked.add(c);
+      // Every request is answered after a random delay, so victims die with requests in flight on both sides.
+      const answer = (bytes: Uint8Array) => {
+        requestsTaken++;
+        return timer(Math.floor(rand() * 20)).pipe(map(() => bytes.slice()));
+      };
+      serve(c, answer, { concurrency: 64 }).subscribe({ error: () => undefined });
+    };
+    track(toSurvivor);
     const sweep = setInterval(() => {
       for (const c of arrivals.connections)
         if (!tracked.has(c)) {
-          tracked.add(c);
+          track(c);
           c.subscribe({ error: () => undefined });
           void firstValueFrom(c.end$).then((end) => {
             ended++;
@@ -145,8 +156,11 @@ test(`${VICTIMS} clients SIGKILLed at random moments: only their connections end
     await until(() => ended === tracked.size - 1, 'every victim connection ended', 10_000);
     assert.equal(endedOthers, [], 'victims end as their peer failing');
     assert.not.ok(toSurvivor.ended, 'the survivor was not disturbed');
+    assert.ok(requestsTaken > 0, `victims had requests in flight (${requestsTaken} taken)`);
     const before = echoes.length;
     await until(() => echoes.length > before + 10, 'the survivor still receiving');
+    const answer = await within(firstValueFrom(survivor.request(Uint8Array.of(7, 9))), 5000, 'the survivor answered');
+    assert.equal([...answer], [7, 9], 'the survivor still gets answers');
     // Every slot but the survivor's is free again: eight new clients at once get exactly those.
     const fresh = await Promise.all(
       Array.from({ length: batch }, async () => {
