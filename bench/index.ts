@@ -1,12 +1,13 @@
 /**
- * rxshm benchmark harness (issues 6, 12): `node --import tsx bench/index.ts [--quick] [--only a,b] [--out DIR]`.
+ * rxshm benchmark harness (issues 6, 12, 13): `node --import tsx bench/index.ts [--quick] [--only a,b] [--out DIR]`.
  *
  * Discovers the contenders in bench/contenders/, runs each through every section it implements (round trip,
- * throughput, request/response with codecs, request/response calls, idle CPU), then rxshm's late-subscriber drain
- * and the codecs; prints a Markdown report on stdout with progress on stderr, and writes latest.json, latest.md and
- * latest.svg. rxshm is the compiled library (lib/library.ts: `dist/`, which `npm run bench` builds first, or
- * RXSHM_BENCH_DIST), as users run it; the harness itself runs through tsx. Every child process is tracked and killed before exit; a contender (or section) that fails becomes a
- * note and the run goes on.
+ * throughput, request/response with codecs, request/response calls, idle CPU), then rxshm's late-subscriber drain,
+ * many clients against a Unix socket (issue 13) and the codecs; prints a Markdown report on stdout with progress on
+ * stderr, and writes latest.json, latest.md and latest.svg. rxshm is the compiled library (lib/library.ts: `dist/`,
+ * which `npm run bench` builds first, or RXSHM_BENCH_DIST), as users run it; the harness itself runs through tsx.
+ * Every child process is tracked and killed before exit; a contender (or section) that fails becomes a note and the
+ * run goes on.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCodecBench } from './codecs.js';
 import { runLateSubscriberBench } from './late-subscriber.js';
+import { FULL_SIZING, manyClientsSteps, QUICK_SIZING, runManyClientsBench } from './many-clients.js';
 import { parseArgs } from './lib/args.js';
 import type { BenchContext } from './lib/contender.js';
 import { discover } from './lib/discover.js';
@@ -24,13 +26,13 @@ import { runContender, stepsPerContender } from './lib/measure.js';
 import { killAllChildren } from './lib/peer.js';
 import { FULL_PLAN, QUICK_PLAN } from './lib/plan.js';
 import { Progress } from './lib/progress.js';
-import type { LateDrainRow, Results } from './lib/results.js';
+import type { LateDrainRow, ManyClientsRow, Results } from './lib/results.js';
 import { toSvg } from './lib/svg.js';
 import { computeTargets } from './lib/targets.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** Sections that are not contenders, selectable with --only like one. */
-const SECTIONS = ['late-subscriber', 'codecs'];
+const SECTIONS = ['late-subscriber', 'many-clients', 'codecs'];
 const cleanups: (() => void)[] = [];
 
 /** Synchronous and idempotent, so it can run from `finally` and again from the 'exit' handler. */
@@ -58,6 +60,7 @@ async function main(): Promise<number> {
   const runs = (section: string): boolean => !args.only || args.only.includes(section);
 
   const lateSubscriber: LateDrainRow[] = [];
+  const manyClients: ManyClientsRow[] = [];
   const results: Results = {
     machine: machine(),
     plan,
@@ -69,6 +72,7 @@ async function main(): Promise<number> {
     idle: [],
     codecs: [],
     lateSubscriber,
+    manyClients,
     targets: [],
     notes: [...found.failures],
   };
@@ -77,7 +81,9 @@ async function main(): Promise<number> {
   const stale = staleBuildNote();
   if (stale) results.notes.push(stale);
   const progress = new Progress(
-    selected.length * stepsPerContender({ plan }) + (runs('late-subscriber') ? plan.repetitions : 0),
+    selected.length * stepsPerContender({ plan }) +
+      (runs('late-subscriber') ? plan.repetitions : 0) +
+      (runs('many-clients') ? manyClientsSteps(plan.repetitions) : 0),
   );
   for (const f of stale ? [...found.failures, stale] : found.failures) progress.log(`note: ${f}`);
   const root = mkdtempSync(join(tmpdir(), 'rxshm-bench-'));
@@ -104,6 +110,22 @@ async function main(): Promise<number> {
         (row) => lateSubscriber.push(row),
         (e: unknown) => {
           const text = `late-subscriber failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+          results.notes.push(text);
+          progress.log(`note: ${text}`);
+        },
+      );
+    }
+    if (runs('many-clients')) {
+      await runManyClientsBench({
+        sizing: args.quick ? QUICK_SIZING : FULL_SIZING,
+        repetitions: plan.repetitions,
+        tmpDir: mkdtempSync(join(root, 'many-clients-')),
+        timeoutMs: plan.callTimeoutMs,
+        onStep: (label) => progress.step(label),
+      }).then(
+        (rows) => manyClients.push(...rows),
+        (e: unknown) => {
+          const text = `many-clients failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
           results.notes.push(text);
           progress.log(`note: ${text}`);
         },

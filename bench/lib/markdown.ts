@@ -8,6 +8,7 @@ import { sizeLabel } from './payload.js';
 import type { Results } from './results.js';
 import { CODECS } from './measure.js';
 import { callsSection, resourcesSection } from './markdown-calls.js';
+import { manyClientsSection } from './markdown-many.js';
 import { table } from './markdown-table.js';
 
 export function toMarkdown(r: Results): string {
@@ -111,6 +112,8 @@ export function toMarkdown(r: Results): string {
       ),
     );
   }
+
+  out.push(...manyClientsSection(r));
 
   if (r.codecs.length > 0) {
     out.push('', '## Codecs (in-process, operations/s)', '');

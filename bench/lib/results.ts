@@ -80,6 +80,31 @@ export interface LateDrainRow {
   readonly lateMessagesPerSecond: number;
   readonly ratio: number;
 }
+/**
+ * One row of the many-clients bench (issue 13): rxshm against a Unix socket, both measured in the same run with the
+ * same client processes, repetitions interleaved.
+ */
+export interface ManyClientsRow {
+  /** fan-in: every client sends to the server; broadcast: the server to every client; setup: connect -> greeting. */
+  readonly id: 'fan-in' | 'broadcast' | 'setup';
+  /** Client processes connected at once (setup: one process connecting again and again). */
+  readonly clients: number;
+  /** Message size, bytes. */
+  readonly size: number;
+  readonly unit: 'messages/s' | 'µs';
+  /** Median over repetitions (setup: of each repetition's median connect). */
+  readonly rxshm: number;
+  readonly socket: number;
+  /** rxshm / socket. */
+  readonly ratio: number;
+  /** True for rates (above 1: rxshm ahead); false for times (below 1: rxshm ahead). */
+  readonly higherIsBetter: boolean;
+  readonly repetitions: number;
+  /** Per repetition: messages per client (fan-in), broadcast messages (broadcast), connects (setup). */
+  readonly counts: { readonly rxshm: number; readonly socket: number };
+  /** Each repetition's figure, in the order measured. */
+  readonly samples: { readonly rxshm: readonly number[]; readonly socket: readonly number[] };
+}
 export interface IdleRow {
   readonly contender: string;
   readonly seconds: number;
@@ -114,6 +139,8 @@ export interface Results {
   readonly codecs: { readonly name: string; readonly opsPerSec: number }[];
   /** rxshm's late-subscriber drain; absent in runs from before it was measured, empty when it failed or was left out. */
   readonly lateSubscriber?: LateDrainRow[];
+  /** Many clients, rxshm against a Unix socket (issue 13); absent in older runs, empty when failed or left out. */
+  readonly manyClients?: ManyClientsRow[];
   targets: TargetRow[];
   readonly notes: string[];
 }
