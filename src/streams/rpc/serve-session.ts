@@ -7,6 +7,10 @@
  * Invariants relied on: every Request is answered exactly once (Response, Error, or nothing after the peer's Cancel),
  * with its correlation id; a call is answered at its first value, completion or error, whatever comes later is
  * ignored and its handler is unsubscribed; each frame gets a header object of its own (a queued frame keeps it).
+ * The peer is untrusted: a Request reusing the correlation id of one still running is answered BadRequest and the
+ * running one is left alone (its entry is removed only by its own answer). Once serve stops while the connection is
+ * open (unsubscribed, `take(n)`), every request it holds or still receives — running, waiting, or handed over while
+ * it was stopping — is answered Unavailable, so no caller waits forever for an answer that will never come.
  */
 import { from, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
 import { FrameKind, Status } from '../../codecs/index.js';
@@ -73,6 +77,8 @@ export class ServeSession {
   readonly running = new Map<number, ServedCall>();
   /** startWaiting is running (see there). */
   private startingWaiting = false;
+  /** Stopped (serve unsubscribed or ended): a request still being dispatched must not start a handler. */
+  private stopped = false;
   readonly waiting: ServedCall[] = [];
   /** Runs after each answer or cancel (serve completes once the peer closed and nothing is left). */
   afterAnswer: () => void = () => undefined;
@@ -87,6 +93,8 @@ export class ServeSession {
   /** A Request arrived: start it now, or let it wait for a slot (in order). */
   accept(correlation: number, method: number, payload: Uint8Array): void {
     const call = new ServedCall(this, correlation, method, payload);
+    // Unsubscribed while replaying the router's waiting requests (take(1) on the first Served): the rest are refused.
+    if (this.stopped || this.subscriber.closed) return this.refuse(call);
     if (this.running.size < this.concurrency) this.start(call);
     else this.waiting.push(call);
   }
@@ -109,14 +117,26 @@ export class ServeSession {
     this.afterAnswer();
   }
 
-  /** Stops every running handler and forgets the waiting requests (serve was unsubscribed or ended). */
+  /** Stops every running handler and answers it and every waiting request Unavailable (serve unsubscribed or ended). */
   stop(): void {
-    for (const call of this.running.values()) {
-      call.answered = true;
-      call.subscription?.unsubscribe();
-    }
+    if (this.stopped) return;
+    this.stopped = true;
+    const held = [...this.running.values(), ...this.waiting];
     this.running.clear();
     this.waiting.length = 0;
+    for (const call of held) this.refuse(call);
+  }
+
+  /** Answers `call` Unavailable because serve stopped; nothing more if the connection cannot send any more. */
+  private refuse(call: ServedCall): void {
+    call.answered = true;
+    call.subscription?.unsubscribe();
+    const header = { kind: FrameKind.Error, status: Status.Unavailable, correlation: call.correlation, method: 0 };
+    try {
+      this.connection.sendFrame(header, encoder.encode('serve stopped'));
+    } catch {
+      // The connection is ending: its requesters fail with it, as they learn from its end.
+    }
   }
 
   /** The handler's answer: checked, then sent as the Response. */
@@ -142,6 +162,12 @@ export class ServeSession {
 
   /** Runs the handler of `call`; a result that emits while being subscribed is answered before this returns. */
   start(call: ServedCall): void {
+    if (this.stopped) return this.refuse(call);
+    if (this.running.has(call.correlation)) {
+      call.answered = true;
+      const text = `correlation id ${call.correlation} is already in use by a running request`;
+      return this.finish(call, Status.BadRequest, FrameKind.Error, encoder.encode(text));
+    }
     const handler = this.pick(call.method);
     if (!handler) {
       call.answered = true;
@@ -179,7 +205,8 @@ export class ServeSession {
   }
 
   private finish(call: ServedCall, status: number, kind: AnswerKind, payload: Uint8Array): void {
-    this.running.delete(call.correlation);
+    // Only this call's own entry: a duplicate id answered BadRequest must not evict the running request it copied.
+    if (this.running.get(call.correlation) === call) this.running.delete(call.correlation);
     try {
       // Only Error frames carry a status, only Request frames a method id; a header of its own (the queue keeps it).
       const header = { kind, status: kind === FrameKind.Error ? status : 0, correlation: call.correlation, method: 0 };
