@@ -5,7 +5,7 @@
  * - broadcast: the server sends 1 KiB to every client (`broadcast()` / a socket fan-out loop); messages delivered/s;
  * - setup: connect -> first message (the server greets each arrival), the median over many connects.
  * Every message is numbered and checked on arrival (each exactly once, in order). Each repetition measures both
- * transports (the order alternates); counts are sized per transport from a warm-up so a repetition lasts about
+ * transports (the order alternates); counts are sized per transport from two warm-ups so a repetition lasts about
  * `repSeconds`; a row reports medians over repetitions and rxshm / socket.
  * Run alone: `node --import tsx bench/index.ts --only many-clients`.
  */
@@ -18,6 +18,7 @@ import {
   GREETING_SIZE,
   setupPhase,
   type FanCounts,
+  type FanRates,
   type PhaseContext,
 } from './lib/many-phases.js';
 import type { ManyClientsRow } from './lib/results.js';
@@ -100,6 +101,31 @@ interface Counts extends FanCounts {
 const perTransport = <T>(make: () => T): PerTransport<T> => ({ rxshm: make(), socket: make() });
 
 /**
+ * Two warm-up runs per transport, as the contenders' sections do: a fixed small one (JIT, first mappings), then one
+ * sized from it to about half a repetition, whose rates size the measured repetitions (`repSeconds` each).
+ */
+async function calibrate(transport: Transport, sizing: ManySizing, ctx: PhaseContext): Promise<Counts> {
+  const clients = ctx.peers.length;
+  const size = (seconds: number, rates: FanRates, perConnect: number): Counts => {
+    const count = (rate: number): number => clampCount((rate * seconds) / clients, sizing.minCount, sizing.maxCount);
+    return {
+      perClient: count(rates.fanIn),
+      broadcasts: count(rates.broadcast),
+      connects: clampCount((seconds * sizing.setupSeconds) / sizing.repSeconds / perConnect, 1, sizing.maxCount),
+    };
+  };
+  let counts: Counts = sizing.warmup;
+  for (const seconds of [sizing.repSeconds / 2, sizing.repSeconds]) {
+    const rates = await fanPhase(transport, counts, ctx);
+    const t0 = process.hrtime.bigint();
+    await setupPhase(transport, counts.connects, ctx.peers[0]!, ctx);
+    const perConnect = Number(process.hrtime.bigint() - t0) / 1e9 / counts.connects;
+    counts = size(seconds, rates, perConnect);
+  }
+  return { ...counts, connects: Math.max(counts.connects, sizing.minConnects) };
+}
+
+/**
  * Measures the three rows.
  * @example
  * ```ts
@@ -115,20 +141,7 @@ export async function runManyClientsBench(opts: ManyOptions): Promise<ManyClient
   const first = peers[0]!;
   try {
     const counts = {} as PerTransport<Counts>;
-    for (const transport of TRANSPORTS) {
-      const { warmup } = sizing;
-      const rates = await fanPhase(transport, warmup, ctx);
-      const t0 = process.hrtime.bigint();
-      await setupPhase(transport, warmup.connects, first, ctx);
-      const perConnect = Number(process.hrtime.bigint() - t0) / 1e9 / warmup.connects;
-      const count = (rate: number): number =>
-        clampCount((rate * sizing.repSeconds) / peers.length, sizing.minCount, sizing.maxCount);
-      counts[transport] = {
-        perClient: count(rates.fanIn),
-        broadcasts: count(rates.broadcast),
-        connects: clampCount(sizing.setupSeconds / perConnect, sizing.minConnects, sizing.maxCount),
-      };
-    }
+    for (const transport of TRANSPORTS) counts[transport] = await calibrate(transport, sizing, ctx);
     opts.onStep?.('many clients: warm-up');
     const fanIn = perTransport<number[]>(() => []);
     const broadcast = perTransport<number[]>(() => []);
