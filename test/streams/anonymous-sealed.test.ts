@@ -37,8 +37,8 @@ function message(i: number): Uint8Array {
 /** The four resize attempts, each refused by the seals, with the size unchanged after every one. */
 function assertRefused(report: Record<string, any>, when: string): void {
   const refused = {
-    'inherited-shrink': 'EPERM',
-    'inherited-grow': 'EPERM',
+    'held-shrink': 'EPERM',
+    'held-grow': 'EPERM',
     'proc-shrink': 'EPERM',
     'proc-grow': 'EPERM',
   };
