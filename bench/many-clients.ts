@@ -5,61 +5,68 @@
  * - broadcast: the server sends 1 KiB to every client (`broadcast()` / a socket fan-out loop); messages delivered/s;
  * - setup: connect -> first message (the server greets each arrival), the median over many connects.
  * Every message is numbered and checked on arrival (each exactly once, in order). Each repetition measures both
- * transports (the order alternates); counts are sized per transport from two warm-ups so a repetition lasts about
- * `repSeconds`; a row reports medians over repetitions and rxshm / socket.
+ * transports (the order alternates) with the same fixed counts, after a warm-up that takes every ring once around;
+ * the clients stay connected for the whole section (long-lived clients). A row reports medians over repetitions
+ * and rxshm / socket.
  * Run alone: `node --import tsx bench/index.ts --only many-clients`.
  */
+import { rxshm } from './lib/library.js';
 import { startNodePeer, type NodePeer } from './lib/peer.js';
 import type { Transport } from './lib/fan-server.js';
 import {
   BROADCAST_SIZE,
   FAN_IN_SIZE,
-  fanPhase,
   GREETING_SIZE,
+  openRoom,
   setupPhase,
-  type FanCounts,
-  type FanRates,
   type PhaseContext,
+  type Room,
 } from './lib/many-phases.js';
 import type { ManyClientsRow } from './lib/results.js';
-import { clampCount, median } from './lib/stats.js';
+import { median } from './lib/stats.js';
 
 const PEER = new URL('./peers/many-client-peer.ts', import.meta.url).pathname;
 const TRANSPORTS: readonly Transport[] = ['rxshm', 'socket'];
 /** Peers start this many at a time: 32 Node start-ups at once on 2 cores starve each other. */
 const START_BATCH = 8;
 
+/** Per repetition: messages each client sends, broadcast messages, connects. */
+export interface Counts {
+  readonly perClient: number;
+  readonly broadcasts: number;
+  readonly connects: number;
+}
+
 /** How much to measure; the quick sizing keeps the smoke run short. */
 export interface ManySizing {
   readonly clients: number;
-  /** Target wall time of one transport's fan-in, and of its broadcast, in a repetition. */
-  readonly repSeconds: number;
-  /** Target wall time of one transport's connects in a repetition. */
-  readonly setupSeconds: number;
-  /** Warm-up counts, which size the measured ones. */
-  readonly warmup: FanCounts & { readonly connects: number };
-  readonly minCount: number;
-  readonly maxCount: number;
-  readonly minConnects: number;
+  /** The warm-up, once per transport before a round at `counts` and the first repetition. */
+  readonly warmup: Counts;
+  /** Each repetition, the same for both transports. */
+  readonly counts: Counts;
 }
 
+const { DEFAULT_RING_CAPACITY, FRAME_HEADER_LENGTH, RECORD_HEADER_LENGTH } = rxshm;
+/** Messages of `size` bytes that take a default ring once around: every page of it touched. */
+const lap = (size: number): number =>
+  Math.ceil(DEFAULT_RING_CAPACITY / (RECORD_HEADER_LENGTH + FRAME_HEADER_LENGTH + size)) + 1;
+
+/**
+ * Fixed counts, the same work for both transports (calibrating from warm-ups followed the machine's load, which
+ * swings several-fold here, more than the transports): on this 2-core VM a Unix-socket repetition takes about
+ * 1-2 s per row, rxshm's less; each row about 10-20 s in all. The warm-up takes every ring once around: a fresh
+ * ring's first lap costs a page fault per 4 KiB on each side (2-5x slower broadcasts on this VM), which belongs to
+ * a new connection, not to the rates of long-lived ones.
+ */
 export const FULL_SIZING: ManySizing = {
   clients: 32,
-  repSeconds: 0.8,
-  setupSeconds: 0.4,
-  warmup: { perClient: 2000, broadcasts: 500, connects: 30 },
-  minCount: 200,
-  maxCount: 1_000_000,
-  minConnects: 100,
+  warmup: { perClient: lap(FAN_IN_SIZE), broadcasts: lap(BROADCAST_SIZE), connects: 20 },
+  counts: { perClient: 30_000, broadcasts: 3000, connects: 100 },
 };
 export const QUICK_SIZING: ManySizing = {
   clients: 4,
-  repSeconds: 0.05,
-  setupSeconds: 0.05,
-  warmup: { perClient: 200, broadcasts: 50, connects: 5 },
-  minCount: 50,
-  maxCount: 20_000,
-  minConnects: 10,
+  warmup: { perClient: 500, broadcasts: 100, connects: 5 },
+  counts: { perClient: 2000, broadcasts: 200, connects: 10 },
 };
 
 export interface ManyOptions {
@@ -95,35 +102,7 @@ async function startPeers(count: number): Promise<NodePeer[]> {
 }
 
 type PerTransport<T> = Record<Transport, T>;
-interface Counts extends FanCounts {
-  readonly connects: number;
-}
 const perTransport = <T>(make: () => T): PerTransport<T> => ({ rxshm: make(), socket: make() });
-
-/**
- * Two warm-up runs per transport, as the contenders' sections do: a fixed small one (JIT, first mappings), then one
- * sized from it to about half a repetition, whose rates size the measured repetitions (`repSeconds` each).
- */
-async function calibrate(transport: Transport, sizing: ManySizing, ctx: PhaseContext): Promise<Counts> {
-  const clients = ctx.peers.length;
-  const size = (seconds: number, rates: FanRates, perConnect: number): Counts => {
-    const count = (rate: number): number => clampCount((rate * seconds) / clients, sizing.minCount, sizing.maxCount);
-    return {
-      perClient: count(rates.fanIn),
-      broadcasts: count(rates.broadcast),
-      connects: clampCount((seconds * sizing.setupSeconds) / sizing.repSeconds / perConnect, 1, sizing.maxCount),
-    };
-  };
-  let counts: Counts = sizing.warmup;
-  for (const seconds of [sizing.repSeconds / 2, sizing.repSeconds]) {
-    const rates = await fanPhase(transport, counts, ctx);
-    const t0 = process.hrtime.bigint();
-    await setupPhase(transport, counts.connects, ctx.peers[0]!, ctx);
-    const perConnect = Number(process.hrtime.bigint() - t0) / 1e9 / counts.connects;
-    counts = size(seconds, rates, perConnect);
-  }
-  return { ...counts, connects: Math.max(counts.connects, sizing.minConnects) };
-}
 
 /**
  * Measures the three rows.
@@ -139,23 +118,36 @@ export async function runManyClientsBench(opts: ManyOptions): Promise<ManyClient
   opts.onStep?.(`many clients: ${peers.length} client processes started`);
   const ctx: PhaseContext = { peers, tmpDir: opts.tmpDir, timeoutMs: opts.timeoutMs };
   const first = peers[0]!;
+  const rooms: Partial<PerTransport<Room>> = {};
   try {
-    const counts = {} as PerTransport<Counts>;
-    for (const transport of TRANSPORTS) counts[transport] = await calibrate(transport, sizing, ctx);
+    for (const transport of TRANSPORTS) rooms[transport] = await openRoom(transport, ctx);
+    const room = (transport: Transport): Room => rooms[transport]!;
+    const { warmup, counts } = sizing;
+    // The rings' first lap, then one round at the measured counts: the first rounds after a lap still ramp up
+    // (2-5x slower while the processes warm up).
+    for (const round of [warmup, counts])
+      for (const transport of TRANSPORTS) {
+        await room(transport).fanIn(round.perClient);
+        await room(transport).broadcast(round.broadcasts);
+      }
+    for (const transport of TRANSPORTS) await setupPhase(transport, warmup.connects, first, ctx);
     opts.onStep?.('many clients: warm-up');
     const fanIn = perTransport<number[]>(() => []);
     const broadcast = perTransport<number[]>(() => []);
     const setup = perTransport<number[]>(() => []);
     for (let r = 1; r <= repetitions; r++) {
       const order = r % 2 === 1 ? TRANSPORTS : [...TRANSPORTS].reverse();
-      for (const transport of order) {
-        const rates = await fanPhase(transport, counts[transport], ctx);
-        fanIn[transport].push(rates.fanIn);
-        broadcast[transport].push(rates.broadcast);
-      }
+      for (const transport of order) fanIn[transport].push(await room(transport).fanIn(counts.perClient));
+      for (const transport of order) broadcast[transport].push(await room(transport).broadcast(counts.broadcasts));
       for (const transport of order)
-        setup[transport].push(median(await setupPhase(transport, counts[transport].connects, first, ctx)));
+        setup[transport].push(median(await setupPhase(transport, counts.connects, first, ctx)));
       opts.onStep?.(`many clients round ${r}/${repetitions}`);
+    }
+    // Every client leaves cleanly, and reports that nothing arrived after its last check.
+    for (const transport of TRANSPORTS) {
+      const leaving = rooms[transport]!;
+      delete rooms[transport];
+      await leaving.close();
     }
     const row = (
       id: ManyClientsRow['id'],
@@ -176,7 +168,7 @@ export async function runManyClientsBench(opts: ManyOptions): Promise<ManyClient
         ratio: rxshm / socket,
         higherIsBetter: rate,
         repetitions,
-        counts: { rxshm: count(counts.rxshm), socket: count(counts.socket) },
+        count: count(counts),
         samples,
       };
     };
@@ -186,6 +178,8 @@ export async function runManyClientsBench(opts: ManyOptions): Promise<ManyClient
       row('setup', 1, GREETING_SIZE, setup, (c) => c.connects),
     ];
   } finally {
+    // After a failure the clients may be stuck mid-command: close the servers without asking them (they get killed).
+    await Promise.all(Object.values(rooms).map((r) => r.dispose()));
     await Promise.all(peers.map((p) => p.kill()));
   }
 }

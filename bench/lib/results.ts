@@ -100,8 +100,8 @@ export interface ManyClientsRow {
   /** True for rates (above 1: rxshm ahead); false for times (below 1: rxshm ahead). */
   readonly higherIsBetter: boolean;
   readonly repetitions: number;
-  /** Per repetition: messages per client (fan-in), broadcast messages (broadcast), connects (setup). */
-  readonly counts: { readonly rxshm: number; readonly socket: number };
+  /** Per repetition, the same for both transports: messages per client (fan-in), broadcast messages, connects. */
+  readonly count: number;
   /** Each repetition's figure, in the order measured. */
   readonly samples: { readonly rxshm: readonly number[]; readonly socket: readonly number[] };
 }
