@@ -110,7 +110,8 @@ export class WordWaiter {
 
   /** Emits each changed word, completes watchers of closed segments, and returns the distinct words to sleep on. */
   private emitChanges(): FutexWord[] {
-    const words = new Map<string, FutexWord>();
+    // Distinct words: by segment object (the fake's segments all have address 0) and offset.
+    const words = new Map<Segment, Map<number, FutexWord>>();
     for (const w of [...this.watchers]) {
       if (!this.watchers.has(w)) continue; // removed by a subscriber during this round
       if (w.segment.closed) {
@@ -123,10 +124,12 @@ export class WordWaiter {
         w.last = value;
         w.next(value);
       }
-      const key = `${w.segment.address}:${w.byteOffset}`;
-      if (!words.has(key)) words.set(key, { segment: w.segment, byteOffset: w.byteOffset, expected: value });
+      let offsets = words.get(w.segment);
+      if (offsets === undefined) words.set(w.segment, (offsets = new Map()));
+      if (!offsets.has(w.byteOffset))
+        offsets.set(w.byteOffset, { segment: w.segment, byteOffset: w.byteOffset, expected: value });
     }
-    return [...words.values()];
+    return [...words.values()].flatMap((offsets) => [...offsets.values()]);
   }
 
   /** Sleeps until a word or the control word changes or is woken, or the bound passes. */
