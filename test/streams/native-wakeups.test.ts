@@ -177,6 +177,29 @@ test('bad offsets and handles throw SegmentArgumentError at the call', () => {
   }
 });
 
+test('without futex_waitv (an older kernel) and beyond 127 words the waiter polls, and still sees every change', async () => {
+  const futex = linux.futex!;
+  const old: NativeApi = { ...linux, futex: { ...futex, waitAny: () => Promise.resolve('unsupported' as const) } };
+  const { shm, subscription } = created(4096, old);
+  try {
+    const first = firstValueFrom(wakeups(shm, 0));
+    Atomics.add(new Int32Array(shm.buffer), 0, 1); // another process's change: no nudge, found by polling
+    assert.is(await first, 1);
+  } finally {
+    subscription.unsubscribe();
+  }
+  const many = created(4096);
+  try {
+    const offsets = Array.from({ length: 130 }, (_, i) => i * 4);
+    const firsts = offsets.map((offset) => firstValueFrom(wakeups(many.shm, offset)));
+    Atomics.add(new Int32Array(many.shm.buffer), 129, 7);
+    offsets.slice(0, 129).forEach((offset) => wake(many.shm, offset));
+    assert.equal(await Promise.all(firsts), [...new Array<number>(129).fill(1), 7]);
+  } finally {
+    many.subscription.unsubscribe();
+  }
+});
+
 test('over the fake backend (no futex_waitv) the waiter polls, and wake() in this process is seen at once', async () => {
   const native = createFakeNative();
   const { shm, subscription } = created(4096, native);

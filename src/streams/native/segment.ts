@@ -5,7 +5,9 @@
  * Cross-process invariants relied on: a name is one POSIX shared-memory object (`/dev/shm/<name>` on Linux) for every
  * process; `O_CREAT | O_EXCL` makes exactly one creator win it; a new segment is zero-filled with its memory reserved
  * (a full /dev/shm is `NoSpace` at subscribe, never SIGBUS later). This module never reads the memory: what it holds
- * is the user's protocol. Only the creator unlinks; an opener only unmaps.
+ * is the user's protocol. Only the creator unlinks; an opener only unmaps. Unlike a channel's sealed memfd, a POSIX
+ * shared-memory object can be shrunk (ftruncate) by any process allowed to open it, and touching a mapped page past
+ * the new end faults (SIGBUS): share it only with processes you trust (the default mode 0o600 admits this user only).
  */
 import { Observable } from 'rxjs';
 import type { NativeApi } from '../../native/contract.js';
