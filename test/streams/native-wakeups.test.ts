@@ -162,6 +162,26 @@ test('wakeups completes when the segment subscription ends; a closed handle is a
   assert.instance(late, SegmentClosedError);
 });
 
+test('a subscriber that ends a segment while values are delivered completes its watchers, and no other', async () => {
+  const other = created();
+  const { shm, subscription } = created();
+  try {
+    const ended: string[] = [];
+    const track = (label: string) => ({ complete: () => ended.push(label), error: () => ended.push(`${label} error`) });
+    wakeups(shm, 4).subscribe(track('second word')); // watched before the closer: its word is in this round's list
+    wakeups(shm, 0).subscribe({ next: () => subscription.unsubscribe(), ...track('closer') });
+    const elsewhere = firstValueFrom(wakeups(other.shm, 0));
+    wake(shm, 0);
+    await until(() => ended.length === 2, 'both watchers of the ended segment complete');
+    assert.equal(ended.sort(), ['closer', 'second word']);
+    wake(other.shm, 0);
+    assert.is(await elsewhere, 1, 'a watcher of another segment carries on');
+  } finally {
+    subscription.unsubscribe();
+    other.subscription.unsubscribe();
+  }
+});
+
 test('bad offsets and handles throw SegmentArgumentError at the call', () => {
   const { shm, subscription } = created(4096);
   try {

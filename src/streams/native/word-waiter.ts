@@ -133,7 +133,10 @@ export class WordWaiter {
   }
 
   /** Sleeps until a word or the control word changes or is woken, or the bound passes. */
-  private async sleep(words: FutexWord[]): Promise<void> {
+  private async sleep(all: FutexWord[]): Promise<void> {
+    // A subscriber may have ended a segment while this round delivered values: its words are not waited on (their
+    // watchers complete at the next round); waiting on an unmapped word would fail every subscription.
+    const words = all.filter((word) => !word.segment.closed);
     const futex = this.native.futex;
     if (!this.polling && futex?.waitAny !== undefined && words.length < MAX_FUTEX_WAITV_WORDS) {
       this.control ??= this.native.segments.createAnonymous(4096);
