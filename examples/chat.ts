@@ -4,8 +4,9 @@
  * Run without arguments, this file is the server: it listens on a fresh channel (`maxClients: 16`), starts four
  * members (this file again, `member <channel> <n>`), tracks who is connected with `clients()` and forwards each line
  * to the whole room with `broadcast()`. Once all four are in it says "go". Member 3 is SIGKILLed as soon as its first
- * line arrives: its slot frees, its connection ends, and nobody else notices anything but its silence. Each other
- * member leaves once it has heard the five lines of every surviving member; the server then stops.
+ * line arrives (the server broadcasts that line first): its slot frees, its connection ends, and nobody else notices
+ * anything but its silence. Each other member leaves once it has heard the five lines of every surviving member and
+ * the victim's first line; the server then stops.
  *
  *   node --import tsx examples/chat.ts
  */
@@ -77,7 +78,9 @@ async function member(channel: string, n: number): Promise<void> {
   const connection = await firstValueFrom(connect(channel, { timeout: 10_000 }));
   const heard = new Map<number, number>();
   const survivors = [...Array(MEMBERS).keys()].filter((m) => m !== VICTIM);
-  const everyoneHeard = (): boolean => survivors.every((m) => heard.get(m) === LINES);
+  // The victim's first line always reaches everyone (broadcast before the kill); waiting for it keeps the summary
+  // the same however late the victim starts speaking.
+  const everyoneHeard = (): boolean => survivors.every((m) => heard.get(m) === LINES) && heard.has(VICTIM);
   const done = new Promise<void>((resolve) => {
     connection.subscribe({
       next: (bytes) => {
