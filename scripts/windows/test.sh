@@ -14,7 +14,7 @@ export WINEPREFIX="$CACHE/prefix" WINEDEBUG=-all
 NODE_EXE=$(ls "$CACHE"/node-*/bin/node.exe | head -n 1)
 # The Windows test set: native conformance and the cross-process streams tests that apply to a backend without
 # descriptor passing (see README "Platforms").
-PATTERN=${1:-'native[\\/]names\.test\.js$'}
+PATTERN=${1:-'(native[\\/](names|conformance|index|win32-[a-z-]+)|windows[\\/][a-z-]+)\.test\.js$'}
 LIMIT_S=${RXSHM_WINDOWS_TEST_LIMIT_S:-900}
 
 log="$CACHE/test.log"
