@@ -2,8 +2,8 @@
  * One conformance suite for every implementation of the native contract: the Linux backend, the Windows backend
  * (run under Wine by `npm run test:windows`) and the fake. Names are unique per run and unlinked in `finally`, so
  * nothing is left in /dev/shm. Where Windows differs by design, `windows` says how and the test checks that instead:
- * a name lives while any handle is open (no unlink), no descriptors (`fd` -1), no futex, no POSIX modes, a section's
- * size as Windows reports it (page-rounded under Wine), no peer credentials of a named pipe.
+ * a name lives while any handle is open (no unlink), no descriptors (`fd` -1), no futex, no POSIX modes, no peer
+ * credentials of a named pipe.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -98,9 +98,7 @@ export function conformance(label: string, api: () => NativeApi): void {
         );
         bytes[size - 1] = 0xab;
         const again = n.segments.open(x);
-        // Windows reports a section's size rounded up to a page (Wine; Windows may too).
-        if (windows) assert.ok(again.size >= size && again.size - size < 65536, `opened size ${again.size}`);
-        else assert.is(again.size, size);
+        assert.is(again.size, size);
         assert.is(new Uint8Array(again.buffer)[size - 1], 0xab);
         again.close();
       } finally {

@@ -1,6 +1,5 @@
 /**
- * koffi bindings to kernel32.dll and advapi32.dll (and ntdll's NtQuerySection, which kernel32 lacks), loaded on first
- * use so importing rxshm costs nothing on any OS.
+ * koffi bindings to kernel32.dll and advapi32.dll, loaded on first use so importing rxshm costs nothing on any OS.
  *
  * Cross-process invariants relied on: views (`MapViewOfFile`) of one named section are the same physical pages in
  * every process; a section lives while any process holds a handle or a view of it and is freed with the last one,
@@ -16,8 +15,6 @@ export type Handle = unknown;
 export const INVALID_HANDLE_VALUE = -1n;
 export const PAGE_READWRITE = 0x04;
 export const SEC_COMMIT = 0x8000000;
-/** SECTION_QUERY: needed by NtQuerySection to read a section's size. */
-export const SECTION_QUERY = 0x0001;
 export const FILE_MAP_WRITE = 0x0002;
 export const FILE_MAP_READ = 0x0004;
 export const READ_CONTROL = 0x20000;
@@ -48,8 +45,8 @@ export interface Kernel32 {
   OpenProcess(access: number, inherit: boolean, pid: number): Handle;
   WaitForSingleObject(handle: Handle, ms: number): number;
   GetCurrentProcess(): Handle;
-  /** ntdll: SectionBasicInformation (0) of a section handle: { BaseAddress, AllocationAttributes, MaximumSize }. */
-  NtQuerySection(section: Handle, infoClass: number, info: Buffer, length: number, returned: null): number;
+  /** MEMORY_BASIC_INFORMATION of the region at `address`; returns the bytes written (0 on failure). */
+  VirtualQuery(address: Handle, info: Buffer, length: number): number;
   OpenProcessToken(process: Handle, access: number, token: [Handle]): boolean;
   GetTokenInformation(token: Handle, infoClass: number, info: unknown, length: number, returned: [number]): boolean;
   /** advapi32: the owner SID of a kernel object (pointers into `descriptor`, freed with LocalFree). */
@@ -75,7 +72,6 @@ export function kernel32(): Kernel32 {
   const ffi = koffi();
   const k = ffi.load('kernel32.dll');
   const a = ffi.load('advapi32.dll');
-  const nt = ffi.load('ntdll.dll');
   loaded = {
     CreateFileMappingW: k.func(
       'void *__stdcall CreateFileMappingW(intptr_t file, void *attributes, uint32_t protect, uint32_t high, uint32_t low, str16 name)',
@@ -90,9 +86,7 @@ export function kernel32(): Kernel32 {
     OpenProcess: k.func('void *__stdcall OpenProcess(uint32_t access, bool inherit, uint32_t pid)'),
     WaitForSingleObject: k.func('uint32_t __stdcall WaitForSingleObject(void *handle, uint32_t ms)'),
     GetCurrentProcess: k.func('void *__stdcall GetCurrentProcess()'),
-    NtQuerySection: nt.func(
-      'int32_t __stdcall NtQuerySection(void *section, int infoClass, void *info, size_t length, void *returned)',
-    ),
+    VirtualQuery: k.func('size_t __stdcall VirtualQuery(void *address, _Out_ uint8_t *info, size_t length)'),
     OpenProcessToken: a.func('bool __stdcall OpenProcessToken(void *process, uint32_t access, _Out_ void **token)'),
     GetTokenInformation: a.func(
       'bool __stdcall GetTokenInformation(void *token, int infoClass, void *info, uint32_t length, _Out_ uint32_t *returned)',

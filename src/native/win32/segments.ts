@@ -10,7 +10,7 @@
  * (`fd` is -1; `openInherited`/`openReceived`/`sealsOf` fail with `InvalidHandle`).
  */
 import type { CreateSegmentOptions, Segment, SegmentApi } from '../contract.js';
-import { segmentError } from '../errors.js';
+import { segmentError, type SegmentError } from '../errors.js';
 import { validateName } from '../names.js';
 import { validateMode, validateSize } from '../validate.js';
 import {
@@ -22,12 +22,12 @@ import {
   PAGE_READWRITE,
   READ_CONTROL,
   SEC_COMMIT,
-  SECTION_QUERY,
   viewOf,
   type Handle,
 } from './kernel32.js';
 import { ownerUidOf } from './security.js';
 import { Win32Segment } from './segment.js';
+import { mapWhole, recordedSize, sectionBytesFor, writeSizeRecord } from './section-size.js';
 import { ERROR_ALREADY_EXISTS, segmentErrorFromWin32 } from './win32-errors.js';
 import type { SegmentOperation } from '../errors.js';
 
@@ -44,40 +44,51 @@ function kernelName(name: string, operation: SegmentOperation, namespace: Win32N
   return `${namespace}\\${name}`;
 }
 
-/** The size Windows reports for a section (NtQuerySection, SectionBasicInformation.MaximumSize). */
-function sectionSize(section: Handle): number {
-  const info = Buffer.alloc(24); // { void *BaseAddress; uint32 AllocationAttributes; (pad) int64 MaximumSize }
-  const status = kernel32().NtQuerySection(section, 0, info, info.length, null);
-  return status === 0 ? Number(info.readBigInt64LE(16)) : -1;
-}
-
-/** Maps `size` bytes of `section`; on failure closes the section and throws. */
-function mapSection(section: Handle, size: number, operation: SegmentOperation, name: string | null): Win32Segment {
+/**
+ * Maps the whole section and exposes its first `size` bytes (`size` null: the size its record says, see
+ * section-size.ts); a new section (`size` given) gets its record written. On failure closes the section and throws.
+ */
+function mapSection(
+  section: Handle,
+  size: number | null,
+  operation: SegmentOperation,
+  name: string | null,
+): Win32Segment {
   const k = kernel32();
-  const view = k.MapViewOfFile(section, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, size);
-  const address = addressOf(view);
-  if (address === 0n) {
-    const error = k.GetLastError();
+  const fail = (error: SegmentError): never => {
     k.CloseHandle(section);
-    throw segmentErrorFromWin32(operation, error, 'size', {
-      segment: name,
-      detail: `size=${size}`,
-      syscall: 'MapViewOfFile',
-    });
+    throw error;
+  };
+  const { view, address, bytes } = mapWhole(section, FILE_MAP_READ | FILE_MAP_WRITE);
+  if (address === 0n)
+    fail(segmentErrorFromWin32(operation, k.GetLastError(), 'size', { segment: name, syscall: 'MapViewOfFile' }));
+  const exposed = size ?? recordedSize(address, bytes);
+  try {
+    if (size !== null && bytes < sectionBytesFor(size))
+      throw segmentError(operation, 'InvalidSize', {
+        segment: name,
+        detail: `a view of ${bytes} bytes for size=${size}`,
+      });
+    if (size !== null) writeSizeRecord(address, bytes, size);
+    validateSize(exposed, operation, name);
+  } catch (error) {
+    k.UnmapViewOfFile(view);
+    fail(error as SegmentError);
   }
-  return new Win32Segment(name, size, section, address, view);
+  return new Win32Segment(name, exposed, section, address, view);
 }
 
 /** A new pagefile-backed section of `size` bytes named `kname` (or anonymous), committed at once. */
 function createSection(kname: string | null, size: number, name: string | null): Handle {
   const k = kernel32();
-  const high = Math.floor(size / 2 ** 32);
+  const bytes = sectionBytesFor(size); // whole pages, the size record last (section-size.ts)
+  const high = Math.floor(bytes / 2 ** 32);
   const section = k.CreateFileMappingW(
     INVALID_HANDLE_VALUE,
     null,
     PAGE_READWRITE | SEC_COMMIT,
     high,
-    size % 2 ** 32,
+    bytes % 2 ** 32,
     kname,
   );
   const error = k.GetLastError();
@@ -97,18 +108,6 @@ function openSection(kname: string, access: number, operation: SegmentOperation,
   if (addressOf(section) === 0n)
     throw segmentErrorFromWin32(operation, k.GetLastError(), 'name', { segment: name, syscall: 'OpenFileMappingW' });
   return section;
-}
-
-/** The size of an opened section, checked like a size read from anywhere; closes it on failure. */
-function checkedSize(section: Handle, operation: SegmentOperation, name: string): number {
-  const size = sectionSize(section);
-  try {
-    validateSize(size, operation, name);
-  } catch (error) {
-    kernel32().CloseHandle(section);
-    throw error;
-  }
-  return size;
 }
 
 /** `InvalidHandle`: Windows hands a child no descriptor, so there is nothing to map by number. */
@@ -143,11 +142,11 @@ export function win32Segments(namespace: Win32Namespace = 'Local'): SegmentApi {
     open(name: string): Segment {
       const section = openSection(
         kernelName(name, 'open', namespace),
-        READ_CONTROL | SECTION_QUERY | FILE_MAP_READ | FILE_MAP_WRITE,
+        READ_CONTROL | FILE_MAP_READ | FILE_MAP_WRITE,
         'open',
         name,
       );
-      return mapSection(section, checkedSize(section, 'open', name), 'open', name);
+      return mapSection(section, null, 'open', name);
     },
 
     ownerOf(name: string): number {
@@ -166,15 +165,13 @@ export function win32Segments(namespace: Win32Namespace = 'Local'): SegmentApi {
       if (!Number.isSafeInteger(length) || length < 0 || length > PEEK_LIMIT)
         throw new RangeError(`invalid peek length: length=${String(length)}, expected 0..${PEEK_LIMIT}`);
       const k = kernel32();
-      const section = openSection(kname, SECTION_QUERY | FILE_MAP_READ, 'open', name);
+      const section = openSection(kname, FILE_MAP_READ, 'open', name);
       try {
-        const bytes = Math.min(length, Math.max(sectionSize(section), 0));
-        if (bytes === 0) return new Uint8Array(0);
-        const view = k.MapViewOfFile(section, FILE_MAP_READ, 0, 0, bytes);
-        if (addressOf(view) === 0n)
+        const { view, address, bytes } = mapWhole(section, FILE_MAP_READ);
+        if (address === 0n)
           throw segmentErrorFromWin32('open', k.GetLastError(), 'size', { segment: name, syscall: 'MapViewOfFile' });
         try {
-          return new Uint8Array(viewOf(addressOf(view), bytes).slice(0));
+          return new Uint8Array(viewOf(address, Math.min(length, recordedSize(address, bytes))).slice(0));
         } finally {
           k.UnmapViewOfFile(view);
         }
