@@ -42,8 +42,12 @@ export function distrustedListener(
   owner: number,
   serverPid: number,
 ): Distrust | null {
+  const fd = socketFd(socket);
+  // Windows: Node exposes no handle of a named pipe, so there are no listener credentials to ask for. The segment's
+  // owner (checked before) and the pipe's default DACL (another user's pipe opens read-only) stand in for them.
+  if (fd < 0 && native.platform === 'win32') return null;
   try {
-    return listenerMismatch(native.identity.peerOf(socketFd(socket)), owner, serverPid);
+    return listenerMismatch(native.identity.peerOf(fd), owner, serverPid);
   } catch (error) {
     return { retry: false, why: `cannot tell who listens on the doorbell: ${(error as Error).message}` };
   }
