@@ -12,9 +12,10 @@ bash scripts/windows/prepare-run.sh
 CACHE="$PWD/.cache/windows"
 export WINEPREFIX="$CACHE/prefix" WINEDEBUG=-all
 NODE_EXE=$(ls "$CACHE"/node-*/bin/node.exe | head -n 1)
-# The Windows test set: native conformance and the cross-process streams tests that apply to a backend without
-# descriptor passing (see README "Platforms").
-PATTERN=${1:-'(native[\\/](names|conformance|index|win32-[a-z-]+)|windows[\\/][a-z-]+)\.test\.js$'}
+# The Windows test set: the native conformance suite and the Windows backend across processes (test/windows), and
+# the streams suites of two-process channels, request/response, peer death and exit hygiene that apply to a backend
+# without descriptor passing (README "Platforms" says which are left out and why).
+PATTERN=${1:-'(native[\\/](names|conformance|index)|windows[\\/][a-z0-9-]+|streams[\\/](request|lifecycle|serve|typed|methods|spawn-connected))\.test\.js$'}
 LIMIT_S=${RXSHM_WINDOWS_TEST_LIMIT_S:-900}
 
 log="$CACHE/test.log"
