@@ -19,6 +19,6 @@ if [ ! -f "$mods/koffi/.version-$KOFFI_VERSION" ]; then
   touch "$mods/koffi/.version-$KOFFI_VERSION"
 fi
 for pkg in rxjs io-ts fp-ts tslib uvu dequal diff kleur sade mri; do
-  [ -e "node_modules/$pkg" ] && ln -sfn "$(realpath "node_modules/$pkg")" "$mods/$pkg"
+  if [ -e "node_modules/$pkg" ]; then ln -sfn "$(realpath "node_modules/$pkg")" "$mods/$pkg"; fi
 done
 rm -rf "$mods/tsx" && cp -r scripts/windows/tsx-stub "$mods/tsx"
