@@ -24,7 +24,18 @@ set +e
 status=$?
 set -e
 sed 's/\r$//' "$log"
-# Anything of ours still running in the private prefix (a child a failed test left) is stopped, not left behind.
+# No process may be left behind: a Windows node.exe still running 5 s after the tests ended fails the run. Then
+# anything of ours still running in the private prefix is stopped (wineserver -k), so nothing outlives the run.
+leftover=""
+for _ in $(seq 50); do
+  leftover=$(pgrep -fai 'node-[0-9.]+.bin.node\.exe' || true)
+  [ -z "$leftover" ] && break
+  sleep 0.1
+done
+if [ -n "$leftover" ]; then
+  echo "test:windows: Windows processes left behind by the tests:"; echo "$leftover"
+  [ "$status" -eq 0 ] && status=1
+fi
 wineserver -k 2>/dev/null || true
 if [ "$status" -eq 124 ]; then echo "test:windows: timed out after ${LIMIT_S} s"; fi
 total=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^ *Total:/ {t+=$2} END {print t+0}')

@@ -2,12 +2,12 @@
  * The Windows backend across two real processes (run by `npm run test:windows` under Wine; skipped elsewhere):
  * shared atomics through a named section, exactly one creator per name, owners as this user's uid in both
  * processes, liveness of a killed child, a section gone once its last holder was killed (TerminateProcess: nothing
- * left behind after a crash), and the size record at a section's end treated as untrusted. Every child runs under a
- * watchdog and is killed in `finally`.
+ * left behind after a crash), the size record at a section's end treated as untrusted, and the `Global\` namespace.
+ * Every child runs under a watchdog and is killed in `finally`.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { native, SegmentError } from '../../src/native/index.js';
+import { createWin32Native, native, SegmentError } from '../../src/native/index.js';
 import { viewOf } from '../../src/native/win32/kernel32.js';
 import { recordedSize, sectionBytesFor, SIZE_RECORD_BYTES } from '../../src/native/win32/section-size.js';
 import { startFixture } from '../helpers/process-run.js';
@@ -98,6 +98,25 @@ test('the size record is untrusted: an impossible recorded size falls back to th
     } finally {
       again.close();
     }
+  } finally {
+    seg.close();
+  }
+});
+
+test('Global\\ and Local\\ are separate namespaces: a name created in one is not found in the other', () => {
+  const global = createWin32Native('Global');
+  const name = nativeName('global');
+  const seg = global.segments.create(name, 64);
+  try {
+    new Uint8Array(seg.buffer)[0] = 7;
+    const again = global.segments.open(name);
+    assert.is(new Uint8Array(again.buffer)[0], 7);
+    again.close();
+    assert.is(
+      codeOf(() => native.segments.open(name)),
+      'NotFound',
+      'the default backend uses Local\\',
+    );
   } finally {
     seg.close();
   }
