@@ -141,6 +141,13 @@ export interface IdentityApi {
    * (`InvalidHandle`) when `fd` is not a connected local socket.
    */
   peerOf(fd: number): Credentials;
+  /**
+   * Windows only (absent elsewhere): the process serving the named pipe `path` and its user, for a doorbell whose
+   * socket has no fd in Node. Asked on a probe connection that sends nothing (GetNamedPipeServerProcessId); `uid` is
+   * that process token's default owner as `uid()` derives it, `gid` is 0. Null when nobody serves the pipe. Throws
+   * `PeerCredentialsError` when Windows will not say.
+   */
+  pipeServerOf?(path: string): Credentials | null;
 }
 
 /** Outcome of a futex wait. */

@@ -314,8 +314,15 @@ export function conformance(label: string, api: () => NativeApi): void {
           () => n.identity.peerOf(fd),
           (e: unknown) => e instanceof PeerCredentialsError && e.code === 'InvalidHandle',
         );
+        if (windows) {
+          // ...so the Windows backend asks who serves the pipe on a probe connection of its own.
+          const self = { pid: process.pid, uid: n.identity.uid(), gid: 0 };
+          assert.equal(n.identity.pipeServerOf!(path), self, 'the listening process and its uid');
+          assert.is(n.identity.pipeServerOf!(n.doorbellPath(name())), null, 'nobody serves an unused name');
+        }
         return;
       }
+      assert.is(n.identity.pipeServerOf, undefined, 'only Windows probes pipes');
       const self = { pid: process.pid, uid: n.identity.uid(), gid: process.getegid?.() ?? 0 };
       assert.equal(n.identity.peerOf(socketFd(client)), self, 'the client sees the listening process');
       assert.equal(n.identity.peerOf(socketFd(await serverSide)), self, 'the server sees the connecting process');

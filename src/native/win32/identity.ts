@@ -1,13 +1,14 @@
 /**
  * Who is who on Windows: `uid()` is this process token's default owner as a uid (security.ts). `peerOf` has nothing
  * to ask: Node gives no handle of a named pipe to call GetNamedPipeServerProcessId/ClientProcessId on (a pipe's
- * socket fd is -1 on Windows), so it throws `PeerCredentialsError` `InvalidHandle`, and the streams layer then relies
- * on the segment's owner and the pipe's default DACL (see README "Platforms").
+ * socket fd is -1 on Windows), so it throws `PeerCredentialsError` `InvalidHandle`; `pipeServerOf(path)` asks about
+ * a doorbell's listener on a probe connection of its own instead (pipe-server.ts).
  *
  * Cross-process invariant relied on: the owner of an object this process creates is its token's default owner.
  */
 import type { Credentials, IdentityApi } from '../contract.js';
 import { PeerCredentialsError } from '../errors.js';
+import { pipeServerOf } from './pipe-server.js';
 import { processOwnerUid } from './security.js';
 
 /**
@@ -20,4 +21,5 @@ export const win32Identity: IdentityApi = {
   peerOf(fd: number): Credentials {
     throw new PeerCredentialsError(fd, undefined, 'Windows: Node exposes no handle of a named pipe to ask');
   },
+  pipeServerOf,
 };

@@ -27,6 +27,8 @@ export const SE_KERNEL_OBJECT = 6;
 export const OWNER_SECURITY_INFORMATION = 1;
 export const WAIT_OBJECT_0 = 0;
 export const WAIT_TIMEOUT = 258;
+export const GENERIC_READ = 0x80000000;
+export const OPEN_EXISTING = 3;
 
 export interface Kernel32 {
   CreateFileMappingW(
@@ -45,6 +47,19 @@ export interface Kernel32 {
   OpenProcess(access: number, inherit: boolean, pid: number): Handle;
   WaitForSingleObject(handle: Handle, ms: number): number;
   GetCurrentProcess(): Handle;
+  /** CreateFileW as the pipe probe uses it: returns the handle as a number, -1 (INVALID_HANDLE_VALUE) on failure. */
+  CreateFileW(
+    name: string,
+    access: number,
+    share: number,
+    sa: null,
+    disposition: number,
+    flags: number,
+    t: null,
+  ): number | bigint;
+  GetNamedPipeServerProcessId(pipe: number | bigint, pid: [number]): boolean;
+  ClosePipe(pipe: number | bigint): boolean;
+  WaitNamedPipeW(name: string, ms: number): boolean;
   /** MEMORY_BASIC_INFORMATION of the region at `address`; returns the bytes written (0 on failure). */
   VirtualQuery(address: Handle, info: Buffer, length: number): number;
   OpenProcessToken(process: Handle, access: number, token: [Handle]): boolean;
@@ -86,6 +101,14 @@ export function kernel32(): Kernel32 {
     OpenProcess: k.func('void *__stdcall OpenProcess(uint32_t access, bool inherit, uint32_t pid)'),
     WaitForSingleObject: k.func('uint32_t __stdcall WaitForSingleObject(void *handle, uint32_t ms)'),
     GetCurrentProcess: k.func('void *__stdcall GetCurrentProcess()'),
+    CreateFileW: k.func(
+      'intptr_t __stdcall CreateFileW(str16 name, uint32_t access, uint32_t share, void *sa, uint32_t disposition, uint32_t flags, void *t)',
+    ),
+    GetNamedPipeServerProcessId: k.func(
+      'bool __stdcall GetNamedPipeServerProcessId(intptr_t pipe, _Out_ uint32_t *pid)',
+    ),
+    ClosePipe: k.func('CloseHandle', 'bool', ['intptr_t']),
+    WaitNamedPipeW: k.func('bool __stdcall WaitNamedPipeW(str16 name, uint32_t ms)'),
     VirtualQuery: k.func('size_t __stdcall VirtualQuery(void *address, _Out_ uint8_t *info, size_t length)'),
     OpenProcessToken: a.func('bool __stdcall OpenProcessToken(void *process, uint32_t access, _Out_ void **token)'),
     GetTokenInformation: a.func(

@@ -38,10 +38,15 @@ let tokenOwner: number | null = null;
 
 /** The uid of this process token's default owner (read once: a process's token does not change owner). */
 export function processOwnerUid(): number {
-  if (tokenOwner !== null) return tokenOwner;
+  tokenOwner ??= tokenOwnerUid(kernel32().GetCurrentProcess());
+  return tokenOwner;
+}
+
+/** The uid of the default owner of `process`'s token (a process handle with PROCESS_QUERY_LIMITED_INFORMATION). */
+export function tokenOwnerUid(process: Handle): number {
   const k = kernel32();
   const token: [Handle] = [null];
-  if (!k.OpenProcessToken(k.GetCurrentProcess(), TOKEN_QUERY, token))
+  if (!k.OpenProcessToken(process, TOKEN_QUERY, token))
     throw new Error(`OpenProcessToken failed (Win32 error ${k.GetLastError()})`);
   // Memory of koffi's own (koffi.alloc), not a Buffer: TOKEN_OWNER holds a pointer to a SID inside the same block,
   // and a Buffer would be copied in and out, leaving that pointer aimed at koffi's freed copy.
@@ -50,8 +55,7 @@ export function processOwnerUid(): number {
     const returned: [number] = [0];
     if (!k.GetTokenInformation(token[0], TOKEN_OWNER_CLASS, info, TOKEN_INFO_BYTES, returned))
       throw new Error(`GetTokenInformation failed (Win32 error ${k.GetLastError()})`);
-    tokenOwner = uidOfSid(koffi().decode(info, 'void *'));
-    return tokenOwner;
+    return uidOfSid(koffi().decode(info, 'void *'));
   } finally {
     koffi().free(info);
     k.CloseHandle(token[0]);
