@@ -15,7 +15,7 @@ NODE_EXE=$(ls "$CACHE"/node-*/bin/node.exe | head -n 1)
 # The Windows test set: the native conformance suite and the Windows backend across processes (test/windows), and
 # the streams suites of two-process channels, request/response, peer death and exit hygiene that apply to a backend
 # without descriptor passing (README "Platforms" says which are left out and why).
-PATTERN=${1:-'(native[\\/](names|conformance|index)|windows[\\/][a-z0-9-]+|streams[\\/](request|lifecycle|serve|typed|methods|spawn-connected))\.test\.js$'}
+PATTERN=${1:-'(native[\\/](names|conformance|index)|windows[\\/][a-z0-9-]+|streams[\\/](request|lifecycle|serve|typed|methods|spawn-connected|batches|claim|connection|connection-iterator|late-subscriber|listen-unlink|options|receive-backlog|review-[a-z-]+))\.test\.js$'}
 LIMIT_S=${RXSHM_WINDOWS_TEST_LIMIT_S:-900}
 
 log="$CACHE/test.log"
