@@ -58,7 +58,8 @@ export interface Segment {
   /**
    * Closes the handle like `close()`, for a `buffer` handed to user code that may outlive it: the shared pages are
    * released at once, but views over `buffer` stay harmless (Linux: the range is replaced by private zero pages,
-   * unmapped when `buffer` is garbage collected), so touching a stale view reads zeros instead of crashing.
+   * unmapped when `buffer` is garbage collected; Windows: the view is kept until then), so touching a stale view
+   * never crashes (Linux: it reads zeros).
    * Idempotent, and a no-op after `close()`.
    */
   retire(): void;
@@ -148,6 +149,13 @@ export interface IdentityApi {
    * (`InvalidHandle`) when `fd` is not a connected local socket.
    */
   peerOf(fd: number): Credentials;
+  /**
+   * Windows only (absent elsewhere): the process serving the named pipe `path` and its user, for a doorbell whose
+   * socket has no fd in Node. Asked on a probe connection that sends nothing (GetNamedPipeServerProcessId); `uid` is
+   * that process token's default owner as `uid()` derives it, `gid` is 0. Null when nobody serves the pipe. Throws
+   * `PeerCredentialsError` when Windows will not say.
+   */
+  pipeServerOf?(path: string): Credentials | null;
 }
 
 /** Outcome of a futex wait. */

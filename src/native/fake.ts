@@ -226,6 +226,8 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
           throw new PeerCredentialsError(fd, constants.errno.EBADF);
         return { pid: process.pid, uid, gid: process.getegid?.() ?? 0 };
       },
+      // Windows: a pipe socket has no fd, so the streams layer asks about the pipe; the fake answers as peerOf does.
+      ...(process.platform === 'win32' ? { pipeServerOf: () => ({ pid: process.pid, uid, gid: 0 }) } : {}),
     },
     futex: createFakeFutex((segment) => {
       if (!(segment instanceof FakeSegment))

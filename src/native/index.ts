@@ -3,14 +3,15 @@
  *
  * The backend is picked by `process.platform` at first use of `native`, synchronously: no top-level await, so the
  * module graph stays synchronous and `require('rxshm')` works (Node >= 20.19 loads ESM through require() only
- * then). The Linux backend module is imported statically but is plain JavaScript until used: it requires koffi
- * (and koffi's binary) at its first call, so another OS never loads koffi. An unsupported OS, or a CPU without a
- * koffi prebuild, imports fine and throws `UnsupportedPlatformError` at first use, so the fake keeps working there.
+ * then). The Linux and Windows backend modules are imported statically but are plain JavaScript until used: they
+ * require koffi (and koffi's binary) at their first call, so an OS never loads the other's libraries. An unsupported
+ * OS, or a CPU without a koffi prebuild, imports fine and throws `UnsupportedPlatformError` at first use, so the fake keeps working there.
  */
 import type { NativeApi } from './contract.js';
 import { UnsupportedPlatformError } from './errors.js';
 import { linuxNative } from './linux/index.js';
 import { koffi } from './linux/libc.js';
+import { win32Native } from './win32/index.js';
 
 export * from './contract.js';
 export {
@@ -30,6 +31,7 @@ export {
 export { createFakeNative, type FakeNativeOptions } from './fake.js';
 export { SocketError, type SocketErrorCode, type SocketOperation } from './socket-errors.js';
 export { MAX_NAME_BYTES } from './names.js';
+export { createWin32Native } from './win32/index.js';
 export { MAX_SEGMENT_SIZE } from './validate.js';
 
 /** A backend whose every member throws: importing succeeds, using it explains why it cannot work. */
@@ -60,12 +62,12 @@ function unsupported(platform: string, cause?: unknown): NativeApi {
   };
 }
 
-/** This OS's backend; loads koffi on Linux (the one place a missing prebuild shows). */
+/** This OS's backend; loads koffi on Linux and Windows (the one place a missing prebuild shows). */
 function load(): NativeApi {
-  if (process.platform !== 'linux') return unsupported(process.platform);
+  if (process.platform !== 'linux' && process.platform !== 'win32') return unsupported(process.platform);
   try {
     koffi();
-    return linuxNative;
+    return process.platform === 'win32' ? win32Native : linuxNative;
   } catch (cause) {
     // e.g. no koffi prebuild for this CPU: keep the import working and report at first use.
     return unsupported(`${process.platform}-${process.arch}`, cause);

@@ -25,7 +25,7 @@ export interface Watch {
 /** Runs `body` under a watchdog: after `ms` every child is SIGKILLed and the test fails. */
 export function watched<T>(ms: number, body: (watch: Watch) => Promise<T>): Promise<T> {
   const finish = (c: Child): void => {
-    c.kill('SIGCONT');
+    if (process.platform !== 'win32') c.kill('SIGCONT'); // Windows has no SIGCONT (nor SIGSTOP to undo)
     c.kill('SIGKILL');
   };
   return underWatchdog<T, Child>(

@@ -10,6 +10,7 @@ test('picks the backend of this platform', () => {
   assert.is(MAX_FUTEX_WAIT_MS, 250);
   assert.is(MAX_SEGMENT_SIZE, 2 ** 32);
   if (process.platform === 'linux') assert.is(native.platform, 'linux');
+  if (process.platform === 'win32') assert.is(native.platform, 'win32');
 });
 
 test('linux doorbellPath: abstract socket, hashed beyond sun_path, usable with net', async () => {

@@ -50,7 +50,11 @@ export function connectParent(options: ChannelOptions = {}): Observable<Connecti
     let segment: Segment | undefined;
     let layout: ChannelLayout;
     try {
-      segment = native.segments.openReceived(fds.segmentFd); // NotSealed for a segment that could be truncated
+      // NotSealed for a segment that could be truncated; a named one (Windows) is a section, never resizable.
+      segment =
+        fds.segmentName === undefined
+          ? native.segments.openReceived(fds.segmentFd)
+          : native.segments.open(fds.segmentName);
       layout = readClientChannel(segment.buffer);
     } catch (error) {
       segment?.close();

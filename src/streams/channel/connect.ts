@@ -166,7 +166,8 @@ class ConnectAttempt {
   /** The doorbell's listener must be the segment's owner and its server pid; true when the handshake may go on. */
   private verifyListener(socket: Socket, segment: Segment, owner: number): boolean {
     const serverPid = new ChannelSession(segment.buffer).serverPid;
-    const distrust = distrustedListener(this.native, socket, owner, serverPid);
+    const path = this.native.doorbellPath(this.channel);
+    const distrust = distrustedListener(this.native, socket, path, owner, serverPid);
     if (distrust === null) return true;
     if (distrust.retry) this.retry(this.refused(distrust.why));
     else this.fail(this.refused(distrust.why));

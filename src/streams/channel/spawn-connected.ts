@@ -20,7 +20,7 @@ import type { Connection } from '../connection/connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { tryBuildConnection, buildConnection } from '../connection/build-connection.js';
 import { ChannelOptionsError, ConnectError, PeerExitedError } from '../errors.js';
-import { CHILD_DOORBELL_FD, PARENT_CHANNEL_ENV, parentChannelEnvValue } from './parent-channel.js';
+import { CHILD_DOORBELL_FD, PARENT_CHANNEL_ENV, parentChannelEnvValue, spawnSegmentName } from './parent-channel.js';
 /** How long a spawned child may take to call connectParent (ms), unless `options.timeout` says otherwise. */
 export const DEFAULT_SPAWN_TIMEOUT_MS = 30_000;
 /** How long the child may take to exit by itself after the connection ends, before SIGTERM. */
@@ -95,8 +95,11 @@ export function spawnConnected(
   // A child needs time to start (a runtime, a loader) before it calls connectParent: `timeout` bounds it.
   const handshakeTimeout = options.timeout ?? DEFAULT_SPAWN_TIMEOUT_MS;
   return new Observable<Connection>((subscriber) => {
-    // Sealed: neither side can ever truncate or grow the memory the other has mapped.
-    const segment = native.segments.createSealed(channelSegmentLength(resolved.ringCapacity));
+    // Sealed: neither side can ever truncate or grow the memory the other has mapped. Windows hands a child no
+    // descriptor: there the segment is a section (never resizable) under an unguessable name (parent-channel.ts).
+    const byName = native.platform === 'win32' ? spawnSegmentName(randomBytes(16)) : undefined;
+    const length = channelSegmentLength(resolved.ringCapacity);
+    const segment = byName ? native.segments.create(byName, length) : native.segments.createSealed(length);
     const layout = initChannelSegment(segment.buffer, {
       ringCapacity: resolved.ringCapacity,
       maxMessage: resolved.maxMessage + FRAME_HEADER_LENGTH,
@@ -105,11 +108,11 @@ export function spawnConnected(
     });
     const [stdin, stdout, stderr] = options.stdio ?? ['inherit', 'inherit', 'inherit'];
     // fd 3 (CHILD_SEGMENT_FD) is the segment, fd 4 (CHILD_DOORBELL_FD) the child's end of a new socket pair.
-    const stdio: StdioOptions = [stdin, stdout, stderr, segment.fd, 'pipe'];
+    const stdio: StdioOptions = [stdin, stdout, stderr, byName ? 'ignore' : segment.fd, 'pipe'];
     const spawnOptions: SpawnOptions = {
       stdio,
       cwd: options.cwd,
-      env: { ...(options.env ?? process.env), [PARENT_CHANNEL_ENV]: parentChannelEnvValue() },
+      env: { ...(options.env ?? process.env), [PARENT_CHANNEL_ENV]: parentChannelEnvValue(byName) },
     };
     let child: ChildProcess;
     try {

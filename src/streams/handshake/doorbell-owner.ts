@@ -52,6 +52,9 @@ export function listenerMismatch(listener: Credentials, owner: number, serverPid
  * listener's credentials, or null when nobody listens. Rejects on any other failure (e.g. a full backlog).
  */
 export function probeDoorbell(native: NativeApi, path: string): Promise<Credentials | null> {
+  // Windows: a pipe socket has no fd to ask about; the backend probes the pipe itself.
+  const pipeServerOf = native.identity.pipeServerOf;
+  if (pipeServerOf) return new Promise((resolve) => resolve(pipeServerOf(path)));
   return new Promise((resolve, reject) => {
     const socket = netConnect(path);
     const timer = setTimeout(

@@ -32,18 +32,23 @@ export function untrustedOwner(
 }
 
 /**
- * Why the listener on the connected doorbell `socket` is not the server: not the segment's owner `owner` (final), or
- * not the pid `serverPid` the header names (worth a retry). Null when it is. A listener that cannot be asked is not
- * trusted.
+ * Why the listener on the connected doorbell `socket` (at `path`) is not the server: not the segment's owner `owner`
+ * (final), or not the pid `serverPid` the header names (worth a retry). Null when it is. A listener that cannot be
+ * asked is not trusted. Windows gives a pipe socket no fd: there the backend asks who serves `path` instead.
  */
 export function distrustedListener(
   native: NativeApi,
   socket: Socket,
+  path: string,
   owner: number,
   serverPid: number,
 ): Distrust | null {
   try {
-    return listenerMismatch(native.identity.peerOf(socketFd(socket)), owner, serverPid);
+    const fd = socketFd(socket);
+    const pipeServerOf = native.identity.pipeServerOf;
+    const listener = fd < 0 && pipeServerOf ? pipeServerOf(path) : native.identity.peerOf(fd);
+    if (listener === null) return { retry: true, why: 'nobody serves the doorbell any more' };
+    return listenerMismatch(listener, owner, serverPid);
   } catch (error) {
     return { retry: false, why: `cannot tell who listens on the doorbell: ${(error as Error).message}` };
   }
