@@ -261,8 +261,9 @@ for (const variant of C_VARIANTS) {
         let backlog = 0;
         for (let k = 0; k < 30; k++) {
           // At most two records wait, each under 208 bytes: every write fits, wraps and padding happen often.
-          if (backlog > 1 || (backlog > 0 && random() % 2 === 0)) (ops.push('r'), backlog--);
-          else (ops.push(`w${random() % 3 === 0 ? random() % 200 : random() % 40}`), backlog++);
+          const read = backlog > 1 || (backlog > 0 && random() % 2 === 0);
+          ops.push(read ? 'r' : `w${random() % 3 === 0 ? random() % 200 : random() % 40}`);
+          backlog += read ? -1 : 1;
         }
         const answer = await ask(judge, `produce ${CAPACITY} ${ops.join(',')}`);
         assert.is(answer.hex, hex(tsProduce(ops)), `the C writer's bytes for ${ops.join(',')}`);
