@@ -1028,7 +1028,8 @@ static int rxshm__join_once(rxshm_channel *ch, const struct sockaddr_un *addr, s
   if (send(fd, hello, sizeof hello, MSG_NOSIGNAL) != (ssize_t)sizeof hello) return close(fd), RXSHM_BUSY;
   if ((rc = rxshm__recv_reply(fd, reply, &memfd, deadline)) != RXSHM_OK) return close(fd), rc;
   uint8_t status = reply[4];
-  if (rxshm__ld32(reply) != RXSHM__REPLY || (status == 0) != (memfd >= 0)) {
+  if (status != 0 && memfd >= 0) close(memfd), memfd = -1; /* a refusal carries nothing we keep */
+  if (rxshm__ld32(reply) != RXSHM__REPLY || (status == 0 && memfd < 0)) {
     if (memfd >= 0) close(memfd);
     close(fd);
     ch->problem = "malformed reply";

@@ -9,7 +9,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { fixture } from './process-run.js';
 import { root, type Child } from './processes.js';
 import type { Watch } from './watched.js';
@@ -41,7 +41,7 @@ export function hasCompiler(): boolean {
 }
 
 /**
- * The path of test/fixtures/`source` built as `variant` (with c/ on the include path), or `{ skip }` saying why it
+ * The path of test/fixtures/`source` (or of the absolute path `source`) built as `variant` (with c/ on the include path), or `{ skip }` saying why it
  * cannot be built here. Warnings are errors: the header must stay clean under -Wall -Wextra -Wpedantic.
  */
 export function buildC(source: string, variant: CVariant): string | { skip: string } {
@@ -52,10 +52,14 @@ export function buildC(source: string, variant: CVariant): string | { skip: stri
   if (!hasCompiler()) result = { skip: 'needs a C compiler (cc)' };
   else {
     folder ??= makeFolder();
-    const output = join(folder, `${source.replace(/\W/g, '_')}-${variant}`);
+    const output = join(folder, `${basename(source).replace(/\W/g, '_')}-${variant}`);
     const args = ['-std=c99', '-Wall', '-Wextra', '-Wpedantic', '-Werror', ...FLAGS[variant]];
     try {
-      execFileSync('cc', [...args, '-I', join(root, 'c'), '-o', output, fixture(source)], { stdio: 'pipe' });
+      execFileSync(
+        'cc',
+        [...args, '-I', join(root, 'c'), '-o', output, isAbsolute(source) ? source : fixture(source)],
+        { stdio: 'pipe' },
+      );
       result = output;
     } catch (error) {
       const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
@@ -67,6 +71,12 @@ export function buildC(source: string, variant: CVariant): string | { skip: stri
   }
   built.set(key, result);
   return result;
+}
+
+/** A folder for this process's builds and generated sources, removed at exit. */
+export function buildFolder(): string {
+  folder ??= makeFolder();
+  return folder;
 }
 
 function makeFolder(): string {
