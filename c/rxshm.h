@@ -872,7 +872,10 @@ RXSHM__DEF int rxshm_recv(rxshm_channel *ch, rxshm_frame *frame, int timeout_ms)
           ch->close_received = 1;
           return RXSHM_CLOSED;
         }
-        if (!ch->close_sent && rxshm_send_frame(ch, RXSHM_ALIVE, 0, correlation, 0, NULL, 0, -1) == RXSHM_OK)
+        /* Owed to the peer: wait for room even under a short timeout, but boundedly (a peer that frees nothing
+         * for a second is not alive in any useful sense, and its check then fails, as it should). */
+        int wait_ms = timeout_ms < 0 ? -1 : rxshm__left(deadline, -1) > 1000 ? rxshm__left(deadline, -1) : 1000;
+        if (!ch->close_sent && rxshm_send_frame(ch, RXSHM_ALIVE, 0, correlation, 0, NULL, 0, wait_ms) == RXSHM_OK)
           ch->checks_answered++;
         continue;
       }

@@ -20,6 +20,7 @@ import {
   readChannelSegment,
 } from '../../src/layout/index.js';
 import { FrameC } from '../../src/codecs/index.js';
+import { linuxDoorbellPath } from '../../src/native/doorbell.js';
 import { C_VARIANTS, SANITIZER_ENV, buildC } from '../helpers/c-build.js';
 import type { Child } from '../helpers/processes.js';
 import { prng } from '../helpers/random.js';
@@ -267,6 +268,28 @@ for (const variant of C_VARIANTS) {
         }
         const answer = await ask(judge, `produce ${CAPACITY} ${ops.join(',')}`);
         assert.is(answer.hex, hex(tsProduce(ops)), `the C writer's bytes for ${ops.join(',')}`);
+      }
+      const names = [
+        'x',
+        'prices',
+        'a'.repeat(100),
+        'b'.repeat(101),
+        'é'.repeat(60),
+        'ü'.repeat(100),
+        'a/b',
+        '',
+        '..',
+        'a\u0085',
+      ];
+      for (const channel of names) {
+        let expected: string | null;
+        try {
+          expected = hex(Buffer.from(linuxDoorbellPath(channel), 'utf8'));
+        } catch {
+          expected = null; // a name rxshm refuses
+        }
+        const answer = await ask(judge, `address ${hex(Buffer.from(channel, 'utf8'))}`);
+        assert.is(answer.hex, expected, `the doorbell address of ${JSON.stringify(channel)}`);
       }
       judge.process.stdin!.end();
       const exit = await judge.exited;
