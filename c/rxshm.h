@@ -107,7 +107,6 @@ typedef struct rxshm_ring {
   uint32_t cursor_next;               /* consumer: position after the record under the cursor */
   int claiming, holding, drop_oldest; /* drop_oldest: -1 unknown until the first record, 0, 1 */
   int bell;                           /* set when a parked flag was taken: the caller must ring the peer */
-  uint64_t messages, bytes;           /* producer: advisory counters */
   const char *problem;
 } rxshm_ring;
 
@@ -178,6 +177,14 @@ RXSHM_API int rxshm_recv(rxshm_channel *ch, rxshm_frame *frame, int timeout_ms);
 RXSHM_API int rxshm_release(rxshm_channel *ch);
 /** Parks until the peer rings (events: RXSHM_WAIT_DATA and/or RXSHM_WAIT_ROOM), the timeout or its end. */
 RXSHM_API int rxshm_wait(rxshm_channel *ch, int events, int timeout_ms);
+/**
+ * For your own poll loop over many channels: announces that this side waits (events as rxshm_wait) and re-checks.
+ * Returns 1 when there is something to do already (do not sleep), 0 when you may sleep until ch->fd is readable
+ * (bounded: re-check within a second). Either way call rxshm_unpark when you wake, before using the channel.
+ */
+RXSHM_API int rxshm_park(rxshm_channel *ch, int events);
+/** Withdraws rxshm_park and reads the bells that woke this side (noticing the peer's end). */
+RXSHM_API void rxshm_unpark(rxshm_channel *ch);
 /** Sends Close (this side sends nothing more) and sets this side's closed bit. Receiving goes on. */
 RXSHM_API int rxshm_close(rxshm_channel *ch, int timeout_ms);
 /** Closes the doorbell and unmaps the segment. Without rxshm_close first, the peer sees RXSHM_PEER_EXITED. */
@@ -208,6 +215,10 @@ RXSHM_API int rxshm_frame_parse(const uint8_t *bytes, uint32_t length, rxshm_fra
 /** Writes a 16-byte frame header. */
 RXSHM_API void rxshm_frame_header_write(uint8_t *at, uint8_t kind, uint16_t status, uint32_t correlation,
                                         uint32_t method);
+/** Writes the 16-byte HELLO2 of process `pid` (section 5). */
+RXSHM_API void rxshm_hello2_write(uint8_t out[16], uint32_t pid);
+/** Writes the 16-byte REPLY with `status` and `client_id` (section 5). */
+RXSHM_API void rxshm_reply_write(uint8_t out[16], uint8_t status, uint32_t client_id);
 /** The doorbell's abstract address for `name` (section 5, "Names"): `out` gets the bytes, NUL first; -1 if bad. */
 RXSHM_API int rxshm_address(const char *name, char out[108]);
 
@@ -266,8 +277,6 @@ RXSHM_API int rxshm_address(const char *name, char out[108]);
 /* ring header */
 #define RXSHM__O_WRITE 0
 #define RXSHM__O_PRODUCER_PARKED 4
-#define RXSHM__O_MESSAGES 8
-#define RXSHM__O_BYTES 16
 #define RXSHM__O_PRODUCER_FLAGS 32
 #define RXSHM__O_READ 64
 #define RXSHM__O_CONSUMER_PARKED 68
@@ -400,6 +409,19 @@ RXSHM__DEF int rxshm_address(const char *name, char out[108]) {
   return 8 + 32;
 }
 
+RXSHM__DEF void rxshm_hello2_write(uint8_t out[16], uint32_t pid) {
+  memset(out, 0, 16);
+  rxshm__st32(out, RXSHM__HELLO2);
+  rxshm__st32(out + 4, pid);
+}
+
+RXSHM__DEF void rxshm_reply_write(uint8_t out[16], uint8_t status, uint32_t client_id) {
+  memset(out, 0, 16);
+  rxshm__st32(out, RXSHM__REPLY);
+  out[4] = status;
+  rxshm__st32(out + 8, client_id);
+}
+
 /* Fills `addr` for `name` and returns the exact address length for bind/connect, or 0 for a bad name. */
 static socklen_t rxshm__sockaddr(const char *name, struct sockaddr_un *addr) {
   memset(addr, 0, sizeof *addr);
@@ -529,11 +551,7 @@ RXSHM__DEF int rxshm_ring_commit(rxshm_ring *r, uint32_t length) {
   rxshm__st32(at, length);
   rxshm__st16(at + 4, 1); /* TYPE message */
   rxshm__st16(at + 6, 0);
-  r->claiming = 0;
-  r->messages++;
-  r->bytes += length;
-  rxshm__st64(r->header + RXSHM__O_MESSAGES, r->messages); /* advisory counters (4.8) */
-  rxshm__st64(r->header + RXSHM__O_BYTES, r->bytes);
+  r->claiming = 0; /* the advisory counters (4.8) are left alone, as rxshm's own producer leaves them */
   rxshm__publish(r, r->position + rxshm__record_size(length));
   return RXSHM_OK;
 }
@@ -639,7 +657,7 @@ static int rxshm__utf8_ok(const uint8_t *p, uint32_t n) {
 
 RXSHM__DEF int rxshm_frame_parse(const uint8_t *b, uint32_t length, rxshm_frame *f, const char **problem) {
 #define RXSHM__BAD(what) do { if (problem) *problem = what; return RXSHM_CORRUPT; } while (0)
-  if (length < RXSHM_FRAME_HEADER_LENGTH) RXSHM__BAD("frame shorter than its header");
+  if (length < RXSHM_FRAME_HEADER_LENGTH) RXSHM__BAD("short");
   f->kind = b[0];
   f->flags = b[1];
   f->status = rxshm__ld16(b + 2);
@@ -647,12 +665,14 @@ RXSHM__DEF int rxshm_frame_parse(const uint8_t *b, uint32_t length, rxshm_frame 
   f->method = rxshm__ld32(b + 8);
   f->payload = b + RXSHM_FRAME_HEADER_LENGTH;
   f->length = length - RXSHM_FRAME_HEADER_LENGTH;
-  if (f->kind < RXSHM_DATA || f->kind > RXSHM_CANCEL) RXSHM__BAD("unknown frame kind");
-  if ((f->kind == RXSHM_DATA || f->kind == RXSHM_CLOSE) && f->correlation) RXSHM__BAD("Data/Close with a correlation");
-  if (f->kind != RXSHM_REQUEST && f->method) RXSHM__BAD("method on a frame other than Request");
-  if ((f->kind == RXSHM_ERROR) != (f->status != 0)) RXSHM__BAD("status on a non-Error frame, or Error with status 0");
-  if (f->kind >= RXSHM_LIVENESS_CHECK && f->kind != RXSHM_ERROR && f->length) RXSHM__BAD("payload on a control frame");
-  if (f->kind == RXSHM_ERROR && !rxshm__utf8_ok(f->payload, f->length)) RXSHM__BAD("Error message not UTF-8");
+  /* the rules of section 6, "Validation", in its order; the names are test/vectors' */
+  if (f->kind < RXSHM_DATA || f->kind > RXSHM_CANCEL) RXSHM__BAD("unknown-kind");
+  if ((f->kind == RXSHM_DATA || f->kind == RXSHM_CLOSE) && f->correlation) RXSHM__BAD("correlation-not-zero");
+  if (f->kind != RXSHM_REQUEST && f->method) RXSHM__BAD("method-not-request");
+  if (f->kind != RXSHM_ERROR && f->status) RXSHM__BAD("status-not-error");
+  if (f->kind == RXSHM_ERROR && !f->status) RXSHM__BAD("error-status-zero");
+  if (f->kind >= RXSHM_LIVENESS_CHECK && f->length) RXSHM__BAD("payload-not-empty"); /* 5..8: Error is 4 */
+  if (f->kind == RXSHM_ERROR && !rxshm__utf8_ok(f->payload, f->length)) RXSHM__BAD("error-bad-utf8");
 #undef RXSHM__BAD
   return RXSHM_OK;
 }
@@ -714,27 +734,33 @@ static int rxshm__has_data(const rxshm_ring *r) {
   return rxshm__load(r->header + RXSHM__O_WRITE) != read;
 }
 
+RXSHM__DEF int rxshm_park(rxshm_channel *ch, int events) {
+  if (ch->ended || ch->peer_gone) return 1;
+  /* Park (4.6): announce, then re-check; the peer takes the flag after publishing and rings. */
+  if (events & RXSHM_WAIT_DATA) rxshm__store(ch->rx.header + RXSHM__O_CONSUMER_PARKED, 1);
+  if (events & RXSHM_WAIT_ROOM) rxshm__store(ch->tx.header + RXSHM__O_PRODUCER_PARKED, 1);
+  return ((events & RXSHM_WAIT_DATA) && rxshm__has_data(&ch->rx)) ||
+         ((events & RXSHM_WAIT_ROOM) && rxshm__ensure_free(&ch->tx, ch->tx.wanted) != RXSHM_FULL);
+}
+
+RXSHM__DEF void rxshm_unpark(rxshm_channel *ch) {
+  rxshm__store(ch->rx.header + RXSHM__O_CONSUMER_PARKED, 0); /* only this side ever sets these two to 1 */
+  rxshm__store(ch->tx.header + RXSHM__O_PRODUCER_PARKED, 0);
+  if (!ch->peer_gone) rxshm__read_bells(ch);
+}
+
 RXSHM__DEF int rxshm_wait(rxshm_channel *ch, int events, int timeout_ms) {
   if (ch->ended) return ch->ended;
-  if (ch->peer_gone) return RXSHM_OK;
-  uint8_t *cpark = ch->rx.header + RXSHM__O_CONSUMER_PARKED, *ppark = ch->tx.header + RXSHM__O_PRODUCER_PARKED;
-  /* Park (4.6): announce, re-check, only then sleep; the peer takes the flag after publishing and rings. */
-  if (events & RXSHM_WAIT_DATA) rxshm__store(cpark, 1);
-  if (events & RXSHM_WAIT_ROOM) rxshm__store(ppark, 1);
-  int ready = ((events & RXSHM_WAIT_DATA) && rxshm__has_data(&ch->rx)) ||
-              ((events & RXSHM_WAIT_ROOM) && rxshm__ensure_free(&ch->tx, ch->tx.wanted) != RXSHM_FULL);
   int result = RXSHM_OK;
-  if (!ready) {
+  if (!rxshm_park(ch, events)) {
     /* Parking is bounded (section 5): the flag is in shared memory, so a bell may be lost or forged. */
     int ms = timeout_ms < 0 || (uint32_t)timeout_ms > ch->recheck_ms ? (int)ch->recheck_ms : timeout_ms;
     struct pollfd p = {.fd = ch->fd, .events = POLLIN};
     int n = poll(&p, 1, ms);
-    if (n > 0) rxshm__read_bells(ch);
     if (n == 0 && ch->recheck_ms < RXSHM__RECHECK_MAX_MS) ch->recheck_ms *= 2;
     if (n == 0 && ms == timeout_ms) result = RXSHM_TIMEOUT;
   }
-  if (events & RXSHM_WAIT_DATA) rxshm__store(cpark, 0);
-  if (events & RXSHM_WAIT_ROOM) rxshm__store(ppark, 0);
+  rxshm_unpark(ch);
   return result;
 }
 
@@ -1024,9 +1050,8 @@ static int rxshm__join_once(rxshm_channel *ch, const struct sockaddr_un *addr, s
     ch->problem = "the doorbell is held by another user";
     return RXSHM_REFUSED;
   }
-  uint8_t hello[16] = {0}, reply[16];
-  rxshm__st32(hello, RXSHM__HELLO2);
-  rxshm__st32(hello + 4, (uint32_t)getpid());
+  uint8_t hello[16], reply[16];
+  rxshm_hello2_write(hello, (uint32_t)getpid());
   int memfd, rc;
   if (send(fd, hello, sizeof hello, MSG_NOSIGNAL) != (ssize_t)sizeof hello) return close(fd), RXSHM_BUSY;
   if ((rc = rxshm__recv_reply(fd, reply, &memfd, deadline)) != RXSHM_OK) return close(fd), rc;
@@ -1097,13 +1122,11 @@ RXSHM__DEF void rxshm_server_close(rxshm_server *srv) {
 
 /* Sends REPLY with `status`, and the segment's descriptor when memfd >= 0. */
 static int rxshm__send_reply(int fd, uint8_t status, uint32_t client_id, int memfd) {
-  uint8_t reply[16] = {0};
+  uint8_t reply[16];
   union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int))]; } control;
   struct iovec iov = {.iov_base = reply, .iov_len = 16};
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-  rxshm__st32(reply, RXSHM__REPLY);
-  reply[4] = status;
-  rxshm__st32(reply + 8, client_id);
+  rxshm_reply_write(reply, status, client_id);
   if (memfd >= 0) {
     memset(&control, 0, sizeof control);
     msg.msg_control = control.buf;

@@ -73,7 +73,6 @@ function tsProduce(ops: string[]): Uint8Array {
     if (op.startsWith('w')) {
       const n = Number(op.slice(1));
       assert.ok(writer.tryWrite(Uint8Array.from({ length: n }, (_, i) => (n + i) & 0xff)), `room for ${op}`);
-      writer.publishCounters(); // the C writer keeps MESSAGES and BYTES current at each commit
     } else if (reader.poll()) reader.release();
   }
   return new Uint8Array(buffer);

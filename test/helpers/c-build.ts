@@ -94,9 +94,9 @@ export function messageCount(): number {
 /** Ring capacity of the channels the C suites' servers create (small, so records wrap and sides park often). */
 export const TEST_RING = 65_536;
 
-/** Starts a C program built by buildC with `args`, under `watch`, with the sanitizers' settings and TEST_RING. */
-export function startC(watch: Watch, program: string, args: string[]): Child {
-  const env = { ...process.env, RING: String(TEST_RING), ...SANITIZER_ENV };
+/** Starts a C program built by buildC with `args`, under `watch`, with the sanitizers' settings, TEST_RING, `extraEnv`. */
+export function startC(watch: Watch, program: string, args: string[], extraEnv: Record<string, string> = {}): Child {
+  const env = { ...process.env, RING: String(TEST_RING), ...SANITIZER_ENV, ...extraEnv };
   return watch.child(spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env }));
 }
 
