@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #ifdef RXSHM_STATIC
-#define RXSHM_API static
+#define RXSHM_API static __attribute__((unused)) /* a private copy: what the program does not call is dropped */
 #else
 #define RXSHM_API extern
 #endif
@@ -287,7 +287,7 @@ RXSHM_API int rxshm_address(const char *name, char out[108]);
 #define RXSHM__CLIENT_ABORTED 8u
 
 #ifdef RXSHM_STATIC
-#define RXSHM__DEF static
+#define RXSHM__DEF static __attribute__((unused))
 #else
 #define RXSHM__DEF
 #endif
@@ -300,7 +300,9 @@ static uint64_t rxshm__ld64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); re
 static void rxshm__st16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void rxshm__st32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void rxshm__st64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint32_t rxshm__load(const uint8_t *p) { return __atomic_load_n((const uint32_t *)(const void *)p, __ATOMIC_SEQ_CST); }
+static uint32_t rxshm__load(const uint8_t *p) {
+  return __atomic_load_n((const uint32_t *)(const void *)p, __ATOMIC_SEQ_CST);
+}
 static void rxshm__store(uint8_t *p, uint32_t v) { __atomic_store_n((uint32_t *)(void *)p, v, __ATOMIC_SEQ_CST); }
 static void rxshm__or(uint8_t *p, uint32_t v) { (void)__atomic_fetch_or((uint32_t *)(void *)p, v, __ATOMIC_SEQ_CST); }
 /* Compare-exchange; returns the value seen (== expected on success). */
@@ -321,12 +323,11 @@ static int64_t rxshm__now_ms(void) {
 }
 /* Deadline for a timeout (-1: never). */
 static int64_t rxshm__deadline(int timeout_ms) { return timeout_ms < 0 ? -1 : rxshm__now_ms() + timeout_ms; }
-/* Milliseconds left before `deadline` (-1: forever, 0: passed), capped at `cap` when cap >= 0. */
-static int rxshm__left(int64_t deadline, int cap) {
-  int64_t left = deadline < 0 ? -1 : deadline - rxshm__now_ms();
-  if (deadline >= 0 && left < 0) left = 0;
-  if (cap >= 0 && (left < 0 || left > cap)) left = cap;
-  return (int)left;
+/* Milliseconds left before `deadline`: -1 for none (forever), 0 once it passed. */
+static int rxshm__left(int64_t deadline) {
+  if (deadline < 0) return -1;
+  int64_t left = deadline - rxshm__now_ms();
+  return left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
 }
 
 /* --- 2.3 Names and the doorbell address (section 5, "Names") ----------------------------------------------------*/
@@ -643,7 +644,11 @@ RXSHM__DEF void rxshm_frame_header_write(uint8_t *at, uint8_t kind, uint16_t sta
 static int rxshm__utf8_ok(const uint8_t *p, uint32_t n) {
   for (uint32_t i = 0; i < n;) {
     uint8_t c = p[i];
-    uint32_t extra = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 4;
+    uint32_t extra = c < 0x80                 ? 0 /* the bytes that follow a lead byte; 4: not a lead byte */
+                     : c >= 0xc2 && c <= 0xdf ? 1
+                     : c >= 0xe0 && c <= 0xef ? 2
+                     : c >= 0xf0 && c <= 0xf4 ? 3
+                                              : 4;
     if (extra == 4 || extra > n - i - 1) return 0;
     for (uint32_t k = 1; k <= extra; k++)
       if ((p[i + k] & 0xc0) != 0x80) return 0;
@@ -767,7 +772,7 @@ RXSHM__DEF int rxshm_wait(rxshm_channel *ch, int events, int timeout_ms) {
 /* Waits as a blocking call does: a few looks (yielding the CPU to the peer), then parks. RXSHM_TIMEOUT at the
  * deadline. `spins` counts this call's looks. */
 static int rxshm__wait_until(rxshm_channel *ch, int events, int64_t deadline, int *spins) {
-  int left = rxshm__left(deadline, -1);
+  int left = rxshm__left(deadline);
   if (left == 0) return RXSHM_TIMEOUT;
   if ((*spins)++ < RXSHM__SPINS) {
     if (!ch->peer_gone) rxshm__read_bells(ch); /* notice the peer's end while spinning too */
@@ -775,7 +780,7 @@ static int rxshm__wait_until(rxshm_channel *ch, int events, int64_t deadline, in
     return RXSHM_OK;
   }
   int rc = rxshm_wait(ch, events, left);
-  return rc == RXSHM_TIMEOUT && rxshm__left(deadline, -1) != 0 ? RXSHM_OK : rc;
+  return rc == RXSHM_TIMEOUT && rxshm__left(deadline) != 0 ? RXSHM_OK : rc;
 }
 
 /* --- 2.8 Sending and receiving frames (sections 4 and 6) --------------------------------------------------------*/
@@ -900,7 +905,7 @@ RXSHM__DEF int rxshm_recv(rxshm_channel *ch, rxshm_frame *frame, int timeout_ms)
         }
         /* Owed to the peer: wait for room even under a short timeout, but boundedly (a peer that frees nothing
          * for a second is not alive in any useful sense, and its check then fails, as it should). */
-        int wait_ms = timeout_ms < 0 ? -1 : rxshm__left(deadline, -1) > 1000 ? rxshm__left(deadline, -1) : 1000;
+        int wait_ms = timeout_ms < 0 ? -1 : rxshm__left(deadline) > 1000 ? rxshm__left(deadline) : 1000;
         if (!ch->close_sent && rxshm_send_frame(ch, RXSHM_ALIVE, 0, correlation, 0, NULL, 0, wait_ms) == RXSHM_OK)
           ch->checks_answered++;
         continue;
@@ -980,7 +985,7 @@ static int rxshm__recv_reply(int fd, uint8_t reply[16], int *memfd, int64_t dead
                        .msg_controllen = sizeof control.buf};
   struct pollfd p = {.fd = fd, .events = POLLIN};
   *memfd = -1;
-  int n = poll(&p, 1, rxshm__left(deadline, -1));
+  int n = poll(&p, 1, rxshm__left(deadline));
   if (n == 0) return RXSHM_TIMEOUT;
   ssize_t got = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   int fds = 0, bad = (msg.msg_flags & MSG_CTRUNC) != 0;
@@ -1084,7 +1089,7 @@ RXSHM__DEF int rxshm_connect(rxshm_channel *ch, const char *name, int timeout_ms
   for (;;) {
     int rc = rxshm__join_once(ch, &addr, len, deadline);
     if (rc != RXSHM_BUSY && rc != RXSHM_TIMEOUT) return rc;
-    if (rxshm__left(deadline, -1) == 0) return rc;
+    if (rxshm__left(deadline) == 0) return rc;
     struct timespec pause = {0, 10 * 1000 * 1000}; /* nobody listens yet, or every slot is taken: retry */
     nanosleep(&pause, NULL);
   }
@@ -1147,7 +1152,7 @@ static int rxshm__read_hello(int fd) {
   int64_t deadline = rxshm__deadline(RXSHM__HELLO_TIMEOUT_MS);
   while (got < sizeof hello) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (poll(&p, 1, rxshm__left(deadline, -1)) <= 0) return -1;
+    if (poll(&p, 1, rxshm__left(deadline)) <= 0) return -1;
     ssize_t n = recv(fd, hello + got, sizeof hello - got, MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) return -1;
     if (n > 0) got += (size_t)n;
@@ -1192,7 +1197,7 @@ RXSHM__DEF int rxshm_accept(rxshm_server *srv, rxshm_channel *ch, int timeout_ms
   int64_t deadline = rxshm__deadline(timeout_ms);
   for (;;) {
     struct pollfd p = {.fd = srv->fd, .events = POLLIN};
-    int n = poll(&p, 1, rxshm__left(deadline, -1));
+    int n = poll(&p, 1, rxshm__left(deadline));
     if (n == 0) return RXSHM_TIMEOUT;
     if (n < 0 && errno != EINTR) return RXSHM_SYSTEM;
     int fd = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);

@@ -54,7 +54,8 @@ int main(int argc, char **argv) {
   int rc = rxshm_listen(&server, argv[1], 0, 0, 1);
   if (rc != RXSHM_OK) return fprintf(stderr, "listen: %s\n", rxshm_strerror(rc)), 1;
   printf("[C] serving '%s'\n", argv[1]);
-  if ((rc = rxshm_accept(&server, &ch, 30000)) != RXSHM_OK) return fprintf(stderr, "accept: %s\n", rxshm_strerror(rc)), 1;
+  if ((rc = rxshm_accept(&server, &ch, 30000)) != RXSHM_OK)
+    return fprintf(stderr, "accept: %s\n", rxshm_strerror(rc)), 1;
   printf("[C] client %u joined (pid %u)\n", ch.client_id, ch.peer_pid);
   while ((rc = rxshm_recv(&ch, &f, -1)) == RXSHM_OK) {
     if (f.kind != RXSHM_REQUEST) continue;
