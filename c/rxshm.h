@@ -145,37 +145,38 @@ RXSHM_API int rxshm_listen(rxshm_server *srv, const char *name, uint32_t ring_ca
                            uint32_t max_clients);
 /** Accepts the next client that passes the checks of section 5 and gives it a slot and its segment. */
 RXSHM_API int rxshm_accept(rxshm_server *srv, rxshm_channel *ch, int timeout_ms);
-/** Stops listening (the address is free at once). Channels already accepted go on; free them before `srv`. */
+/** Stops listening (the address is free at once; section 5). Accepted channels go on; free them before `srv`. */
 RXSHM_API void rxshm_server_close(rxshm_server *srv);
-/** Sends one frame of any kind (section 6), waiting up to timeout_ms (-1: forever) for room. */
+/** Sends one frame of any kind (section 6) as one record (4.3), waiting up to timeout_ms (-1: forever) for room. */
 RXSHM_API int rxshm_send_frame(rxshm_channel *ch, uint8_t kind, uint16_t status, uint32_t correlation,
                                uint32_t method, const void *payload, uint32_t length, int timeout_ms);
-/** Sends a Data frame. */
+/** Sends a Data frame (section 6). */
 RXSHM_API int rxshm_send(rxshm_channel *ch, const void *payload, uint32_t length, int timeout_ms);
-/** Zero-copy send: room for a Data payload of `length` bytes in the ring, written in place, then rxshm_commit. */
+/** Zero-copy send (4.3 steps 1-4): room for a Data payload of `length` bytes, written in place; then rxshm_commit. */
 RXSHM_API int rxshm_claim(rxshm_channel *ch, uint32_t length, uint8_t **payload, int timeout_ms);
-/** Publishes the claimed Data frame with `length` (<= claimed) payload bytes. */
+/** Publishes the claimed Data frame with `length` (<= claimed) payload bytes (4.3 steps 5-7). */
 RXSHM_API int rxshm_commit(rxshm_channel *ch, uint32_t length);
-/** Sends a Request for `method` with a fresh correlation id, stored in *correlation. */
+/** Sends a Request for `method` with a fresh correlation id, stored in *correlation (section 6). */
 RXSHM_API int rxshm_request(rxshm_channel *ch, uint32_t method, const void *payload, uint32_t length,
                             uint32_t *correlation, int timeout_ms);
-/** Answers the Request `correlation` with a Response. */
+/** Answers the Request `correlation` with a Response (section 6). */
 RXSHM_API int rxshm_respond(rxshm_channel *ch, uint32_t correlation, const void *payload, uint32_t length,
                             int timeout_ms);
-/** Answers the Request `correlation` with an Error frame: `status` non-zero, `message` UTF-8 (may be NULL). */
+/** Answers the Request `correlation` with an Error frame (section 6): `status` non-zero, `message` UTF-8 or NULL. */
 RXSHM_API int rxshm_respond_error(rxshm_channel *ch, uint32_t correlation, uint16_t status, const char *message,
                                   int timeout_ms);
-/** Sends a LivenessCheck with a fresh correlation id; the peer's Alive comes through rxshm_recv. */
+/** Sends a LivenessCheck with a fresh correlation id (section 6); the peer's Alive comes through rxshm_recv. */
 RXSHM_API int rxshm_check_liveness(rxshm_channel *ch, uint32_t *correlation, int timeout_ms);
 /**
- * Receives the next frame (Data, Request, Response, Error, Alive, Cancel), waiting up to timeout_ms (-1: forever).
+ * Receives the next frame (Data, Request, Response, Error, Alive, Cancel; 4.4, 4.5 and 6), waiting up to timeout_ms
+ * (-1: forever; parked as 4.6 says).
  * LivenessChecks are answered with Alive on the way. After the last frame: RXSHM_CLOSED (the peer's Close, or its
- * closed bit), RXSHM_PEER_ABORTED or RXSHM_PEER_EXITED, and that result ever after.
+ * closed bit), RXSHM_PEER_ABORTED or RXSHM_PEER_EXITED (section 5, "Close and death"), and that result ever after.
  */
 RXSHM_API int rxshm_recv(rxshm_channel *ch, rxshm_frame *frame, int timeout_ms);
-/** Frees the frame rxshm_recv returned; RXSHM_DROPPED if a drop-oldest producer dropped it while it was read. */
+/** Frees the frame rxshm_recv returned (4.4 steps 6-7); RXSHM_DROPPED if a drop-oldest producer dropped it (4.7). */
 RXSHM_API int rxshm_release(rxshm_channel *ch);
-/** Parks until the peer rings (events: RXSHM_WAIT_DATA and/or RXSHM_WAIT_ROOM), the timeout or its end. */
+/** Parks (4.6) until the peer rings (events: RXSHM_WAIT_DATA and/or RXSHM_WAIT_ROOM), the timeout or its end. */
 RXSHM_API int rxshm_wait(rxshm_channel *ch, int events, int timeout_ms);
 /**
  * For your own poll loop over many channels: announces that this side waits (events as rxshm_wait) and re-checks.
@@ -185,9 +186,9 @@ RXSHM_API int rxshm_wait(rxshm_channel *ch, int events, int timeout_ms);
 RXSHM_API int rxshm_park(rxshm_channel *ch, int events);
 /** Withdraws rxshm_park and reads the bells that woke this side (noticing the peer's end). */
 RXSHM_API void rxshm_unpark(rxshm_channel *ch);
-/** Sends Close (this side sends nothing more) and sets this side's closed bit. Receiving goes on. */
+/** Sends Close and sets this side's closed bit (section 5, "Close and death"). Receiving goes on. */
 RXSHM_API int rxshm_close(rxshm_channel *ch, int timeout_ms);
-/** Closes the doorbell and unmaps the segment. Without rxshm_close first, the peer sees RXSHM_PEER_EXITED. */
+/** Closes the doorbell, unmaps the segment, frees its slot. Without rxshm_close first the peer sees an exit. */
 RXSHM_API void rxshm_free(rxshm_channel *ch);
 /** A short English text for a result. */
 RXSHM_API const char *rxshm_strerror(int result);
@@ -226,6 +227,7 @@ RXSHM_API int rxshm_address(const char *name, char out[108]);
  * 2. Implementation
  * =================================================================================================================*/
 #ifdef RXSHM_IMPLEMENTATION
+/* Public functions are described at their declarations in section 1, with the LAYOUT.md sections they implement. */
 
 #include <errno.h>
 #include <fcntl.h>
