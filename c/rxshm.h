@@ -511,8 +511,8 @@ RXSHM__DEF void rxshm_ring_attach(rxshm_ring *r, uint8_t *region, uint32_t cap, 
 
 /* Producer: whether `n` bytes are free, reloading READ_POSITION if the cache says no; checks the positions. */
 static int rxshm__ensure_free(rxshm_ring *r, uint32_t n) {
-  uint32_t used = r->position - r->cached_read;
-  if (used <= r->capacity && r->capacity - used >= n) return RXSHM_OK;
+  uint32_t used = r->position - r->cached_read; /* both came from shared memory once: checked like any other */
+  if (used <= r->capacity && !((r->position | r->cached_read) & 7) && r->capacity - used >= n) return RXSHM_OK;
   r->cached_read = rxshm__load(r->header + RXSHM__O_READ);
   used = r->position - r->cached_read;
   if (used > r->capacity) return r->problem = "PositionOutOfRange", RXSHM_CORRUPT;

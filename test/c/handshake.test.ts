@@ -35,12 +35,12 @@ function serverSegment(sealed: boolean, tamper: (view: DataView, segment: Segmen
 }
 
 /** Listens here on the raw sockets, starts the C client, and answers its HELLO2 with `reply` status and `segment`. */
-async function serveOnce(watch: Watch, program: string, status: number, segment: Segment | null) {
+async function serveOnce(watch: Watch, program: string, status: number, segment: Segment | null, scenario = ['echo']) {
   const s = sockets();
   const name = channelName();
   const listener = s.listen(native.doorbellPath(name));
   watch.defer(() => s.close(listener));
-  const c = startC(watch, program, ['client', name, 'echo']);
+  const c = startC(watch, program, ['client', name, ...scenario]);
   const fd = await acceptNext(listener);
   watch.defer(() => s.close(fd));
   const hello = Buffer.from((await receiveNext(fd, 16)).bytes);
@@ -108,6 +108,24 @@ for (const variant of C_VARIANTS) {
       await untilEnded(fd);
       assert.is(new ChannelSession(segment.buffer).closeFlags, 8, 'the client aborted bit, nothing else');
       assert.is((await c.exited).code, 0);
+      assert.is(c.stderr, '', 'no sanitizer report');
+    }));
+
+  test(`${variant}: a misaligned WRITE_POSITION of its own send ring: the C client's first send reports it`, () =>
+    watched(30_000, async (watch) => {
+      const program = buildC('c-peer.c', variant);
+      if (typeof program !== 'string') return console.log(`  skipped (${variant}): ${program.skip}`);
+      const ring1 = 256 + 128 + CAPACITY;
+      const segment = serverSegment(true, (view) => view.setUint32(ring1, 4, true)); // WRITE_POSITION = 4
+      watch.defer(() => segment.close());
+      const { c } = await serveOnce(watch, program, 0, segment, ['send', '1', 'close']);
+      const error = await c.next('error');
+      assert.equal(
+        [error.what, error.rc, error.problem],
+        ['send', CORRUPT, 'MisalignedPosition'],
+        JSON.stringify(error),
+      );
+      assert.is(new ChannelSession(segment.buffer).closeFlags, 8, 'the client aborted bit');
       assert.is(c.stderr, '', 'no sanitizer report');
     }));
 
