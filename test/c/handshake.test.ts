@@ -1,10 +1,11 @@
 /**
- * The C peer (c/rxshm.h) facing a hostile other side, in real processes: as a client, a server made here of the
- * raw sockets hands it an unsealed segment, a segment naming another server pid, a corrupt header, a MAX_MESSAGE
- * that cannot hold a frame header, or a refusal; then, once joined, a record of an unknown type. The C client
- * refuses each with the right result and names the failed check, and on the corrupt ring sets its aborted bit and
- * shuts its doorbell (LAYOUT.md section 5). As a server, the C side answers a malformed HELLO2 with status 3 and
- * goes on serving the next client.
+ * The C peer (c/rxshm.h) facing a hostile other side, in real processes. As a client: a server made here of the raw
+ * sockets hands it an unsealed segment, a segment naming another server pid, a corrupt header, a MAX_MESSAGE that
+ * cannot hold a frame header, or a refusal; then, once joined, a record of an unknown type, or a misaligned position
+ * in its own send ring. The C client refuses each with the right result and names the failed check; on a corrupt
+ * ring it sets its aborted bit and shuts its doorbell (LAYOUT.md section 5). As a server: a client made here writes a
+ * record longer than what is published (the server reports it the same way), and a malformed HELLO2 is answered
+ * with status 3 while the server goes on serving the next client.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -127,6 +128,37 @@ for (const variant of C_VARIANTS) {
       );
       assert.is(new ChannelSession(segment.buffer).closeFlags, 8, 'the client aborted bit');
       assert.is(c.stderr, '', 'no sanitizer report');
+    }));
+
+  test(`${variant}: a client writes a record longer than the ring holds: the C server reports it and sets its aborted bit`, () =>
+    watched(30_000, async (watch) => {
+      const program = buildC('c-peer.c', variant);
+      if (typeof program !== 'string') return console.log(`  skipped (${variant}): ${program.skip}`);
+      const name = channelName();
+      const c = startC(watch, program, ['server', name, 'echo']);
+      await c.next('listening');
+      const fd = await connectWhenListening(native.doorbellPath(name));
+      watch.defer(() => sockets().close(fd));
+      const hello = Buffer.alloc(16);
+      hello.writeUInt32LE(0x32485852, 0);
+      hello.writeUInt32LE(process.pid, 4);
+      sockets().send(fd, hello);
+      const reply = await receiveNext(fd, 16);
+      assert.ok(reply.fd !== null, 'the segment came with the reply');
+      const segment = native.segments.openReceived(reply.fd!);
+      watch.defer(() => segment.close());
+      await c.next('ready');
+      const view = new DataView(segment.buffer);
+      const ring1 = view.getUint32(144, true); // ring table entry 1: client to server
+      view.setUint32(ring1 + 128, 1000, true); // a message record claiming 1000 bytes...
+      view.setUint16(ring1 + 128 + 4, 1, true);
+      Atomics.store(new Int32Array(segment.buffer), ring1 / 4, 16); // ...where 16 are published
+      sockets().send(fd, new Uint8Array([1]));
+      const end = await c.next('end');
+      assert.equal([end.result, end.problem], ['the channel is corrupt', 'LengthOutOfRange'], JSON.stringify(end));
+      await untilEnded(fd);
+      assert.is(new ChannelSession(segment.buffer).closeFlags, 4, 'the server aborted bit, nothing else');
+      assert.equal([(await c.exited).code, c.stderr], [0, '']);
     }));
 
   test(`${variant}: the C server answers a malformed HELLO2 with status 3, then serves a Node client`, () =>
