@@ -2,7 +2,7 @@
  * A C peer (c/rxshm.h) and a Node peer, each as client and as server, with the C side built 64-bit, 32-bit and with
  * ASan + UBSan: requests with correlation ids both ways at once (answers, Error frames), liveness both ways (the C
  * side answers LivenessCheck by itself and checks Node's Alive), Close both ways, a C side leaving without Close,
- * and SIGKILL of either side, which the other notices within 1 s.
+ * and SIGKILL of either side (idle and parked, or the Node side in mid-traffic), which the other notices within 1 s.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -120,6 +120,22 @@ forEach('SIGKILL of the Node side: the parked C side notices within 1 s', async 
   assert.ok(noticed < 1000, `noticed ${noticed} ms after the kill`);
   await exitedCleanly(c, 'C');
 });
+
+forEach(
+  'SIGKILL of the Node side in mid-traffic: the C side, sending and receiving, notices within 1 s',
+  async (watch, program, role) => {
+    const traffic = ['traffic', '100000000', '16000'];
+    const { c, node } = await pair(watch, program, role, traffic, traffic);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // messages flow both ways
+    const killedAt = Date.now();
+    node.kill('SIGKILL');
+    const error = await c.next('error');
+    const noticed = Date.now() - killedAt;
+    assert.equal([error.rc, error.text], [-3, 'the peer exited without closing'], JSON.stringify(error));
+    assert.ok(noticed < 1000, `noticed ${noticed} ms after the kill`);
+    assert.is(c.stderr, '', 'no sanitizer report');
+  },
+);
 
 forEach('SIGKILL of the C side: the Node side notices within 1 s', async (watch, program, role) => {
   const { c, node } = await pair(watch, program, role, ['echo'], ['echo']);
