@@ -709,7 +709,7 @@ static void rxshm__read_bells(rxshm_channel *ch) {
   }
 }
 
-/* This side's close bits, and the peer's. */
+/* This side's CLOSE_FLAGS bit: closed (clean) or aborted (section 5, "Close and death"). */
 static uint32_t rxshm__own_bit(const rxshm_channel *ch, int aborted) {
   return ch->is_server ? (aborted ? RXSHM__SERVER_ABORTED : RXSHM__SERVER_CLOSED)
                        : (aborted ? RXSHM__CLIENT_ABORTED : RXSHM__CLIENT_CLOSED);
