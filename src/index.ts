@@ -51,5 +51,5 @@ export {
   RECORD_HEADER_LENGTH,
   type OverflowPolicy,
 } from './layout/index.js';
-export { SegmentError, SegmentClosedError } from './native/index.js';
+export { SegmentError, SegmentClosedError, CreateSegmentError, OpenSegmentError } from './native/index.js';
 export { RxshmError } from './errors/rxshm-error.js';

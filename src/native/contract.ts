@@ -55,6 +55,13 @@ export interface Segment {
   readonly ownerUid: number;
   /** Unmaps and closes the handle. Idempotent: a second call does nothing. Never unlinks the name. */
   close(): void;
+  /**
+   * Closes the handle like `close()`, for a `buffer` handed to user code that may outlive it: the shared pages are
+   * released at once, but views over `buffer` stay harmless (Linux: the range is replaced by private zero pages,
+   * unmapped when `buffer` is garbage collected), so touching a stale view reads zeros instead of crashing.
+   * Idempotent, and a no-op after `close()`.
+   */
+  retire(): void;
 }
 
 /** Named and anonymous shared-memory segments. */
@@ -165,6 +172,29 @@ export interface FutexApi {
 /** The longest single futex wait a backend issues: bounds how long a pending wait can delay exit. */
 export const MAX_FUTEX_WAIT_MS = 250;
 
+/** One word of a `waitAny`: sleep while the u32 at `byteOffset` of `segment` equals `expected`. */
+export interface FutexWord {
+  readonly segment: Segment;
+  readonly byteOffset: number;
+  readonly expected: number;
+}
+
+/** The most words one `waitAny` takes (Linux: FUTEX_WAITV_MAX). */
+export const MAX_FUTEX_WAITV_WORDS = 128;
+
+/**
+ * Waits on several words at once in one call off the JS thread (Linux: `futex_waitv`, 5.16+), so one threadpool
+ * thread serves any number of watched words. Same obligations as `FutexApi.wait`: bounded by MAX_FUTEX_WAIT_MS.
+ */
+export interface FutexWaitAny {
+  /**
+   * Resolves `woken` when any word was woken (maybe spuriously), `not-equal` when one differed from its expected
+   * value at the start, `timeout`, or `unsupported` when the kernel lacks the call (callers poll instead). Rejects
+   * with RangeError or SegmentClosedError on bad input (more than MAX_FUTEX_WAITV_WORDS words, a bad offset).
+   */
+  waitAny(words: readonly FutexWord[], timeoutMs: number): Promise<FutexWaitResult | 'unsupported'>;
+}
+
 /** Everything a backend provides. */
 export interface NativeApi {
   readonly platform: 'linux' | 'win32' | 'darwin' | 'fake';
@@ -172,7 +202,7 @@ export interface NativeApi {
   readonly processes: ProcessApi;
   readonly identity: IdentityApi;
   /** Present where the OS has a futex-like primitive (Linux futex, Windows WaitOnAddress is process-local). */
-  readonly futex: FutexApi | null;
+  readonly futex: (FutexApi & Partial<FutexWaitAny>) | null;
   /**
    * The local-socket address of a channel's doorbell, for `net.createServer().listen(path)` and
    * `net.connect(path)`: a Linux abstract socket, a Windows named pipe, a file in the temp folder on macOS.

@@ -57,6 +57,10 @@ class FakeSegment implements Segment {
     this.#buffer = null;
     this.onClose();
   }
+  /** A fake's memory is a JS ArrayBuffer: stale views are already harmless. */
+  retire(): void {
+    this.close();
+  }
 }
 
 /** Options of a fake backend. */

@@ -51,3 +51,7 @@ export {
 export { decode, type DecodeOptions } from './operators/decode.js';
 export { encode } from './operators/encode.js';
 export { typed, typedConnection, TypedConnection, type TypedOptions } from './operators/typed.js';
+export { segment, type SegmentOptions } from './native/segment.js';
+export type { SharedSegment } from './native/shared-segment.js';
+export { wakeups, wake } from './native/wakeups.js';
+export { SegmentArgumentError, type SegmentArgumentCode } from './native/errors.js';

@@ -47,6 +47,7 @@ test('fake futex: wake counts waiters and resolves them', async () => {
     address: 0n,
     ownerUid: 0,
     close() {},
+    retire() {},
   };
   assert.throws(
     () => n.futex!.wake(foreign, 0, 1),

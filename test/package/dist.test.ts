@@ -41,4 +41,20 @@ dist('plain node imports dist/ and exchanges a message and a request through a r
   assert.match(run.stdout, /echo:dist/);
 });
 
+dist('plain node imports the native-resource exports from dist/, gets a wake-up and exits by itself', () => {
+  const script = `
+    import { segment, wakeups, wake, SegmentArgumentError, SegmentClosedError, CreateSegmentError, OpenSegmentError } from 'rxshm';
+    import { switchMap, take } from 'rxjs';
+    for (const f of [segment, wakeups, wake, SegmentArgumentError, SegmentClosedError, CreateSegmentError, OpenSegmentError])
+      if (typeof f !== 'function') throw new Error('missing export');
+    segment('dist-wake-' + process.pid, { size: 4096 })
+      .pipe(switchMap((shm) => (setTimeout(() => wake(shm, 4), 5), wakeups(shm, 4))), take(1))
+      .subscribe((value) => console.log('woken:' + value));
+  `;
+  // No process.exit: the process must end by itself once take(1) unsubscribed (no pending futex wait).
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.is(run.status, 0, `exit ${run.status} ${run.signal ?? ''}: ${run.stderr}`);
+  assert.match(run.stdout, /woken:1/);
+});
+
 dist.run();

@@ -65,6 +65,12 @@ const connection = await firstValueFrom(connect('ping'));`,
 
   'serve-calc': { serves: true, probe: 'peers/calc-client.mts' },
 
+  // segment() creates, a second mapping reads the same bytes; take(1) unmaps both and removes the name.
+  'segment-table': { expect: ['false 21.5'] },
+
+  // wake() after a write; the one wake-up is seen, then take(1) ends it all and the process exits by itself.
+  'wakeups-readings': { expect: ['wake-up 1: 21.5'] },
+
   'typed-methods': {
     prelude: `
 // server and client: the two ends of one real channel, made in this process. server is the first client's

@@ -10,6 +10,7 @@
 import type { NativeApi } from '../contract.js';
 import { linuxDoorbellPath } from '../doorbell.js';
 import { linuxFutex } from './futex.js';
+import { linuxWaitAny } from './futex-waitv.js';
 import { linuxIdentity } from './identity.js';
 import { SYS_FUTEX } from './libc.js';
 import { linuxProcesses } from './processes.js';
@@ -26,7 +27,7 @@ export const linuxNative: NativeApi = {
   segments: linuxSegments,
   processes: linuxProcesses,
   identity: linuxIdentity,
-  futex: SYS_FUTEX === null ? null : linuxFutex(SYS_FUTEX),
+  futex: SYS_FUTEX === null ? null : { ...linuxFutex(SYS_FUTEX), ...linuxWaitAny },
   doorbellPath: (name: string) => linuxDoorbellPath(name),
   sockets: linuxSockets,
 };

@@ -30,6 +30,10 @@ export const O_EXCL = 0o200;
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const MAP_SHARED = 1;
+export const MAP_PRIVATE = 2;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_NORESERVE = 0x4000;
 export const SEEK_END = 2;
 export const MFD_CLOEXEC = 1;
 export const SOL_SOCKET = 1;
@@ -42,6 +46,13 @@ export const FUTEX_WAKE = 1;
 
 /** syscall number of futex: it differs per architecture; null where this backend does not know it. */
 export const SYS_FUTEX: number | null = process.arch === 'x64' ? 202 : process.arch === 'arm64' ? 98 : null;
+
+/** syscall number of futex_waitv (Linux 5.16+): 449 on every architecture (a new-style syscall). */
+export const SYS_FUTEX_WAITV = 449;
+/** futex_waitv flag of a 32-bit word (FUTEX2_SIZE_U32); without FUTEX2_PRIVATE it works across processes. */
+export const FUTEX2_SIZE_U32 = 2;
+/** The clock futex_waitv's absolute timeout is read on. */
+export const CLOCK_MONOTONIC = 1;
 
 let mapFailed: bigint | null = null;
 
@@ -74,10 +85,22 @@ export interface Libc {
   getsockopt(fd: number, level: number, name: number, value: Partial<Ucred>, length: [number]): number;
   geteuid(): number;
   lseek(fd: number, offset: number, whence: number): number;
-  mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): unknown;
+  mmap(addr: bigint | null, length: number, prot: number, flags: number, fd: number, offset: number): unknown;
   munmap(addr: bigint, length: number): number;
   close(fd: number): number;
   kill(pid: number, sig: number): number;
+  /** syscall(SYS_futex_waitv, waiters, count, flags, &timeout, clockid), fixed prototype like `futex`. */
+  futexWaitv: {
+    async(
+      nr: number,
+      waiters: bigint,
+      count: number,
+      flags: number,
+      timeout: bigint,
+      clock: number,
+      callback: (err: unknown, result: number) => void,
+    ): void;
+  };
   /** syscall(SYS_futex, ...) with a fixed prototype: koffi has no `.async` for variadic functions, and glibc's
    * `syscall` is an assembly stub that reads integer registers only, so the fixed form is ABI-compatible. */
   futex: ((
@@ -127,6 +150,7 @@ export function libc(): Libc {
     close: lib.func('int close(int fd)'),
     kill: lib.func('int kill(int pid, int sig)'),
     futex: lib.func('syscall', 'long', ['long', 'void *', 'int', 'int', ffi.pointer(timespec), 'void *', 'int']),
+    futexWaitv: lib.func('syscall', 'long', ['long', 'void *', 'uint32_t', 'uint32_t', 'void *', 'int']),
   } as Libc;
   return loaded;
 }

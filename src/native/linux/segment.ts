@@ -3,12 +3,27 @@
  *
  * Cross-process invariants relied on: the mapping stays valid after the name is unlinked or the peer unmaps; it is
  * unmapped only by `close()` of this handle. The ArrayBuffer does not own the memory, so this object holds the
- * address and never unmaps behind a caller's back (GC of views changes nothing).
+ * address and never unmaps behind a caller's back (GC of views changes nothing). `retire()` instead swaps the shared
+ * pages for private zero pages (MAP_FIXED) and unmaps those once the ArrayBuffer is collected: for buffers user code
+ * may keep.
  */
 import { fstatSync } from 'node:fs';
 import type { Segment } from '../contract.js';
 import { SegmentClosedError, segmentErrorFromErrno, type SegmentOperation } from '../errors.js';
-import { addressOf, lastErrno, libc, MAP_SHARED, mapFailedAddress, PROT_READ, PROT_WRITE, viewOf } from './libc.js';
+import {
+  addressOf,
+  lastErrno,
+  libc,
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_NORESERVE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  mapFailedAddress,
+  PROT_READ,
+  PROT_WRITE,
+  viewOf,
+} from './libc.js';
 
 /** A Linux segment handle; see {@link Segment} for the obligations. */
 export class LinuxSegment implements Segment {
@@ -49,6 +64,20 @@ export class LinuxSegment implements Segment {
     return fstatSync(this.#fd).uid;
   }
 
+  retire(): void {
+    if (this.#buffer === null) return;
+    const buffer = this.#buffer;
+    this.#buffer = null;
+    const c = libc();
+    // MAP_FIXED swaps the shared pages for private zero pages in one step: the shm file is no longer mapped here,
+    // and a view the caller kept reads zeros instead of faulting. The placeholder goes when the buffer is collected.
+    const placeholder = addressOf(c.mmap(this.#address, this.size, PROT_READ | PROT_WRITE, PLACEHOLDER_FLAGS, -1, 0));
+    if (placeholder === this.#address) placeholders.register(buffer, { address: this.#address, size: this.size });
+    // else: keep the shared mapping (a leak, never a crash); the fd is closed either way.
+    c.close(this.#fd);
+    this.#fd = -1;
+  }
+
   close(): void {
     if (this.#buffer === null) return;
     // Drop our view first so this object never hands out memory that is about to go away.
@@ -60,6 +89,13 @@ export class LinuxSegment implements Segment {
     this.#fd = -1;
   }
 }
+
+const PLACEHOLDER_FLAGS = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE;
+
+/** Unmaps a retired segment's placeholder once no view of it is left. */
+const placeholders = new FinalizationRegistry<{ address: bigint; size: number }>(({ address, size }) => {
+  libc().munmap(address, size);
+});
 
 /** What a failing step reports: the operation, the segment name and, for unnamed segments, a subject. */
 export interface MapContext {
