@@ -5,7 +5,7 @@
 import * as t from 'io-ts';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { FRAME_HEADER_LENGTH, writeFrameHeader } from './FrameDescriptor.js';
-import { isFrameHeader, validateFrameHeader, type FrameHeader } from './FrameHeader.js';
+import { headerViolation, isFrameHeader, validateFrameHeader, type FrameHeader } from './FrameHeader.js';
 import { FrameKind, frameKindName } from './FrameKind.js';
 import { failAt } from './internal/context.js';
 import { utf8ErrorOffset } from './internal/utf8.js';
@@ -28,6 +28,25 @@ function payloadViolation(kind: FrameKind, payload: Uint8Array): string | undefi
     if (at !== -1) return `Error frame message: invalid UTF-8 at byte ${FRAME_HEADER_LENGTH + at}`;
   }
   return undefined;
+}
+
+/**
+ * The first rule of docs/LAYOUT.md section 6 ("Validation") a frame of a known kind breaks, or `undefined`: for a
+ * receiver that reads the fields itself (the engine's ring drain) instead of decoding with `FrameC`.
+ *
+ * @example
+ * ```ts
+ * frameViolation(FrameKind.Close, 0, 7, 0, new Uint8Array(0)); // 'Close frame must have correlation 0, got 7'
+ * ```
+ */
+export function frameViolation(
+  kind: FrameKind,
+  status: number,
+  correlation: number,
+  method: number,
+  payload: Uint8Array,
+): string | undefined {
+  return headerViolation(kind, status, correlation, method)?.[1] ?? payloadViolation(kind, payload);
 }
 
 /**

@@ -21,7 +21,7 @@ export {
 export { FrameKind, FrameKindC, isFrameKind, frameKindName } from './FrameKind.js';
 export { Status, StatusC, USER_STATUS_MIN, STATUS_MAX } from './Status.js';
 export { FrameHeaderC, type FrameHeader } from './FrameHeader.js';
-export { FrameC, type Frame } from './Frame.js';
+export { FrameC, frameViolation, type Frame } from './Frame.js';
 export { DecodeError, toDecodeError, decodeOrThrow } from './DecodeError.js';
 export { EncodeError } from './EncodeError.js';
 export { json, type JsonC } from './json.js';

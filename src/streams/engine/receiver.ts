@@ -15,8 +15,11 @@ import {
   readFrameKind,
   readFrameMethod,
   readFrameStatus,
+  frameViolation,
 } from '../../codecs/index.js';
 import { MalformedFrameError } from '../errors.js';
+
+const EMPTY = new Uint8Array(0);
 import { BatchCopies } from './copy-batch.js';
 import type { DataMode, FrameSink } from './frame-sink.js';
 
@@ -72,6 +75,14 @@ export class Receiver {
             : `unknown frame kind=${kind}, length=${length}`,
         );
       }
+      const status = readFrameStatus(frame, at);
+      const correlation = readFrameCorrelation(frame, at);
+      const method = readFrameMethod(frame, at);
+      // LAYOUT.md 6: Data carries no status, correlation or method; control frames are checked in full below.
+      if (kind === FrameKind.Data && (status | correlation | method) !== 0) {
+        const violation = frameViolation(kind, status, correlation, method, EMPTY);
+        if (this.tornOrThrow(violation ?? 'Data frame with a non-zero header field', length)) continue;
+      }
       if (kind === FrameKind.Data) {
         let mode = sink.dataMode();
         if (mode === 'hold' && this.keepAll) mode = 'keep';
@@ -86,13 +97,10 @@ export class Receiver {
       }
       // A fresh header per control frame (it already costs a payload copy): handlers may keep it. Data frames,
       // the hot path, never build one.
-      const header = {
-        kind: kind as FrameKind,
-        status: readFrameStatus(frame, at),
-        correlation: readFrameCorrelation(frame, at),
-        method: readFrameMethod(frame, at),
-      };
+      const header = { kind: kind as FrameKind, status, correlation, method };
       const payload = rx.bytes.slice(at + FRAME_HEADER_LENGTH, at + length);
+      const violation = frameViolation(header.kind, status, correlation, method, payload);
+      if (violation !== undefined && this.tornOrThrow(violation, length)) continue;
       count++;
       if (!rx.release(true)) continue;
       rx.publish(); // a control frame's handler may wait for room we freed
@@ -119,6 +127,15 @@ export class Receiver {
   /** Withdraws the wait for data (something else woke this side). */
   unpark(): void {
     this.rx.unpark();
+  }
+
+  /**
+   * A frame broke a rule of LAYOUT.md 6: under drop-oldest the producer may have overwritten it as we read it (the
+   * release fails: it was torn, not malformed; true = skip it); otherwise a MalformedFrameError.
+   */
+  private tornOrThrow(violation: string, length: number): boolean {
+    if (this.rx.producerDropsOldest() && !this.rx.release()) return true;
+    throw new MalformedFrameError(this.channel, `${violation}, length=${length}`);
   }
 
   private deliverData(at: number, length: number, mode: DataMode): void {

@@ -1,7 +1,7 @@
 /**
  * Receiver against what a broken or hostile peer can write, over a real ring in this process: a record exactly
  * maxMessage long is delivered and one byte more refused; a record shorter than a frame header, an unknown kind, a
- * corrupt record length and a corrupt write position are typed errors (MalformedFrameError, RingCorruptError with
+ * frame breaking a per-kind rule of LAYOUT.md 6, a corrupt record length and a corrupt write position are typed errors (MalformedFrameError, RingCorruptError with
  * its code), never a RangeError or a read out of range, and nothing is delivered; a record the producer dropped
  * while it was being read (drop-oldest) is discarded, never delivered torn.
  */
@@ -92,6 +92,27 @@ receiver('drop-oldest: a record the producer drops while it is being read is dis
     'only whole frames of the second batch: the dropped one is not delivered',
   );
   assert.is(sink.delivered.length + writer.dropped, 9, 'each frame is either delivered or counted dropped');
+});
+
+receiver('a frame breaking a rule of LAYOUT.md 6 is a MalformedFrameError naming the rule, nothing delivered', () => {
+  const cases: [{ kind: number; status?: number; correlation?: number; method?: number }, Uint8Array, string][] = [
+    [{ kind: FrameKind.Data, correlation: 7 }, Uint8Array.of(1), 'Data frame must have correlation 0'],
+    [{ kind: FrameKind.Data, method: 3 }, Uint8Array.of(1), 'Data frame must have method 0'],
+    [{ kind: FrameKind.Data, status: 2 }, Uint8Array.of(1), 'Data frame must have status 0'],
+    [{ kind: FrameKind.Close, correlation: 1 }, new Uint8Array(0), 'Close frame must have correlation 0'],
+    [{ kind: FrameKind.Response, correlation: 1, method: 9 }, Uint8Array.of(1), 'Response frame must have method 0'],
+    [{ kind: FrameKind.Error, correlation: 1 }, new Uint8Array(0), 'Error frame must have a non-zero status'],
+    [{ kind: FrameKind.Cancel, correlation: 1 }, Uint8Array.of(1), 'Cancel frame must have an empty payload'],
+    [{ kind: FrameKind.Alive, correlation: 1 }, Uint8Array.of(1), 'Alive frame must have an empty payload'],
+    [{ kind: FrameKind.Error, status: 2, correlation: 1 }, Uint8Array.of(0xff), 'invalid UTF-8'],
+  ];
+  for (const [fields, payload, rule] of cases) {
+    const { receiver: r, writer, sink } = setup();
+    writeRawFrame(writer, fields, payload);
+    const error = expectError(() => r.drain(), MalformedFrameError, 'MalformedFrame');
+    assert.match(error.message, rule);
+    assert.equal(sink.events, [], rule);
+  }
 });
 
 receiver.run();
