@@ -116,6 +116,11 @@ const SAMPLES: Readonly<Record<string, () => Sample>> = {
     code: 'NotListening',
     message: 'Unable to connect "@rxshm.x" since nobody listens on the address (ECONNREFUSED)',
   }),
+  SegmentArgumentError: () => ({
+    error: new rxshm.SegmentArgumentError('InvalidOffset', 'wakeups: byteOffset must be a multiple of 4, got 6'),
+    code: 'InvalidOffset',
+    message: 'wakeups: byteOffset must be a multiple of 4, got 6',
+  }),
   SegmentClosedError: () => ({
     error: new rxshm.SegmentClosedError('rxshm.x'),
     code: 'Closed',

@@ -111,19 +111,23 @@ test('cancelling a running handler frees its slot at once: the next request star
     });
   }));
 
-test('unsubscribing serve stops every running handler in that frame; waiting requests never start', () =>
+test('unsubscribing serve stops every running handler in that frame and answers all it held Unavailable; waiting requests never start', () =>
   withInProcessChannel(async ({ server, client, settle }) => {
     const scheduler = new SettlingScheduler();
     await scheduler.runSettled(settle, ({ cold, expectObservable, expectSubscriptions }) => {
       const handlers = [cold<Uint8Array>('-'), cold<Uint8Array>('-'), cold<Uint8Array>('-')];
       expectObservable(serve(server, byPayload(handlers), { concurrency: 2 }), '^ 19ms !').toBe('-');
       for (const n of [0, 1, 2])
-        expectObservable(client.request(payload(n), { method: METHOD, scheduler }), '^ 29ms !').toBe('-');
+        expectObservable(client.request(payload(n), { method: METHOD, scheduler }), '^ 29ms !').toBe(
+          '20ms #',
+          undefined,
+          new RemoteError(Status.Unavailable, n + 1, METHOD, 'serve stopped'),
+        );
       expectSubscriptions(handlers[0]!.subscriptions).toBe('^ 19ms !');
       expectSubscriptions(handlers[1]!.subscriptions).toBe('^ 19ms !');
       expectSubscriptions(handlers[2]!.subscriptions).toBe([]);
     });
-    assert.is(client.requests.size, 0, 'the client gave up on all three');
+    assert.is(client.requests.size, 0, 'all three were answered');
   }));
 
 test('Error frames go out in the frame the handler fails: NoSuchMethod at once, HandlerError, StatusError later', () =>
