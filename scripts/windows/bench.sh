@@ -4,12 +4,7 @@
 # file (node.exe's stdout cannot be a Linux pipe under Wine) and is printed at the end; bounded by `timeout`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/windows/setup.sh
-bash scripts/windows/prepare-run.sh
-
-CACHE="$PWD/.cache/windows"
-export WINEPREFIX="$CACHE/prefix" WINEDEBUG=-all
-NODE_EXE=$(ls "$CACHE"/node-*/bin/node.exe | head -n 1)
+source scripts/windows/env.sh
 log="$CACHE/bench.log"
 set +e
 (cd "$CACHE/run" && timeout -k 10 900 wine "$NODE_EXE" bench/windows/wine-bench.js "$@" >"$log" 2>&1)

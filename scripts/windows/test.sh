@@ -6,12 +6,7 @@
 # which is printed afterwards. Extra arguments replace the file pattern (a uvu regex over Windows paths: `[\\/]`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/windows/setup.sh
-bash scripts/windows/prepare-run.sh
-
-CACHE="$PWD/.cache/windows"
-export WINEPREFIX="$CACHE/prefix" WINEDEBUG=-all
-NODE_EXE=$(ls "$CACHE"/node-*/bin/node.exe | head -n 1)
+source scripts/windows/env.sh
 # The Windows test set: the native conformance suite and the Windows backend across processes (test/windows), and
 # the streams suites of two-process channels, request/response, peer death and exit hygiene that apply to a backend
 # without descriptor passing (README "Platforms" says which are left out and why).
