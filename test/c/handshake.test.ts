@@ -12,6 +12,12 @@ import * as assert from 'uvu/assert';
 import { native } from '../../src/native/index.js';
 import type { Segment } from '../../src/native/contract.js';
 import { ChannelSession, channelSegmentLength, initChannelSegment } from '../../src/layout/index.js';
+import {
+  SETUP_REPLY_MAGIC,
+  decodeSetupHello,
+  encodeSetupHello,
+  encodeSetupReply,
+} from '../../src/streams/handshake/setup-wire.js';
 import { acceptNext, connectWhenListening, receiveNext, sockets, untilEnded } from '../fixtures/native-fd-steps.js';
 import { C_VARIANTS, TEST_RING, buildC, startC, startNode } from '../helpers/c-build.js';
 import { channelName } from '../helpers/names.js';
@@ -44,14 +50,19 @@ async function serveOnce(watch: Watch, program: string, status: number, segment:
   const c = startC(watch, program, ['client', name, ...scenario]);
   const fd = await acceptNext(listener);
   watch.defer(() => s.close(fd));
-  const hello = Buffer.from((await receiveNext(fd, 16)).bytes);
-  assert.equal([hello.readUInt32LE(0), hello.readUInt32LE(4)], [0x32485852, c.pid], 'HELLO2 with the C pid');
-  const reply = Buffer.alloc(16);
-  reply.writeUInt32LE(0x4b4f5852, 0);
-  reply[4] = status;
-  reply.writeUInt32LE(3, 8);
-  assert.is(s.send(fd, reply, segment?.fd), 16);
+  assert.is(decodeSetupHello((await receiveNext(fd, 16)).bytes), c.pid, 'HELLO2 with the C pid');
+  assert.is(s.send(fd, encodeSetupReply(status, 3), segment?.fd), 16);
   return { c, fd };
+}
+
+/** Starts the C server (echo) on a fresh channel and connects a raw client socket to it, as a hostile client would. */
+async function cServerAndRawClient(watch: Watch, program: string) {
+  const name = channelName();
+  const c = startC(watch, program, ['server', name, 'echo']);
+  await c.next('listening');
+  const fd = await connectWhenListening(native.doorbellPath(name));
+  watch.defer(() => sockets().close(fd));
+  return { name, c, fd };
 }
 
 for (const variant of C_VARIANTS) {
@@ -134,15 +145,8 @@ for (const variant of C_VARIANTS) {
     watched(30_000, async (watch) => {
       const program = buildC('c-peer.c', variant);
       if (typeof program !== 'string') return console.log(`  skipped (${variant}): ${program.skip}`);
-      const name = channelName();
-      const c = startC(watch, program, ['server', name, 'echo']);
-      await c.next('listening');
-      const fd = await connectWhenListening(native.doorbellPath(name));
-      watch.defer(() => sockets().close(fd));
-      const hello = Buffer.alloc(16);
-      hello.writeUInt32LE(0x32485852, 0);
-      hello.writeUInt32LE(process.pid, 4);
-      sockets().send(fd, hello);
+      const { c, fd } = await cServerAndRawClient(watch, program);
+      sockets().send(fd, encodeSetupHello(process.pid));
       const reply = await receiveNext(fd, 16);
       assert.ok(reply.fd !== null, 'the segment came with the reply');
       const segment = native.segments.openReceived(reply.fd!);
@@ -165,14 +169,10 @@ for (const variant of C_VARIANTS) {
     watched(30_000, async (watch) => {
       const program = buildC('c-peer.c', variant);
       if (typeof program !== 'string') return console.log(`  skipped (${variant}): ${program.skip}`);
-      const name = channelName();
-      const c = startC(watch, program, ['server', name, 'echo']);
-      await c.next('listening');
-      const fd = await connectWhenListening(native.doorbellPath(name));
-      watch.defer(() => sockets().close(fd));
+      const { name, c, fd } = await cServerAndRawClient(watch, program);
       sockets().send(fd, new Uint8Array(16).fill(0x55));
       const reply = await receiveNext(fd, 16);
-      assert.equal([Buffer.from(reply.bytes).readUInt32LE(0), reply.bytes[4], reply.fd], [0x4b4f5852, 3, null]);
+      assert.equal([Buffer.from(reply.bytes).readUInt32LE(0), reply.bytes[4], reply.fd], [SETUP_REPLY_MAGIC, 3, null]);
       await untilEnded(fd);
       const node = startNode(watch, ['client', name, 'closer', '2']);
       const ready = await c.next('ready');
