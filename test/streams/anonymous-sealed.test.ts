@@ -14,6 +14,7 @@ import { channelSegmentLength, initChannelSegment } from '../../src/layout/index
 import { native } from '../../src/native/index.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { root } from '../helpers/processes.js';
+import { MESSAGES, REFUSED_RESIZES, resizeMessage } from '../helpers/resizing.js';
 import { watched } from '../helpers/watched.js';
 import { until, within } from '../helpers/waiting.js';
 
@@ -22,27 +23,10 @@ const test = suite('anonymous channels: a sealed segment');
 const FIXTURE = ['--import', 'tsx', 'test/fixtures/resizing-child.ts'];
 const RING_CAPACITY = 64 * 1024;
 const SEGMENT_SIZE = channelSegmentLength(RING_CAPACITY);
-const MESSAGES = 600;
-/** The message after which the child tries to resize the segment again, both sides having it mapped. */
-const MARKER_AT = 300;
-
-/** Message i: 1..1500 bytes derived from i, its first byte never 0xff (the child's marker). */
-function message(i: number): Uint8Array {
-  const bytes = new Uint8Array(1 + ((i * 37) % 1500));
-  for (let j = 0; j < bytes.length; j++) bytes[j] = (i * 7 + j) & 0xff;
-  bytes[0] = i % 251;
-  return bytes;
-}
 
 /** The four resize attempts, each refused by the seals, with the size unchanged after every one. */
 function assertRefused(report: Record<string, any>, when: string): void {
-  const refused = {
-    'held-shrink': 'EPERM',
-    'held-grow': 'EPERM',
-    'proc-shrink': 'EPERM',
-    'proc-grow': 'EPERM',
-  };
-  assert.equal(report.attempts, refused, `${when}: every ftruncate is EPERM`);
+  assert.equal(report.attempts, REFUSED_RESIZES, `${when}: every ftruncate is EPERM`);
   assert.equal(report.sizes, Array(5).fill(SEGMENT_SIZE), `${when}: the size never changed`);
 }
 
@@ -69,7 +53,7 @@ test('a child that shrinks and grows the segment gets EPERM; the parent keeps ex
     const { ended } = receive(connection, (m) => got.push(m));
     const sent: Uint8Array[] = [];
     for (let i = 0; i < MESSAGES; i++) {
-      const bytes = i === MARKER_AT ? Uint8Array.of(0xff, 1, 2, 3) : message(i);
+      const bytes = resizeMessage(i, 7);
       sent.push(bytes);
       connection.next(bytes);
     }

@@ -11,6 +11,7 @@ import { listen } from '../../src/index.js';
 import { channelSegmentLength } from '../../src/layout/index.js';
 import { Opened, receive } from '../helpers/connections.js';
 import { channelName, shmLeft } from '../helpers/names.js';
+import { MESSAGES, REFUSED_RESIZES, resizeMessage } from '../helpers/resizing.js';
 import { watched } from '../helpers/watched.js';
 import { until, within } from '../helpers/waiting.js';
 
@@ -18,16 +19,6 @@ const test = suite('named channels: a sealed segment per client');
 
 const RING_CAPACITY = 64 * 1024;
 const SEGMENT_SIZE = channelSegmentLength(RING_CAPACITY);
-const MESSAGES = 600;
-const MARKER_AT = 300;
-
-/** Message i: 1..1500 bytes derived from i, its first byte never 0xff (the client's marker). */
-function message(i: number): Uint8Array {
-  const bytes = new Uint8Array(1 + ((i * 37) % 1500));
-  for (let j = 0; j < bytes.length; j++) bytes[j] = (i * 11 + j) & 0xff;
-  bytes[0] = i % 251;
-  return bytes;
-}
 
 test('a client that shrinks and grows its segment mid-exchange gets EPERM; the server keeps exchanging, no SIGBUS', () =>
   watched(60_000, async (scope) => {
@@ -41,16 +32,12 @@ test('a client that shrinks and grows its segment mid-exchange gets EPERM; the s
     const { ended } = receive(connection, (m) => got.push(m));
     const sent: Uint8Array[] = [];
     for (let i = 0; i < MESSAGES; i++) {
-      const bytes = i === MARKER_AT ? Uint8Array.of(0xff, 1, 2, 3) : message(i);
+      const bytes = resizeMessage(i, 11);
       sent.push(bytes);
       connection.next(bytes);
     }
     const report = await within(client.next('resized-during'), 15_000, 'the resizes mid-exchange');
-    assert.equal(
-      report.attempts,
-      { 'held-grow': 'EPERM', 'held-shrink': 'EPERM', 'proc-grow': 'EPERM', 'proc-shrink': 'EPERM' },
-      'every ftruncate is EPERM',
-    );
+    assert.equal(report.attempts, REFUSED_RESIZES, 'every ftruncate is EPERM');
     assert.equal(report.sizes, Array(5).fill(SEGMENT_SIZE), 'the size never changed');
     await until(() => got.length === MESSAGES, `${MESSAGES} echoes`, 20_000);
     for (let i = 0; i < MESSAGES; i++) assert.equal([...got[i]!], [...sent[i]!], `echo ${i}`);
