@@ -104,4 +104,7 @@ export const native: NativeApi = {
   get sockets() {
     return current().sockets;
   },
+  get clientSections() {
+    return current().clientSections;
+  },
 };
