@@ -49,26 +49,47 @@ export class SectionJoin implements ChannelJoin {
         resolve(outcome);
       };
       const path = this.native.doorbellPath(this.channel);
+      const listener = this.listenerOf(path);
+      if (listener === null) return;
       const socket = (this.socket = netConnect(path));
-      socket.once('connect', () => this.greet(socket, path));
+      socket.once('connect', () => this.greet(socket, listener));
       socket.on('error', (error) => this.end({ kind: 'retry', error }));
       socket.on('close', () => this.end({ kind: 'retry', error: new Error('the doorbell closed before the reply') }));
     });
   }
 
-  /** Checks who serves, then says hello and reads the reply. */
-  private greet(socket: Socket, path: string): void {
+  /**
+   * Who serves `path`, or null when this attempt ended instead (nobody, someone untrusted, or no answer now). Where
+   * the doorbell is a pipe (Windows) it asks before connecting, on a probe connection of its own: the probe needs a
+   * free pipe instance, and the attempt's own connection would hold one. Elsewhere it asks once connected.
+   */
+  private listenerOf(path: string, socket?: Socket): Credentials | null | undefined {
+    const pipeServerOf = this.native.identity.pipeServerOf;
+    if (pipeServerOf === undefined && socket === undefined) return undefined; // asked on the socket, once connected
     let listener: Credentials | null;
     try {
-      const fd = socketFd(socket);
-      const pipeServerOf = this.native.identity.pipeServerOf;
-      listener = fd < 0 && pipeServerOf ? pipeServerOf(path) : this.native.identity.peerOf(fd);
+      listener = pipeServerOf ? pipeServerOf(path) : this.native.identity.peerOf(socketFd(socket!));
     } catch (error) {
-      return this.fail('Refused', `cannot tell who listens on the doorbell: ${(error as Error).message}`);
+      // Windows asks on a probe connection, which fails while every pipe instance is taken (a storm of clients):
+      // worth another attempt; nothing was sent. One that never succeeds ends as ServerAbsent, naming this cause.
+      const why = `cannot tell who listens on the doorbell: ${(error as Error).message}`;
+      this.end({ kind: 'retry', error: new ConnectError('Refused', this.channel, why, error) });
+      return null;
     }
-    if (listener === null) return this.end({ kind: 'retry', error: new Error('nobody serves the doorbell any more') });
+    if (listener === null) {
+      this.end({ kind: 'retry', error: new Error('nobody serves the doorbell') });
+      return null;
+    }
     const distrust = this.distrust(listener.uid, 'the doorbell is held by', listener);
-    if (distrust !== null) return this.fail('Refused', distrust);
+    if (distrust === null) return listener;
+    this.fail('Refused', `${distrust}; nothing was sent`);
+    return null;
+  }
+
+  /** Checks who serves (unless the probe did), then says hello and reads the reply. */
+  private greet(socket: Socket, probed: Credentials | undefined): void {
+    const listener = probed ?? this.listenerOf(this.native.doorbellPath(this.channel), socket);
+    if (!listener) return;
     let received = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       received = Buffer.concat([received, chunk]);

@@ -9,7 +9,8 @@
  * that stalls after its Close still maps its own segment, never the next client's. The pipe's default DACL lets
  * other users open it for reading only, so only this user (and administrators) can send HELLO2; the pid it states
  * is a claim, checked against the process's token owner where the backend can (`identity.processOwnerOf`). A slot
- * frees the moment its client's doorbell closes; the segment is unmapped (and, on Windows, gone with the client's
+ * frees when its client's connection ends or its doorbell closes, whichever comes first (only its number is ever
+ * reused); the segment is unmapped (and, on Windows, gone with the client's
  * last handle) once its Connection has ended. Nothing else has a name: the pipe goes with the listener.
  */
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,8 @@ interface ClientSlot {
   readonly name: string;
   segment: Segment | null;
   connection: Connection | null;
+  /** Its slot was given back (at the connection's end or the doorbell's, whichever came first). */
+  freed: boolean;
 }
 
 /** Answers `status` and closes the socket. */
@@ -67,10 +70,14 @@ export class SectionServer {
     this.slots = new SlotTable(params.maxClients);
   }
 
-  /** Listens on the doorbell; a name already served errors through `onError` (AlreadyServing or Squatted). */
+  /**
+   * Listens on the doorbell. A name already served throws (or, when found out only by listening, errors through
+   * `onError`) ListenError AlreadyServing or Squatted, naming the process.
+   */
   start(): void {
     const { channel, native } = this.params;
     const path = native.doorbellPath(channel);
+    this.refuseIfServed(path);
     this.server = createServer((socket) => this.onSocket(socket));
     this.server.on('error', (error: NodeJS.ErrnoException) => {
       this.close();
@@ -90,6 +97,26 @@ export class SectionServer {
       );
     });
     this.server.listen(path);
+  }
+
+  /**
+   * Where the backend can ask who serves a pipe (Windows), asks before listening: Wine, unlike Windows, lets a
+   * second process create instances of a pipe another one serves, so EADDRINUSE alone would not say it.
+   */
+  private refuseIfServed(path: string): void {
+    const { channel, native } = this.params;
+    const pipeServerOf = native.identity.pipeServerOf;
+    if (!pipeServerOf) return;
+    let holder;
+    try {
+      holder = pipeServerOf(path);
+    } catch (error) {
+      throw new ListenError('DoorbellFailed', channel, `the doorbell is served already: ${(error as Error).message}`);
+    }
+    if (holder === null) return;
+    if (holder.uid === native.identity.uid())
+      throw new ListenError('AlreadyServing', channel, `process ${holder.pid} already serves it`);
+    throw new ListenError('Squatted', channel, `the doorbell is held by ${who(holder)}`);
   }
 
   /**
@@ -145,7 +172,7 @@ export class SectionServer {
     // A client stating a pid of another user (or of no process) gets nothing at all, not even a reply.
     if (!this.trusted(peerPid)) return void socket.destroy();
     const nonce = randomBytes(SECTION_NONCE_BYTES);
-    const slot: ClientSlot = { socket, name: clientSectionName(nonce), segment: null, connection: null };
+    const slot: ClientSlot = { socket, name: clientSectionName(nonce), segment: null, connection: null, freed: false };
     const clientId = this.slots.take(slot);
     if (clientId === null) return refuse(socket, SETUP_BUSY);
     socket.once('close', () => this.leave(clientId, slot));
@@ -182,12 +209,21 @@ export class SectionServer {
     );
     if (built instanceof RingCorruptError) return void socket.destroy();
     slot.connection = built;
+    // Nothing of a slot is reused but its number, so it frees as soon as the connection has ended, even while the
+    // client still holds its doorbell and its segment (a Windows pipe's close comes once the peer has read all).
+    built.end$.subscribe(() => this.freeSlot(clientId, slot));
     built.emitTo({ next: this.params.onConnection });
   }
 
-  /** The client's doorbell closed: its slot frees now, its segment once its Connection has ended. */
-  private leave(clientId: number, slot: ClientSlot): void {
+  private freeSlot(clientId: number, slot: ClientSlot): void {
+    if (slot.freed) return;
+    slot.freed = true;
     this.slots.free(clientId);
+  }
+
+  /** The client's doorbell closed: its slot frees now (if it has not), its segment once its Connection has ended. */
+  private leave(clientId: number, slot: ClientSlot): void {
+    this.freeSlot(clientId, slot);
     this.unlinkQuietly(slot.name);
     const segment = slot.segment;
     if (!segment) return;
