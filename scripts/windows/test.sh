@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/windows/env.sh
 # The Windows test set: the native conformance suite and the Windows backend across processes (test/windows), and
-# the streams suites of two-process channels, request/response, peer death and exit hygiene that apply to a backend
-# without descriptor passing (README "Platforms" says which are left out and why).
-PATTERN=${1:-'(native[\\/](names|conformance|index)|windows[\\/][a-z0-9-]+|streams[\\/](request|lifecycle|serve|typed|methods|spawn-connected|batches|claim|connection|connection-iterator|late-subscriber|listen-unlink|options|receive-backlog|review-[a-z-]+))\.test\.js$'}
+# the streams suites of two-process channels, request/response, peer death, exit hygiene and many clients per server
+# that apply to a backend without descriptor passing (README "Platforms" says which are left out and why).
+PATTERN=${1:-'(native[\\/](names|conformance|index)|windows[\\/][a-z0-9-]+|streams[\\/](request|lifecycle|serve|typed|methods|spawn-connected|batches|claim|connection|connection-iterator|late-subscriber|listen|listen-unlink|many-clients|options|receive-backlog|review-[a-z-]+))\.test\.js$'}
 LIMIT_S=${RXSHM_WINDOWS_TEST_LIMIT_S:-900}
 
 log="$CACHE/test.log"

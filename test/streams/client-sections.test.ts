@@ -4,6 +4,8 @@
  * per client that is never reused (a departed client's name is gone, the next client's memory is other memory),
  * the wire, and what the client refuses: a malformed reply, a segment naming another server pid, a segment owned by
  * another uid; and a server that gives nothing to a client stating a pid of another user. Every test is bounded.
+ * Not in the Windows set: there the fake's `pipeServerOf` names this process for any pipe, served or not; the real
+ * backend's runs of listen and many-clients cover this setup under Wine.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
