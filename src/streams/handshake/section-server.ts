@@ -10,8 +10,9 @@
  * other users open it for reading only, so only this user (and administrators) can send HELLO2; the pid it states
  * is a claim, checked against the process's token owner where the backend can (`identity.processOwnerOf`). A slot
  * frees when its client's connection ends or its doorbell closes, whichever comes first (only its number is ever
- * reused); the segment is unmapped (and, on Windows, gone with the client's
- * last handle) once its Connection has ended. Nothing else has a name: the pipe goes with the listener.
+ * reused), yet a server maps at most maxClients segments: one whose doorbell is still open counts against it. A
+ * segment is unmapped (and, on Windows, gone with the client's last handle) once its doorbell has closed and its
+ * Connection has ended. Nothing else has a name: the pipe goes with the listener.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -45,8 +46,10 @@ interface ClientSlot {
   readonly name: string;
   segment: Segment | null;
   connection: Connection | null;
-  /** Its slot was given back (at the connection's end or the doorbell's, whichever came first). */
-  freed: boolean;
+  /** Its connection ended while its doorbell is still open: the slot is free, the segment still mapped. */
+  lingering: boolean;
+  /** Its doorbell has closed. */
+  closed: boolean;
 }
 
 /** Answers `status` and closes the socket. */
@@ -65,6 +68,8 @@ export class SectionServer {
   private readonly greeting = new Set<Socket>();
   private generation = 0;
   private closing = false;
+  /** Clients whose slot freed at their connection's end but whose doorbell, and segment, are still open. */
+  private lingering = 0;
 
   constructor(private readonly params: SectionServerParams) {
     this.slots = new SlotTable(params.maxClients);
@@ -172,7 +177,16 @@ export class SectionServer {
     // A client stating a pid of another user (or of no process) gets nothing at all, not even a reply.
     if (!this.trusted(peerPid)) return void socket.destroy();
     const nonce = randomBytes(SECTION_NONCE_BYTES);
-    const slot: ClientSlot = { socket, name: clientSectionName(nonce), segment: null, connection: null, freed: false };
+    const slot: ClientSlot = {
+      socket,
+      name: clientSectionName(nonce),
+      segment: null,
+      connection: null,
+      lingering: false,
+      closed: false,
+    };
+    // Segments still mapped count too, so a server never holds more than maxClients of them.
+    if (this.slots.size + this.lingering >= this.params.maxClients) return refuse(socket, SETUP_BUSY);
     const clientId = this.slots.take(slot);
     if (clientId === null) return refuse(socket, SETUP_BUSY);
     socket.once('close', () => this.leave(clientId, slot));
@@ -211,19 +225,20 @@ export class SectionServer {
     slot.connection = built;
     // Nothing of a slot is reused but its number, so it frees as soon as the connection has ended, even while the
     // client still holds its doorbell and its segment (a Windows pipe's close comes once the peer has read all).
-    built.end$.subscribe(() => this.freeSlot(clientId, slot));
+    built.end$.subscribe(() => {
+      if (slot.closed) return;
+      slot.lingering = true;
+      this.lingering++;
+      this.slots.free(clientId);
+    });
     built.emitTo({ next: this.params.onConnection });
-  }
-
-  private freeSlot(clientId: number, slot: ClientSlot): void {
-    if (slot.freed) return;
-    slot.freed = true;
-    this.slots.free(clientId);
   }
 
   /** The client's doorbell closed: its slot frees now (if it has not), its segment once its Connection has ended. */
   private leave(clientId: number, slot: ClientSlot): void {
-    this.freeSlot(clientId, slot);
+    slot.closed = true;
+    if (slot.lingering) this.lingering--;
+    else this.slots.free(clientId);
     this.unlinkQuietly(slot.name);
     const segment = slot.segment;
     if (!segment) return;
