@@ -2,9 +2,10 @@
  * Named channels on the Windows backend (run by `npm run test:windows` under Wine): each client gets a section of
  * its own, `Local\rxshm.client.<32 hex digits>`, that exists while the two hold it and is gone once both have let
  * go, whether the client left cleanly or was killed (TerminateProcess): nothing is reused, nothing left behind.
- * The sections' names are seen by wrapping the server's `segments.create`. Every test runs under a watchdog; skipped
- * elsewhere.
+ * The pid a client states is checked with `identity.processOwnerOf`, tested last. The sections' names are seen by
+ * wrapping the server's `segments.create`. Every test runs under a watchdog; skipped elsewhere.
  */
+import { spawn } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect, listen, type Connection } from '../../src/index.js';
@@ -88,6 +89,19 @@ test('a client process killed mid-exchange: the server serves on, and its sectio
     const echo = new Promise<number>((resolve) => receive(next, (m) => resolve(m[0]!)));
     (await server.connection()).next(Uint8Array.of(4));
     assert.is(await echo, 4);
+  }));
+
+test("processOwnerOf (the server's check of a client's pid): this user's processes; null for an exited one", () =>
+  watched(30_000, async (scope) => {
+    const ownerOf = native.identity.processOwnerOf!;
+    assert.is(ownerOf(process.pid), native.identity.uid());
+    const child = scope.child(spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'pipe' }));
+    await until(() => ownerOf(child.pid) !== null, "the child's token readable", 10_000);
+    assert.is(ownerOf(child.pid), native.identity.uid());
+    child.kill('SIGKILL');
+    await child.exited;
+    assert.is(ownerOf(child.pid), null, 'an exited process owns nothing');
+    assert.is(ownerOf(0), null);
   }));
 
 if (process.platform === 'win32') test.run();

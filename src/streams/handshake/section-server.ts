@@ -22,7 +22,7 @@ import { ListenError } from '../errors.js';
 import type { Connection } from '../connection/connection.js';
 import { buildConnection, tryBuildConnection } from '../connection/build-connection.js';
 import type { ResolvedOptions } from '../channel/options.js';
-import { probeDoorbell, who } from './doorbell-owner.js';
+import { addressInUse, refuseIfServed } from './served-name.js';
 import { HELLO_TIMEOUT_MS } from './server-handshake.js';
 import { createClientSegment, readSetupHello } from './client-setup.js';
 import { SlotTable } from './slot-table.js';
@@ -82,46 +82,14 @@ export class SectionServer {
   start(): void {
     const { channel, native } = this.params;
     const path = native.doorbellPath(channel);
-    this.refuseIfServed(path);
+    refuseIfServed(native, channel, path);
     this.server = createServer((socket) => this.onSocket(socket));
     this.server.on('error', (error: NodeJS.ErrnoException) => {
       this.close();
-      const failed = (): ListenError => new ListenError('DoorbellFailed', channel, `doorbell: ${error.message}`, error);
-      if (error.code !== 'EADDRINUSE') return this.params.onError(failed());
-      probeDoorbell(native, path).then(
-        (holder) => {
-          if (holder === null) return this.params.onError(failed());
-          const mine = holder.uid === native.identity.uid();
-          this.params.onError(
-            mine
-              ? new ListenError('AlreadyServing', channel, `process ${holder.pid} already serves it`, error)
-              : new ListenError('Squatted', channel, `the doorbell is held by ${who(holder)}`, error),
-          );
-        },
-        () => this.params.onError(failed()),
-      );
+      if (error.code === 'EADDRINUSE') void addressInUse(native, channel, path, error).then(this.params.onError);
+      else this.params.onError(new ListenError('DoorbellFailed', channel, `doorbell: ${error.message}`, error));
     });
     this.server.listen(path);
-  }
-
-  /**
-   * Where the backend can ask who serves a pipe (Windows), asks before listening: Wine, unlike Windows, lets a
-   * second process create instances of a pipe another one serves, so EADDRINUSE alone would not say it.
-   */
-  private refuseIfServed(path: string): void {
-    const { channel, native } = this.params;
-    const pipeServerOf = native.identity.pipeServerOf;
-    if (!pipeServerOf) return;
-    let holder;
-    try {
-      holder = pipeServerOf(path);
-    } catch (error) {
-      throw new ListenError('DoorbellFailed', channel, `the doorbell is served already: ${(error as Error).message}`);
-    }
-    if (holder === null) return;
-    if (holder.uid === native.identity.uid())
-      throw new ListenError('AlreadyServing', channel, `process ${holder.pid} already serves it`);
-    throw new ListenError('Squatted', channel, `the doorbell is held by ${who(holder)}`);
   }
 
   /**
