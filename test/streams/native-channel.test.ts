@@ -3,12 +3,12 @@
  * sealed memfd, a connected socket whose peer is this process, "3,4"), a Node child that joins through them
  * (connectParent, the fds passed by spawn's `stdio`): a round trip, then its death reaching this side as
  * PeerExitedError (this process closed its copy of the child's doorbell end once joined); nobody joining (a typed
- * error after the timeout); unsubscribing before anyone joined (no descriptor left open); bad options and a backend
+ * error after the timeout); a taker with the wrong token (refused); unsubscribing before anyone joined (no descriptor left open); bad options and a backend
  * without descriptors (thrown at the call). The C side of it is test/c/parent.test.ts and test/c/adopt.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { firstValueFrom, lastValueFrom, switchMap, type Subscription } from 'rxjs';
+import { firstValueFrom, lastValueFrom, switchMap, tap, type Subscription } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -24,6 +24,7 @@ import { createFakeNative } from '../../src/native/fake.js';
 import { REQUIRED_SEALS } from '../../src/native/socket-contract.js';
 import { expectError } from '../helpers/assertions.js';
 import { peerArgs, root } from '../helpers/processes.js';
+import { HANDSHAKE_BAD_TOKEN, encodeHello } from '../../src/streams/handshake/handshake.js';
 import { until } from '../helpers/waiting.js';
 import { watched } from '../helpers/watched.js';
 
@@ -91,6 +92,27 @@ test('nobody joins: the connection errors with ConnectError HandshakeFailed afte
   assert.match((error as Error).message, /did not join: no hello within 200 ms/);
   assert.not.ok(completed);
   await until(() => openFds().join() === before.join(), 'every descriptor closed', 2000);
+});
+
+test('a hello with the wrong token is refused (status 2) and the connection errors HandshakeFailed', async () => {
+  const sockets = native.sockets!;
+  let answer: number[] | null = null;
+  const error = await new Promise<unknown>((resolve) => {
+    nativeChannel({ timeout: 10_000 })
+      .pipe(
+        switchMap(({ doorbellFd, connection }) => {
+          sockets.send(doorbellFd, encodeHello(process.pid, 12345n)); // a taker that does not know the token
+          // Read the answer before the teardown closes the descriptor.
+          const read = (): void => void (answer = [...(sockets.receive(doorbellFd, 1)?.bytes ?? [])]);
+          return connection.pipe(tap({ error: read }));
+        }),
+      )
+      .subscribe({ next: () => resolve('joined'), error: resolve });
+  });
+  assert.instance(error, ConnectError);
+  assert.is((error as ConnectError).code, 'HandshakeFailed');
+  assert.match((error as Error).message, /wrong token/);
+  assert.equal(answer, [HANDSHAKE_BAD_TOKEN], 'the refusal was answered before the channel closed');
 });
 
 test('unsubscribing before anyone joined closes every descriptor it opened', async () => {

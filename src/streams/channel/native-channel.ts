@@ -90,9 +90,11 @@ export function nativeChannel(options: ChannelOptions = {}): Observable<NativeCh
       complete: () => (joined.complete(), subscriber.complete()),
     };
     const join = { channel: NATIVE_CHANNEL_NAME, socket, segment, layout, options: resolved, timeoutMs };
-    const server = serveAnonymous({ ...join, peerPid: (hello) => hello.pid }, sink, (why) =>
-      sink.error(new ConnectError('HandshakeFailed', NATIVE_CHANNEL_NAME, `the native side did not join: ${why}`)),
-    );
+    const server = serveAnonymous({ ...join, peerPid: (hello) => hello.pid }, sink, (why) => {
+      const error = new ConnectError('HandshakeFailed', NATIVE_CHANNEL_NAME, `the native side did not join: ${why}`);
+      // A microtask later: a refused hello is answered (its status byte written) before the teardown closes all.
+      queueMicrotask(() => sink.error(error));
+    });
     subscriber.next({
       segmentFd: segment.fd,
       doorbellFd: peerEnd,
