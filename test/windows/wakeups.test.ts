@@ -4,7 +4,7 @@
  * process; driven by a "native" signaller that uses kernel32 alone and the documented name
  * (test/fixtures/win32-event-signaller.ts, what a C program does); with no SetEvent at all (bounded waits); one
  * wake waking watchers in three processes; one waiting call for 40 words (and polling beyond 63); a child that
- * unsubscribes exits by itself. Round trips and idle CPU are printed, measured under Wine, never asserted.
+ * unsubscribes exits by itself. Round trips are printed, measured under Wine, never asserted.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -30,7 +30,10 @@ function created(backend: NativeApi = native): { shm: SharedSegment; subscriptio
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Runs the kernel32-only signaller against a pipeline that answers each wake-up of word 0 with wake(shm, 4). */
+/**
+ * Runs the kernel32-only signaller against a pipeline that answers each wake-up of word 0 with wake(shm, 4); returns
+ * the median round trip in µs.
+ */
 async function nativeSignaller(watch: Watch, mode: 'wake' | 'silent', rounds: number): Promise<number> {
   const { shm, subscription } = created();
   watch.defer(() => subscription.unsubscribe());
@@ -49,7 +52,7 @@ async function nativeSignaller(watch: Watch, mode: 'wake' | 'silent', rounds: nu
     Array.from({ length: rounds }, (_, i) => i + 1),
     'every wake-up seen once, in order',
   );
-  return Number(nanoseconds) / rounds / 1000;
+  return Number(nanoseconds) / 1000;
 }
 
 test('the event name is the documented one, and it exists exactly while some process watches the word', async () => {
@@ -96,11 +99,34 @@ test('wake() in another Windows process drives wakeups() here, and back: every v
 test('a kernel32-only signaller (OpenEventW + SetEvent on the documented name) drives wakeups()', () =>
   watched(120_000, async (watch) => {
     const micros = await nativeSignaller(watch, 'wake', 300);
-    console.log(`  native SetEvent -> wakeups -> wake -> native: ${micros.toFixed(0)} µs per round trip (mean; Wine)`);
+    console.log(
+      `  native SetEvent -> wakeups -> wake -> native: ${micros.toFixed(0)} µs median round trip (Wine, not asserted)`,
+    );
   }));
 
 test('a change without any SetEvent is still seen: a wake-up is a new value, and every wait is bounded', () =>
   watched(60_000, async (watch) => void (await nativeSignaller(watch, 'silent', 5))));
+
+test('one SetEvent releases every waiter (a manual-reset event): two wait sets on one word both wake', async () => {
+  const events = native.wordEvents!;
+  const { shm, subscription } = created();
+  const raw = native.segments.open(shm.name);
+  const sets = [events.createWaitSet(), events.createWaitSet()];
+  try {
+    const word = { segment: raw, byteOffset: 0, expected: 0 };
+    const results = sets.map((set) => set.waitAny([word], 250)); // two threadpool threads, as two processes would
+    await sleep(50);
+    Atomics.add(new Int32Array(raw.buffer), 0, 1);
+    assert.ok(events.signal(raw, 0));
+    // An auto-reset event would release one of them; the other would end by its timeout.
+    assert.equal(await Promise.all(results), ['woken', 'woken']);
+    assert.is(await sets[0]!.waitAny([word], 250), 'not-equal', 'the word moved on from 0');
+  } finally {
+    sets.forEach((set) => set.close());
+    raw.close();
+    subscription.unsubscribe();
+  }
+});
 
 test('one wake() wakes every watcher of the word: two other processes and this one', () =>
   watched(60_000, async (watch) => {
@@ -183,7 +209,7 @@ test('a child that watched a word and unsubscribed exits by itself at once', () 
     assert.ok(after < 1500, `exited ${after} ms after unsubscribing`);
   }));
 
-test('measured under Wine: wake() to emission in one process, and the idle CPU of one subscription', async () => {
+test('measured under Wine: wake() to emission in one process', async () => {
   const { shm, subscription } = created();
   try {
     let seen: () => void = () => {};
@@ -196,15 +222,8 @@ test('measured under Wine: wake() to emission in one process, and the idle CPU o
       await emitted;
       micros.push((performance.now() - started) * 1000);
     }
-    const cpu = process.cpuUsage();
-    const wall = performance.now();
-    await sleep(2000);
-    const used = process.cpuUsage(cpu);
-    const percent = ((used.user + used.system) / 1000 / (performance.now() - wall)) * 100;
     watching.unsubscribe();
-    console.log(
-      `  wake() -> emission here: median ${median(micros).toFixed(0)} µs; idle, 1 subscription: ${percent.toFixed(2)} % of a core (Wine)`,
-    );
+    console.log(`  wake() -> emission in this process: median ${median(micros).toFixed(0)} µs (Wine, not asserted)`);
   } finally {
     subscription.unsubscribe();
   }
