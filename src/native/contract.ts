@@ -241,11 +241,12 @@ export interface WordEventApi {
 /** One waiter's events: opened as words are watched, closed as they are dropped or with the set. */
 export interface WordWaitSet {
   /**
-   * Opens the events of `words` (creating them; closing those of words not passed any more), resets them, and
-   * resolves `not-equal` at once if a word differs from its `expected` value; otherwise waits off the JS thread for
-   * any of their events or the control event (`woken`), or `timeout` (at most MAX_FUTEX_WAIT_MS). One call at a
-   * time; rejects with RangeError for more than MAX_WORD_EVENTS words, an anonymous segment or a bad offset, with
-   * SegmentClosedError for a closed segment, with an Error when Windows refuses an event.
+   * Opens the events of `words` (creating them; closing those of words not passed any more), resets those that may
+   * be set (one left set only costs a spurious `woken`), then resolves `not-equal` at once if a word differs from its
+   * `expected` value; otherwise waits off the JS thread for any of their events or the control event (`woken`), or
+   * `timeout` (at most MAX_FUTEX_WAIT_MS). One call at a time; rejects with RangeError for more than
+   * MAX_WORD_EVENTS words, an anonymous segment or a bad offset, with SegmentClosedError for a closed segment, with
+   * an Error when Windows refuses an event.
    */
   waitAny(words: readonly FutexWord[], timeoutMs: number): Promise<FutexWaitResult>;
   /** Sets the control event: the pending `waitAny` (or the next one) resolves `woken` at once. */
