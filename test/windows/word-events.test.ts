@@ -6,7 +6,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_WORD_EVENTS, SegmentClosedError, native, type Segment } from '../../src/native/index.js';
+import {
+  createWin32Native,
+  MAX_WORD_EVENTS,
+  SegmentClosedError,
+  native,
+  type Segment,
+} from '../../src/native/index.js';
 import { nativeName } from '../helpers/names.js';
 
 const test = suite('win32: word events (native contract)');
@@ -21,6 +27,16 @@ async function withSegment(body: (segment: Segment, word: Int32Array) => Promise
     segment.close();
   }
 }
+
+test("event names: <namespace>\\rxshm/<segment>/<byteOffset>, in the backend's namespace", () => {
+  assert.is(events().eventName('readings', 8), 'Local\\rxshm/readings/8');
+  assert.is(createWin32Native('Global').wordEvents!.eventName('readings', 0), 'Global\\rxshm/readings/0');
+  assert.throws(() => events().eventName('a/b', 0), /InvalidName|'\/'/);
+  assert.throws(
+    () => events().eventName('readings', 6),
+    (e: unknown) => e instanceof RangeError,
+  );
+});
 
 test('a word that moved on is not-equal at once; an unchanged one waits for its event or the bound', () =>
   withSegment(async (segment, word) => {
@@ -70,7 +86,10 @@ test('bad words are refused before any wait: too many, anonymous, closed, unalig
       const pending = set.waitAny([{ segment, byteOffset: 0, expected: 0 }], 50);
       assert.instance(await refusal([{ segment, byteOffset: 0, expected: 0 }]), RangeError);
       await pending;
-      assert.throws(() => events().signal(anonymous, 0), RangeError);
+      assert.throws(
+        () => events().signal(anonymous, 0),
+        (e: unknown) => e instanceof RangeError,
+      );
     });
     const closed = native.segments.create(nativeName('words'), 4096);
     closed.close();
