@@ -96,8 +96,8 @@ class Win32WaitSet implements WordWaitSet {
 
   close(): void {
     this.closing = true;
-    if (this.pending)
-      this.interrupt(); // the wait returns at once and closes everything then
+    // A pending wait returns at once and closes everything then: no handle is closed under a wait.
+    if (this.pending) this.interrupt();
     else this.closeAll();
   }
 
