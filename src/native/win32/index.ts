@@ -1,8 +1,8 @@
 /**
  * The Windows backend: pagefile-backed named sections under `Local\` (or `Global\`), process liveness through
  * process handles, owners as uids derived from SIDs, named-pipe doorbells (`\\.\pipe\rxshm.<name>`), no futex (a
- * Windows wait-on-address is process-local) and no raw sockets (Windows passes no descriptors), so the streams layer
- * takes its named one-client path with a token.
+ * Windows wait-on-address is process-local: a named event per watched word stands in, `wordEvents`) and no raw
+ * sockets (Windows passes no descriptors), so the streams layer takes its named one-client path with a token.
  *
  * Cross-process invariants: see `../contract.ts`; each module here states the kernel behaviour it relies on. Only
  * `../index.ts` imports this module; it is plain JavaScript until used (koffi and kernel32 load at the first call).
@@ -12,6 +12,7 @@ import { validateName } from '../names.js';
 import { win32Identity } from './identity.js';
 import { win32Processes } from './processes.js';
 import { win32Segments, type Win32Namespace } from './segments.js';
+import { win32WordEvents } from './word-events.js';
 
 /**
  * The doorbell address of a channel on Windows: the named pipe `\\.\pipe\rxshm.<name>`.
@@ -36,6 +37,7 @@ export function createWin32Native(namespace: Win32Namespace = 'Local'): NativeAp
     processes: win32Processes,
     identity: win32Identity,
     futex: null,
+    wordEvents: win32WordEvents(namespace),
     doorbellPath: win32DoorbellPath,
     sockets: null,
   };
