@@ -11,7 +11,8 @@
  *
  * What it does: joins a named channel as a client (rxshm_connect) or serves one (rxshm_listen, rxshm_accept), with
  * the handshake of LAYOUT.md section 5 (abstract socket, SO_PEERCRED both ways, HELLO2/REPLY, a sealed memfd passed
- * with SCM_RIGHTS); sends and receives frames (section 6) over the two SPSC rings (section 4: claim/commit, padding
+ * with SCM_RIGHTS); joins an anonymous channel from the two descriptors a Node process handed over (rxshm_adopt,
+ * rxshm_connect_parent: the child of spawnConnected, or the taker of nativeChannel's descriptors); sends and receives frames (section 6) over the two SPSC rings (section 4: claim/commit, padding
  * at the wrap, parked flags and doorbell bells without lost wake-ups); answers LivenessCheck with Alive by itself;
  * Close and the peer's end (clean, aborted, or exited without closing: the doorbell's end-of-file). Every number read
  * from shared memory is checked before use: a bad one is RXSHM_CORRUPT (the peer is told), never a crash or a hang.
@@ -140,6 +141,22 @@ typedef struct rxshm_server {
 /* --- channels ---------------------------------------------------------------------------------------------------*/
 /** Joins channel `name` as a client (section 5), retrying while nobody listens or the server is busy. */
 RXSHM_API int rxshm_connect(rxshm_channel *ch, const char *name, int timeout_ms);
+/**
+ * Joins the anonymous channel whose two descriptors this process was handed (section 5, "An anonymous channel"): the
+ * segment (a memfd: its seals are checked with F_GET_SEALS, its size with fstat, its header validated before use) and
+ * the doorbell (a connected Unix stream socket). Takes ownership of both, whatever the result (they are closed on
+ * failure, and by rxshm_free after success); then sends HELLO with the segment's TOKEN and waits up to timeout_ms for
+ * the status byte. This side is the client: it produces ring 1 and consumes ring 0. RXSHM_INVALID for descriptors
+ * that are not a socket and a file, RXSHM_REFUSED for a segment that is not sealed or a refusal, RXSHM_CORRUPT for a
+ * bad header (`ch->problem` says which).
+ */
+RXSHM_API int rxshm_adopt(rxshm_channel *ch, int segment_fd, int doorbell_fd, int timeout_ms);
+/**
+ * In a child of Node's spawnConnected (or of a process that used nativeChannel): reads RXSHM_PARENT ("3,4": the
+ * segment's and the doorbell's descriptors), unsets it (single use) and calls rxshm_adopt. RXSHM_INVALID when it is
+ * unset, malformed, or the Windows form "@name,fd".
+ */
+RXSHM_API int rxshm_connect_parent(rxshm_channel *ch, int timeout_ms);
 /** Serves channel `name` (section 5): 0 for ring_capacity/max_message/max_clients means the rxshm defaults. */
 RXSHM_API int rxshm_listen(rxshm_server *srv, const char *name, uint32_t ring_capacity, uint32_t max_message,
                            uint32_t max_clients);
@@ -233,6 +250,7 @@ RXSHM_API int rxshm_address(const char *name, char out[108]);
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -251,6 +269,7 @@ RXSHM_API int rxshm_address(const char *name, char out[108]);
 
 /* --- 2.1 Constants of the layout (sections 3, 4, 5) -------------------------------------------------------------*/
 #define RXSHM__MAGIC 0x48535852u       /* "RXSH" */
+#define RXSHM__HELLO 0x49485852u       /* "RXHI": the anonymous channel's hello */
 #define RXSHM__HELLO2 0x32485852u      /* "RXH2" */
 #define RXSHM__REPLY 0x4B4F5852u       /* "RXOK" */
 #define RXSHM__HEADER 256u
@@ -1012,28 +1031,40 @@ static int rxshm__recv_reply(int fd, uint8_t reply[16], int *memfd, int64_t dead
   return RXSHM_OK;
 }
 
-/* Maps a received segment after checking its seals, and validates it (section 5, client step 5). */
-static int rxshm__map_received(rxshm_channel *ch, int fd, int memfd, pid_t server_pid) {
+/* Checks a received segment's seals, maps it and validates its header (section 5, client step 5). Takes `memfd`:
+ * it is closed whatever happens (the mapping keeps the memory). */
+static int rxshm__map_sealed(rxshm_channel *ch, int memfd, uint8_t **segment, size_t *size, rxshm_layout *layout) {
   const int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
   struct stat st;
-  rxshm_layout layout;
   const char *problem = "NotSealed";
   int seals = fcntl(memfd, F_GET_SEALS);
   if (seals < 0 || (seals & required) != required) return close(memfd), ch->problem = problem, RXSHM_REFUSED;
   if (fstat(memfd, &st) != 0 || st.st_size < (off_t)RXSHM__HEADER || (uint64_t)st.st_size > SIZE_MAX)
     return close(memfd), ch->problem = "SizeMismatch", RXSHM_CORRUPT;
-  size_t size = (size_t)st.st_size;
-  uint8_t *segment = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-  close(memfd); /* the mapping keeps the memory */
-  if (segment == MAP_FAILED) return RXSHM_SYSTEM;
-  int rc = rxshm_segment_validate(segment, size, &layout, &problem);
-  if (rc == RXSHM_OK && layout.max_message <= RXSHM_FRAME_HEADER_LENGTH) rc = RXSHM_CORRUPT, problem = "BadMaxMessage";
-  if (rc == RXSHM_OK && rxshm__load(segment + RXSHM__O_SERVER_PID) != (uint32_t)server_pid)
-    rc = RXSHM_REFUSED, problem = "the segment names another server pid";
+  *size = (size_t)st.st_size;
+  *segment = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+  close(memfd);
+  if (*segment == MAP_FAILED) return RXSHM_SYSTEM;
+  int rc = rxshm_segment_validate(*segment, *size, layout, &problem);
+  if (rc == RXSHM_OK && layout->max_message <= RXSHM_FRAME_HEADER_LENGTH) rc = RXSHM_CORRUPT, problem = "BadMaxMessage";
   if (rc != RXSHM_OK) {
-    munmap(segment, size);
+    munmap(*segment, *size);
     ch->problem = problem;
-    return rc;
+  }
+  return rc;
+}
+
+/* Maps the segment a server sent and attaches this side as the client; SERVER_PID must be the listener's pid. */
+static int rxshm__map_received(rxshm_channel *ch, int fd, int memfd, pid_t server_pid) {
+  uint8_t *segment;
+  size_t size;
+  rxshm_layout layout;
+  int rc = rxshm__map_sealed(ch, memfd, &segment, &size, &layout);
+  if (rc != RXSHM_OK) return rc;
+  if (rxshm__load(segment + RXSHM__O_SERVER_PID) != (uint32_t)server_pid) {
+    munmap(segment, size);
+    ch->problem = "the segment names another server pid";
+    return RXSHM_REFUSED;
   }
   rxshm__attach(ch, fd, segment, size, &layout, 0);
   return RXSHM_OK;
@@ -1097,7 +1128,102 @@ RXSHM__DEF int rxshm_connect(rxshm_channel *ch, const char *name, int timeout_ms
   }
 }
 
-/* --- 2.10 Handshake: the server (section 5, "Handshake (server)", "Segments and seals", "Slots") ----------------*/
+/* --- 2.10 An anonymous channel: two descriptors handed over (section 5, "An anonymous channel") ----------------*/
+/* Sends HELLO with the segment's TOKEN and reads the one status byte; bytes after it are bells. */
+static int rxshm__hello_anonymous(rxshm_channel *ch, int fd, uint64_t token, int64_t deadline) {
+  uint8_t hello[16], status = 0;
+  size_t sent = 0;
+  rxshm__st32(hello, RXSHM__HELLO);
+  rxshm__st32(hello + 4, (uint32_t)getpid());
+  rxshm__st64(hello + 8, token);
+  for (;;) {
+    struct pollfd p = {.fd = fd, .events = (short)(sent < sizeof hello ? POLLOUT : POLLIN)};
+    ssize_t n = sent < sizeof hello ? send(fd, hello + sent, sizeof hello - sent, MSG_NOSIGNAL | MSG_DONTWAIT)
+                                    : recv(fd, &status, 1, MSG_DONTWAIT);
+    if (n > 0 && sent < sizeof hello) sent += (size_t)n;
+    else if (n > 0) break;
+    else if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      ch->problem = "the peer closed the doorbell before answering";
+      return RXSHM_REFUSED;
+    } else if (errno != EINTR && poll(&p, 1, rxshm__left(deadline)) == 0) {
+      return RXSHM_TIMEOUT;
+    }
+  }
+  if (status == 0) return RXSHM_OK;
+  ch->problem = status == 1 ? "busy" : status == 2 ? "the peer refused the token" : "the peer refused the hello";
+  return RXSHM_REFUSED;
+}
+
+RXSHM__DEF int rxshm_adopt(rxshm_channel *ch, int segment_fd, int doorbell_fd, int timeout_ms) {
+  int64_t deadline = rxshm__deadline(timeout_ms);
+  int type = 0, domain = AF_UNIX;
+  struct ucred cred;
+  socklen_t type_len = sizeof type, domain_len = sizeof domain, cred_len = sizeof cred;
+  uint8_t *segment;
+  size_t size;
+  rxshm_layout layout;
+  memset(ch, 0, sizeof *ch);
+  ch->fd = -1;
+  ch->slot = -1;
+  if (segment_fd < 0 || doorbell_fd < 0 || segment_fd == doorbell_fd) {
+    if (segment_fd >= 0) close(segment_fd);
+    if (doorbell_fd >= 0 && doorbell_fd != segment_fd) close(doorbell_fd);
+    ch->problem = "two different descriptors are needed";
+    return RXSHM_INVALID;
+  }
+  /* Ours now: no program this process starts inherits them. */
+  (void)fcntl(segment_fd, F_SETFD, FD_CLOEXEC);
+  (void)fcntl(doorbell_fd, F_SETFD, FD_CLOEXEC);
+  if (getsockopt(doorbell_fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM ||
+#ifdef SO_DOMAIN
+      getsockopt(doorbell_fd, SOL_SOCKET, SO_DOMAIN, &domain, &domain_len) != 0 ||
+#endif
+      domain != AF_UNIX || getsockopt(doorbell_fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0) {
+    close(segment_fd);
+    close(doorbell_fd);
+    ch->problem = "the doorbell is not a Unix stream socket";
+    return RXSHM_INVALID;
+  }
+  (void)domain_len;
+  int rc = rxshm__map_sealed(ch, segment_fd, &segment, &size, &layout); /* closes segment_fd */
+  if (rc == RXSHM_OK && (rc = rxshm__hello_anonymous(ch, doorbell_fd, layout.token, deadline)) != RXSHM_OK)
+    munmap(segment, size);
+  if (rc != RXSHM_OK) return close(doorbell_fd), rc;
+  /* After the status byte: the server has reset the rings and bumped GENERATION (section 5). */
+  rxshm__attach(ch, doorbell_fd, segment, size, &layout, 0);
+  ch->peer_pid = (uint32_t)cred.pid; /* the creator of the socket pair: the process that handed it over */
+  return RXSHM_OK;
+}
+
+/* Reads one descriptor number of RXSHM_PARENT: decimal digits, above 2 (stdio is never a channel). */
+static int rxshm__parent_fd(const char **at, int *fd) {
+  int64_t value = 0;
+  const char *p = *at;
+  if (*p < '0' || *p > '9') return 0;
+  for (; *p >= '0' && *p <= '9'; p++)
+    if ((value = value * 10 + (*p - '0')) > INT32_MAX) return 0;
+  *at = p;
+  *fd = (int)value;
+  return value > 2;
+}
+
+RXSHM__DEF int rxshm_connect_parent(rxshm_channel *ch, int timeout_ms) {
+  const char *value = getenv("RXSHM_PARENT"), *at = value;
+  int segment_fd, doorbell_fd;
+  memset(ch, 0, sizeof *ch);
+  ch->fd = -1;
+  ch->slot = -1;
+  if (!at || !rxshm__parent_fd(&at, &segment_fd) || *at++ != ',' || !rxshm__parent_fd(&at, &doorbell_fd) || *at) {
+    ch->problem = !value ? "RXSHM_PARENT is unset: not started by spawnConnected"
+                  : value[0] == '@' ? "RXSHM_PARENT names a segment (Windows), not descriptors"
+                                    : "RXSHM_PARENT is malformed";
+    return RXSHM_INVALID;
+  }
+  unsetenv("RXSHM_PARENT"); /* single use, as connectParent: a program this one starts is not the parent's child */
+  return rxshm_adopt(ch, segment_fd, doorbell_fd, timeout_ms);
+}
+
+/* --- 2.11 Handshake: the server (section 5, "Handshake (server)", "Segments and seals", "Slots") ----------------*/
 RXSHM__DEF int rxshm_listen(rxshm_server *srv, const char *name, uint32_t ring_capacity, uint32_t max_message,
                             uint32_t max_clients) {
   struct sockaddr_un addr;

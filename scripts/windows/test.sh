@@ -25,11 +25,11 @@ set -e
 sed 's/\r$//' "$log"
 # No process may be left behind: a Windows node.exe still running 5 s after the tests ended fails the run. Then
 # anything of ours still running in the private prefix is stopped (wineserver -k), so nothing outlives the run.
-# Only this checkout's node.exe counts (its path in Linux or Windows form): other checkouts may be testing too.
-node_re="$(printf '%s' "${CACHE#/}" | sed 's/[.]/\\./g; s#/#[\\\\/]#g')[\\\\/]node-[0-9.]+.bin.node\\.exe"
+# Only this checkout's node.exe counts (as `/path` or `Z:\path`): other checkouts on the machine may be testing too.
+mine=$(printf '%s' "$CACHE" | sed -e 's/[.]/\\./g' -e 's#/#[\\/]#g')
 leftover=""
 for _ in $(seq 50); do
-  leftover=$(pgrep -fai "$node_re" || true)
+  leftover=$(pgrep -fai "${mine}[\\/]node-[0-9.]+.bin.node\\.exe" || true)
   [ -z "$leftover" ] && break
   sleep 0.1
 done

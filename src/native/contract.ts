@@ -209,6 +209,58 @@ export interface FutexWaitAny {
   waitAny(words: readonly FutexWord[], timeoutMs: number): Promise<FutexWaitResult | 'unsupported'>;
 }
 
+/*
+ * Word wake-ups on Windows (`NativeApi.wordEvents`): a named event per watched 32-bit word of a named segment, where
+ * Linux uses the futex on the word itself (a Windows WaitOnAddress is process-local). Invariants relied on:
+ * - The word's value is the source of truth, as on Linux: a signaller changes the word BEFORE it sets the event, and
+ *   a waiter resets the event BEFORE it compares the word with the value it last saw, so a change is either seen by
+ *   the compare or leaves the event set for the wait that follows: no process sleeps through a change made after its
+ *   own reset.
+ * - The event is manual-reset: one SetEvent releases every thread waiting on it, in every process (an auto-reset
+ *   event releases one). Another process's reset can hide a set from a process that compared before the change and
+ *   had not started waiting yet; that one sees the value at its next wait, bounded by MAX_FUTEX_WAIT_MS.
+ * - Event names cannot collide with segment or channel names (kernel objects of all kinds share one namespace):
+ *   they contain `/`, which no segment name may contain.
+ */
+
+/** The most words one `WordWaitSet.waitAny` takes: WaitForMultipleObjects' 64 handles, one being the control event. */
+export const MAX_WORD_EVENTS = 63;
+
+/**
+ * Named events as the wake-ups of words in named segments (Windows only; absent on other backends). The event of the
+ * word at `byteOffset` of segment `name` is `<namespace>\rxshm/<name>/<byteOffset>` (`Local\` by default), a
+ * manual-reset event that exists while some process watches the word.
+ */
+export interface WordEventApi {
+  /** The kernel name of the event of the word at `byteOffset` of the named segment `segmentName`. */
+  eventName(segmentName: string, byteOffset: number): string;
+  /**
+   * Sets the event of the word at `byteOffset` (call it after changing the word): every waiter, in every process,
+   * wakes. False when the event does not exist, i.e. nobody watches the word (its new value is enough then).
+   * Throws SegmentClosedError or RangeError (an unaligned offset, an anonymous segment).
+   */
+  signal(segment: Segment, byteOffset: number): boolean;
+  /** A new wait set: the events of one waiter, and its private control event. */
+  createWaitSet(): WordWaitSet;
+}
+
+/** One waiter's events: opened as words are watched, closed as they are dropped or with the set. */
+export interface WordWaitSet {
+  /**
+   * Opens the events of `words` (creating them; closing those of words not passed any more), resets those that may
+   * be set (one left set only costs a spurious `woken`), then resolves `not-equal` at once if a word differs from its
+   * `expected` value; otherwise waits off the JS thread for any of their events or the control event (`woken`), or
+   * `timeout` (at most MAX_FUTEX_WAIT_MS). One call at a time; rejects with RangeError for more than
+   * MAX_WORD_EVENTS words, an anonymous segment or a bad offset, with SegmentClosedError for a closed segment, with
+   * an Error when Windows refuses an event.
+   */
+  waitAny(words: readonly FutexWord[], timeoutMs: number): Promise<FutexWaitResult>;
+  /** Sets the control event: the pending `waitAny` (or the next one) resolves `woken` at once. */
+  interrupt(): void;
+  /** Closes every handle, once the pending `waitAny` (if any) has returned. The set is not used again. */
+  close(): void;
+}
+
 /** Everything a backend provides. */
 export interface NativeApi {
   readonly platform: 'linux' | 'win32' | 'darwin' | 'fake';
@@ -217,6 +269,8 @@ export interface NativeApi {
   readonly identity: IdentityApi;
   /** Present where the OS has a futex-like primitive (Linux futex, Windows WaitOnAddress is process-local). */
   readonly futex: (FutexApi & Partial<FutexWaitAny>) | null;
+  /** Windows only (absent elsewhere): a named event per watched word, the Windows stand-in for a shared futex. */
+  readonly wordEvents?: WordEventApi;
   /**
    * The local-socket address of a channel's doorbell, for `net.createServer().listen(path)` and
    * `net.connect(path)`: a Linux abstract socket, a Windows named pipe, a file in the temp folder on macOS.

@@ -100,6 +100,9 @@ export const native: NativeApi = {
   get futex() {
     return current().futex;
   },
+  get wordEvents() {
+    return current().wordEvents;
+  },
   doorbellPath: (name: string) => current().doorbellPath(name),
   get sockets() {
     return current().sockets;

@@ -93,6 +93,13 @@ export interface LocalSocketApi {
   /** Waits until `fd` is readable (or a listener has a pending connection), for at most `timeoutMs` (clamped to
    * 0..MAX_SOCKET_WAIT_MS). `hangup`: the peer is gone and nothing is left to read. Runs off the JS thread. */
   waitReadable(fd: number, timeoutMs: number): Promise<SocketWaitResult>;
+  /**
+   * A connected pair of local stream sockets (Linux: `socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC)`), both
+   * close-on-exec and, unlike every other socket here, blocking: the two ends of an anonymous channel's doorbell, one
+   * for `net.Socket({ fd })` (which makes it non-blocking), one handed to native code that may expect a plain socket.
+   * SO_PEERCRED on either end names this process. Both descriptors are the caller's to `close`.
+   */
+  pair(): readonly [number, number];
   /** Closes a descriptor this process owns (a socket, or a received descriptor it will not map). */
   close(fd: number): void;
 }

@@ -23,7 +23,7 @@ export type SocketErrorCode =
   | 'Unknown';
 
 /** The socket call that failed; it is the verb of the message. */
-export type SocketOperation = 'listen' | 'accept' | 'connect' | 'send' | 'receive' | 'wait' | 'close';
+export type SocketOperation = 'listen' | 'accept' | 'connect' | 'send' | 'receive' | 'wait' | 'pair' | 'close';
 
 const REASONS: Readonly<Record<SocketErrorCode, string>> = {
   AddressInUse: 'the address is already in use',

@@ -9,6 +9,7 @@ export {
 } from './channel/spawn-connected.js';
 export { PARENT_CHANNEL_ENV } from './channel/parent-channel.js';
 export { connectParent } from './channel/connect-parent.js';
+export { nativeChannel, type NativeChannel } from './channel/native-channel.js';
 export { Connection, type Claim, type ConnectionEnd, type ConnectionInfo } from './connection/connection.js';
 export { broadcast } from './connection/broadcast.js';
 export { clients } from './operators/clients.js';

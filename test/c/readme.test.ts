@@ -1,18 +1,22 @@
 /**
- * The README's C snippet (`<!-- c-snippet: echo-client -->` in "Native peers (C)") compiles as written against
- * c/rxshm.h (64-bit, 32-bit, sanitized, warnings as errors) and does what its comments say against a Node echo
- * server: prints `hello`, closes, exits 0, and the server's side ends cleanly.
+ * The README's C snippets (`<!-- c-snippet: ... -->` in "Native peers (C)") compile as written against c/rxshm.h
+ * (64-bit, 32-bit, sanitized, warnings as errors) and do what their comments say: echo-client against a Node echo
+ * server prints `hello`, closes, exits 0, and the server's side ends cleanly; upper-child, the child of
+ * spawnConnected, answers in upper case and exits 0 once the parent closes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { C_VARIANTS, buildC, buildFolder, hasCompiler, startC, startNode } from '../helpers/c-build.js';
+import { firstValueFrom, switchMap, take } from 'rxjs';
+import { spawnConnected } from '../../src/index.js';
+import { C_VARIANTS, SANITIZER_ENV, buildC, buildFolder, hasCompiler, startC, startNode } from '../helpers/c-build.js';
+import type { Child } from '../helpers/processes.js';
 import { channelName } from '../helpers/names.js';
 import { root } from '../helpers/processes.js';
 import { watched } from '../helpers/watched.js';
 
-const test = suite('c: the README C snippet');
+const test = suite('c: the README C snippets');
 
 /** The code of the ```c block after `<!-- c-snippet: <id> -->` in README.md. */
 function cSnippet(id: string): string {
@@ -39,6 +43,27 @@ for (const variant of C_VARIANTS) {
       assert.equal(await node.next('data'), { ev: 'data', length: 5 });
       const end = await node.next('end');
       assert.equal([end.clean, end.error], [true, undefined], JSON.stringify(end));
+    }));
+}
+
+for (const variant of C_VARIANTS) {
+  test(`${variant}: upper-child, started by spawnConnected, answers in upper case and exits 0 when the parent closes`, () =>
+    watched(30_000, async (watch) => {
+      if (!hasCompiler()) return console.log('  skipped: needs a C compiler (cc)');
+      const source = join(buildFolder(), 'upper-child.c');
+      writeFileSync(source, cSnippet('upper-child'));
+      const program = buildC(source, variant);
+      if (typeof program !== 'string') return console.log(`  skipped (${variant}): ${program.skip}`);
+      let child: Child | undefined;
+      const options = { stdio: ['ignore', 'pipe', 'pipe'] as const, env: { ...process.env, ...SANITIZER_ENV } };
+      const answer = spawnConnected(program, [], {
+        ...options,
+        stdio: [...options.stdio],
+        onSpawn: (c) => (child = watch.child(c)),
+      }).pipe(switchMap((worker) => (worker.next(new TextEncoder().encode('resize 7')), worker.pipe(take(1)))));
+      assert.is(new TextDecoder().decode(await Promise.race([firstValueFrom(answer), watch.aborted])), 'RESIZE 7');
+      const exit = await child!.exited; // the parent closed after take(1): the child reads RXSHM_CLOSED
+      assert.equal([exit.code, exit.signal, child!.stderr], [0, null, '']);
     }));
 }
 

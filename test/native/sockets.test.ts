@@ -1,7 +1,7 @@
 /**
  * The raw local sockets of the Linux backend, inside one process: abstract addresses only, non-blocking calls that
  * say "not yet" instead of blocking, bounded waits, one descriptor passed with SCM_RIGHTS, typed errors, the struct
- * layouts sendmsg/recvmsg need, the hand-over of a raw socket to `net.Socket`, and no descriptor leaked.
+ * layouts sendmsg/recvmsg need, a connected pair (`pair`), the hand-over of a raw socket to `net.Socket`, and no descriptor leaked.
  * Cross-process behaviour (peers that die, impostors) is in fd-passing.test.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -234,6 +234,31 @@ test("net.Server#listen('\\0name') binds a padded name on this Node: only a padd
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test('pair(): two connected, blocking, close-on-exec ends whose peer is this process; a descriptor crosses it', async () => {
+  const s = sockets();
+  const before = openFds();
+  const [a, b] = s.pair();
+  const segment = native.segments.createSealed(4096);
+  try {
+    for (const fd of [a, b]) {
+      const flags = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+      const octal = Number.parseInt(/flags:\s*([0-7]+)/.exec(flags)![1]!, 8);
+      assert.is(octal & 0o2000000, 0o2000000, 'O_CLOEXEC');
+      assert.is(octal & 0o4000, 0, 'blocking (O_NONBLOCK clear)');
+      assert.is(native.identity.peerOf(fd).pid, process.pid);
+    }
+    assert.is(s.send(a, new Uint8Array([9]), segment.fd), 1);
+    const got = await receiveNext(b, 1);
+    assert.equal([[...got.bytes], native.segments.sealsOf(got.fd!) !== 0], [[9], true]);
+    s.close(got.fd!);
+  } finally {
+    segment.close();
+    s.close(a);
+    s.close(b);
+  }
+  assert.is(openFds(), before, 'nothing left open');
 });
 
 test('200 full exchanges leave the descriptor count where it was', async () => {

@@ -43,6 +43,15 @@ const encodeJob = (value: typeof job): Uint8Array => Job.encode(value);`,
     expect: [`Uint8Array(8) [\n  82, 69, 83, 73,\n  90, 69, 32, 55\n]`.split('\n')].flat(),
   },
 
+  // nativeChannel's descriptors handed to `node worker.js` (the connect-parent snippet) as its fds 3 and 4.
+  'native-channel': {
+    prelude: `
+const [command, args] = [process.execPath, ['worker.js']];
+const task = new TextEncoder().encode('resize 7');`,
+    files: { 'worker.js': 'connect-parent' },
+    expect: [`Uint8Array(8) [\n  82, 69, 83, 73,\n  90, 69, 32, 55\n]`.split('\n')].flat(),
+  },
+
   // worker.js of spawn-connected: plain JavaScript, run by node without tsx.
   'connect-parent': {
     prelude: `const work = (bytes) => new TextEncoder().encode(new TextDecoder().decode(bytes).toUpperCase());`,

@@ -1,6 +1,6 @@
 /**
  * Options: every bad value throws ChannelOptionsError at creation, before anything is subscribed or mapped, from
- * listen, connect, spawnConnected and connectParent alike; good values create nothing until subscribe. maxMessage
+ * listen, connect, spawnConnected, connectParent and nativeChannel alike; good values create nothing until subscribe. maxMessage
  * is exactly what the option table says, on both sides of a real listen + connect pair. (Names: channel-name.test.ts.)
  */
 import { existsSync } from 'node:fs';
@@ -15,6 +15,7 @@ import {
   FRAME_HEADER_LENGTH,
   listen,
   MessageTooLargeError,
+  nativeChannel,
   RECORD_HEADER_LENGTH,
   spawnConnected,
   type ChannelOptions,
@@ -68,6 +69,7 @@ for (const [what, options] of bad) {
       ['connect', () => connect(name, options)],
       ['spawnConnected', () => spawnConnected(process.execPath, [], options)],
       ['connectParent', () => connectParent(options)],
+      ['nativeChannel', () => nativeChannel(options)],
     ] as const) {
       assert.throws(
         create,

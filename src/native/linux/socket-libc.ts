@@ -42,6 +42,8 @@ export interface SocketLibc {
   listen(fd: number, backlog: number): number;
   accept4(fd: number, address: null, length: null, flags: number): number;
   connect(fd: number, address: Buffer, length: number): number;
+  /** Writes the two connected descriptors into `pair`. */
+  socketpair(domain: number, type: number, protocol: number, pair: Int32Array): number;
   sendmsg(fd: number, message: bigint, flags: number): number;
   recvmsg(fd: number, message: bigint, flags: number): number;
   /** fcntl with one int argument (F_ADD_SEALS, F_GET_SEALS): a fixed prototype is ABI-compatible there. */
@@ -68,6 +70,7 @@ export function socketLibc(): SocketLibc {
     listen: lib.func('int listen(int fd, int backlog)'),
     accept4: lib.func('int accept4(int fd, void *address, void *length, int flags)'),
     connect: lib.func('int connect(int fd, const void *address, uint32_t length)'),
+    socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *pair)'),
     sendmsg: lib.func('long sendmsg(int fd, void *message, int flags)'),
     recvmsg: lib.func('long recvmsg(int fd, void *message, int flags)'),
     fcntl: lib.func('int fcntl(int fd, int command, int argument)'),

@@ -1,11 +1,11 @@
 /**
  * Local stream sockets on raw descriptors (Linux AF_UNIX, abstract addresses only): listen, accept, connect, send
- * and receive with one passed descriptor, a bounded readiness wait, close.
+ * and receive with one passed descriptor, a bounded readiness wait, a connected pair, close.
  *
  * Cross-process invariants relied on: an abstract address has no file and is released by the kernel when the
  * listening socket closes, including when its process is killed; a local connect() completes at once or fails
  * (EAGAIN when the backlog is full), it never blocks a non-blocking socket; every socket is created non-blocking and
- * close-on-exec, so nothing here blocks the JS thread and no child inherits a socket by accident. The only wait is a
+ * close-on-exec (a `pair` is blocking: its ends go to net.Socket and to native code, never read here), so nothing here blocks the JS thread and no child inherits a socket by accident. The only wait is a
  * poll() on the libuv threadpool, bounded by MAX_SOCKET_WAIT_MS so it can never keep the process from exiting.
  */
 import { constants } from 'node:os';
@@ -161,6 +161,13 @@ export const linuxSockets: LocalSocketApi = {
         resolve(revents & (POLLHUP | POLLERR) ? 'hangup' : 'timeout');
       });
     });
+  },
+
+  pair(): readonly [number, number] {
+    const ends = new Int32Array(2);
+    if (socketLibc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) !== 0)
+      throw socketErrorFromErrno('pair', lastErrno(), { syscall: 'socketpair' });
+    return [ends[0]!, ends[1]!];
   },
 
   close(fd: number): void {

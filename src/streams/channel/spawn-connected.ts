@@ -5,21 +5,19 @@
  * it, so a hostile or buggy child's ftruncate is EPERM, never a SIGBUS here) that only this process and the child
  * hold (no name to find or to leave behind); the child gets it as fd 3 and its end of a Unix socket pair (the
  * doorbell) as fd 4, finds them through the PARENT_CHANNEL_ENV environment variable (parent-channel.ts) and maps the
- * segment only once the kernel confirms the seals (`openReceived`). The handshake is the named channel's, token
- * included.
+ * segment only once the kernel confirms the seals (`openReceived`). The handshake is the named one-client
+ * channel's, token included (anonymous-server.ts, shared with nativeChannel). A C child joins with
+ * rxshm_connect_parent (c/rxshm.h).
  */
 import { spawn, type ChildProcess, type SpawnOptions, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import { native as defaultNative } from '../../native/index.js';
-import { RingCorruptError, channelSegmentLength, initChannelSegment } from '../../layout/index.js';
-import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
-import { accept, readHello } from '../handshake/server-handshake.js';
 import type { Connection } from '../connection/connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
-import { tryBuildConnection, buildConnection } from '../connection/build-connection.js';
 import { ChannelOptionsError, ConnectError, PeerExitedError } from '../errors.js';
+import { createAnonymousSegment, serveAnonymous } from './anonymous-server.js';
 import { CHILD_DOORBELL_FD, PARENT_CHANNEL_ENV, parentChannelEnvValue, spawnSegmentName } from './parent-channel.js';
 /** How long a spawned child may take to call connectParent (ms), unless `options.timeout` says otherwise. */
 export const DEFAULT_SPAWN_TIMEOUT_MS = 30_000;
@@ -98,14 +96,7 @@ export function spawnConnected(
     // Sealed: neither side can ever truncate or grow the memory the other has mapped. Windows hands a child no
     // descriptor: there the segment is a section (never resizable) under an unguessable name (parent-channel.ts).
     const byName = native.platform === 'win32' ? spawnSegmentName(randomBytes(16)) : undefined;
-    const length = channelSegmentLength(resolved.ringCapacity);
-    const segment = byName ? native.segments.create(byName, length) : native.segments.createSealed(length);
-    const layout = initChannelSegment(segment.buffer, {
-      ringCapacity: resolved.ringCapacity,
-      maxMessage: resolved.maxMessage + FRAME_HEADER_LENGTH,
-      token: randomBytes(8).readBigUInt64LE(0),
-      creatorPid: process.pid,
-    });
+    const { segment, layout } = createAnonymousSegment(native, resolved, byName);
     const [stdin, stdout, stderr] = options.stdio ?? ['inherit', 'inherit', 'inherit'];
     // fd 3 (CHILD_SEGMENT_FD) is the segment, fd 4 (CHILD_DOORBELL_FD) the child's end of a new socket pair.
     const stdio: StdioOptions = [stdin, stdout, stderr, byName ? 'ignore' : segment.fd, 'pipe'];
@@ -123,79 +114,41 @@ export function spawnConnected(
       return;
     }
     options.onSpawn?.(child);
+    const channel = `spawn:${child.pid}`;
     const socket = child.stdio[CHILD_DOORBELL_FD] as Socket;
-    let connection: Connection | null = null;
+    let joined = false;
     const onEarlyExit = (code: number | null, signal: string | null): void => {
-      if (!connection)
+      if (!joined)
         subscriber.error(
-          new PeerExitedError(
-            `spawn:${child.pid}`,
-            child.pid ?? 0,
-            `before connecting (code=${code}, signal=${signal})`,
-          ),
+          new PeerExitedError(channel, child.pid ?? 0, `before connecting (code=${code}, signal=${signal})`),
         );
     };
     child.once('exit', onEarlyExit);
     child.once('error', (error) => subscriber.error(error));
-    readHello(
-      socket,
-      layout.token,
-      (hello) => {
-        const generation = accept(socket, segment.buffer, layout, hello);
-        const built = tryBuildConnection(() =>
-          buildConnection({
-            channel: `spawn:${child.pid}`,
-            side: 'server',
-            buffer: segment.buffer,
-            layout,
-            socket,
-            options: resolved,
-            peerPid: child.pid ?? hello.pid,
-            generation,
-          }),
-        );
-        if (built instanceof RingCorruptError) {
-          socket.destroy();
-          return subscriber.error(
-            new ConnectError('HandshakeFailed', `spawn:${child.pid}`, `the rings are corrupt: ${built.message}`, built),
-          );
-        }
-        connection = built;
-        connection.onEnd = () => subscriber.complete();
-        connection.emitTo(subscriber);
-      },
-      handshakeTimeout,
-      (why) => {
-        // A child that died closes its doorbell just before its exit is reported: give the exit (PeerExitedError)
-        // a moment to win, then report the failed handshake.
-        const failed = (): void =>
-          subscriber.error(
-            new ConnectError('HandshakeFailed', `spawn:${child.pid}`, `the child did not connect: ${why}`),
-          );
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const timer = setTimeout(failed, 250);
-        child.once('exit', () => clearTimeout(timer));
-      },
-    );
+    const sink = {
+      next: (connection: Connection) => ((joined = true), subscriber.next(connection)),
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    };
+    const join = { channel, socket, segment, layout, options: resolved, timeoutMs: handshakeTimeout };
+    const server = serveAnonymous({ ...join, peerPid: (hello) => child.pid ?? hello.pid }, sink, (why) => {
+      // A child that died closes its doorbell just before its exit is reported: give the exit (PeerExitedError)
+      // a moment to win, then report the failed handshake.
+      const failed = (): void =>
+        subscriber.error(new ConnectError('HandshakeFailed', channel, `the child did not connect: ${why}`));
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const timer = setTimeout(failed, 250);
+      child.once('exit', () => clearTimeout(timer));
+    });
     return () => {
       child.off('exit', onEarlyExit);
       // A child still running `grace` ms after its connection ended gets SIGTERM: no process is left behind.
-      const stopChild = (): void => {
+      server.close(() => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const timer = setTimeout(() => child.kill('SIGTERM'), grace);
         timer.unref();
         child.once('exit', () => clearTimeout(timer));
-      };
-      if (connection) {
-        connection.release(() => {
-          segment.close();
-          stopChild();
-        });
-        return;
-      }
-      socket?.destroy();
-      segment.close();
-      stopChild();
+      });
     };
   });
 }

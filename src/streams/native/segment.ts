@@ -2,12 +2,15 @@
  * `segment(name, options?)`: a raw named shared-memory mapping as a cold Observable, for memory shared with native
  * code (a frame buffer, a table) rather than an rxshm channel.
  *
- * Cross-process invariants relied on: a name is one POSIX shared-memory object (`/dev/shm/<name>` on Linux) for every
- * process; `O_CREAT | O_EXCL` makes exactly one creator win it; a new segment is zero-filled with its memory reserved
- * (a full /dev/shm is `NoSpace` at subscribe, never SIGBUS later). This module never reads the memory: what it holds
- * is the user's protocol. Only the creator unlinks; an opener only unmaps. Unlike a channel's sealed memfd, a POSIX
- * shared-memory object can be shrunk (ftruncate) by any process allowed to open it, and touching a mapped page past
- * the new end faults (SIGBUS): share it only with processes you trust (the default mode 0o600 admits this user only).
+ * Cross-process invariants relied on: a name is one shared-memory object for every process (Linux: the POSIX object
+ * `/dev/shm/<name>`; Windows: the section `Local\<name>`); exactly one creator wins it (`O_CREAT | O_EXCL`; Windows:
+ * ERROR_ALREADY_EXISTS); a new segment is zero-filled with its memory reserved (a full /dev/shm or commit limit is
+ * `NoSpace` at subscribe, never a fault later). This module never reads the memory: what it holds is the user's
+ * protocol. Only the creator unlinks; an opener only unmaps (Windows removes the name with its last handle in any
+ * process, so there unlinking only checks). Unlike a channel's sealed memfd, a POSIX shared-memory object can be
+ * shrunk (ftruncate) by any process allowed to open it, and touching a mapped page past the new end faults (SIGBUS):
+ * share it only with processes you trust (the default mode 0o600 admits this user only). A Windows section never
+ * changes size, and admits whom its creator's default DACL admits: `mode` has no meaning there.
  */
 import { Observable } from 'rxjs';
 import type { NativeApi } from '../../native/contract.js';
@@ -25,7 +28,11 @@ export interface SegmentOptions {
    * (`NotFound` if there is none).
    */
   readonly size?: number;
-  /** Permission bits of a created segment (default 0o600: this user only); only with `size`. */
+  /**
+   * Permission bits of a created segment (default 0o600: this user only); only with `size`. Windows has no mode
+   * bits (a section admits whom the creator's default DACL admits: this user, SYSTEM, Administrators): there any
+   * value but 0o600 is refused (`InvalidOption`), rather than silently not applied.
+   */
   readonly mode?: number;
   /** The native backend (for tests: a fake). Default: this OS's. */
   readonly native?: NativeApi;
@@ -50,14 +57,21 @@ function checkOptions(name: string, options: SegmentOptions): void {
   const n = options.native;
   if (n !== undefined && (typeof n !== 'object' || n === null || typeof n.segments?.create !== 'function'))
     throw new SegmentArgumentError('InvalidOption', 'segment: native must be a NativeApi');
+  if (mode !== undefined && mode !== 0o600 && (n ?? defaultNative).platform === 'win32')
+    throw new SegmentArgumentError(
+      'InvalidOption',
+      `segment: mode=0o${mode.toString(8)} has no meaning on Windows (a section admits whom its creator's default DACL admits); leave it out or pass 0o600`,
+    );
 }
 
 /**
- * A cold observable of a named shared-memory segment. Each subscription maps it (creating it when `size` is given,
- * opening it otherwise), emits one {@link SharedSegment} and stays open; unsubscribing unmaps it, and the creating
- * subscription also removes the name, so nothing is left in /dev/shm. It never completes by itself. Bad arguments
+ * A cold observable of a named shared-memory segment (Linux: POSIX shm `/<name>`; Windows: the section
+ * `Local\<name>`). Each subscription maps it (creating it when `size` is given, opening it otherwise), emits one
+ * {@link SharedSegment} and stays open; unsubscribing unmaps it, and the creating subscription also removes the
+ * name, so nothing is left in /dev/shm (Windows removes the name with the last handle, in any process). It never
+ * completes by itself. Bad arguments
  * throw at the call: `CreateSegmentError`/`OpenSegmentError` (`InvalidName`, `NameTooLong`, `InvalidSize`,
- * `TooLarge`) or `SegmentArgumentError` (`InvalidOption`). OS failures error the subscription with
+ * `TooLarge`) or `SegmentArgumentError` (`InvalidOption`, e.g. a `mode` other than 0o600 on Windows). OS failures error the subscription with
  * `CreateSegmentError` or `OpenSegmentError` (`AlreadyExists`, `NotFound`, `PermissionDenied`, `NoSpace`, ...).
  * Two subscriptions with `size` race for the name (the second gets `AlreadyExists`): share one with `share()`.
  *

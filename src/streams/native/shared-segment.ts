@@ -17,13 +17,19 @@ import { SegmentArgumentError } from './errors.js';
  * ```
  */
 export interface SharedSegment {
-  /** The name, as given: the POSIX shared-memory object `/<name>` (a C peer calls `shm_open("/<name>", ...)`). */
+  /**
+   * The name, as given: the POSIX shared-memory object `/<name>` (a C peer calls `shm_open("/<name>", ...)`); on
+   * Windows the section `Local\<name>` (`OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, L"Local\\<name>")`).
+   */
   readonly name: string;
   /** Bytes mapped: the size given to create, or the size the OS reports for an opened segment. */
   readonly size: number;
   /** True when this subscription created the segment (and will unlink it when it ends). */
   readonly created: boolean;
-  /** The whole mapping. After the subscription ends it reads zeros and writes go nowhere: drop it by then. */
+  /**
+   * The whole mapping. After the subscription ends it reads zeros and writes go nowhere (Windows: the view stays
+   * mapped until garbage collected, so it may still reach memory other processes share): drop it by then.
+   */
   readonly bytes: Uint8Array;
   /** The ArrayBuffer under `bytes` (not a SharedArrayBuffer; Atomics work on an Int32Array over it across processes). */
   readonly buffer: ArrayBuffer;

@@ -3,9 +3,11 @@
  * `wake(segment, byteOffset)` to signal one, so native code that signals with a futex drives an RxJS pipeline.
  *
  * Cross-process invariants relied on: the signaller changes the word (rxshm's `wake` and the C convention: an atomic
- * increment) before FUTEX_WAKE on it, without FUTEX_PRIVATE_FLAG (the word is in a MAP_SHARED page, keyed by inode
- * and offset across processes). A wake-up is therefore a new value, and one that arrives while nobody waits is still
- * seen: the waiter compares the value, not the wake. All subscriptions share one waiter (word-waiter.ts).
+ * increment) before it wakes it: on Linux FUTEX_WAKE without FUTEX_PRIVATE_FLAG (the word is in a MAP_SHARED page,
+ * keyed by inode and offset across processes), on Windows SetEvent on the word's named manual-reset event
+ * (`wordEvents`, see ../../native/contract.ts). A wake-up is therefore a new value, and one that arrives while nobody
+ * waits is still seen: the waiter compares the value, not the wake. All subscriptions share one waiter
+ * (word-waiter.ts).
  */
 import { Observable } from 'rxjs';
 import { SegmentClosedError } from '../../native/errors.js';
@@ -18,7 +20,8 @@ import { existingWaiterOf, waiterOf, type Watcher } from './word-waiter.js';
  * in quick succession may be seen as one (the latest value). It completes when the segment's own subscription ends,
  * and never errors for a value; a handle already closed errors with SegmentClosedError. Bad arguments throw at the
  * call (SegmentArgumentError `NotASegment`, `InvalidOffset`). Every subscription of the process shares one waiting
- * thread (Linux futex_waitv, bounded to 200 ms per call), and none is left waiting after the last unsubscribes.
+ * thread (Linux futex_waitv, Windows WaitForMultipleObjects on named events; bounded to 200 ms per call), and none
+ * is left waiting after the last unsubscribes.
  *
  * @example
  * ```ts
@@ -55,8 +58,9 @@ export function wakeups(segment: SharedSegment, byteOffset: number): Observable<
 }
 
 /**
- * Signals the word at `byteOffset` of `segment`: increments it atomically (wrapping at 2^32) and wakes every futex
- * waiter on it, in any process (a C program's FUTEX_WAIT, rxshm's `wakeups`). Returns the word's new value. Throws
+ * Signals the word at `byteOffset` of `segment`: increments it atomically (wrapping at 2^32) and wakes every waiter
+ * on it, in any process (Linux: a C program's FUTEX_WAIT, rxshm's `wakeups`; Windows: SetEvent on the word's named
+ * event `Local\rxshm/<segment>/<byteOffset>`, if anyone watches). Returns the word's new value. Throws
  * SegmentArgumentError (`NotASegment`, `InvalidOffset`) or SegmentClosedError for a handle whose subscription ended.
  *
  * @example
@@ -71,6 +75,7 @@ export function wake(segment: SharedSegment, byteOffset: number): number {
   if (mapped.closed) throw new SegmentClosedError(mapped.name);
   const value = (Atomics.add(new Int32Array(mapped.buffer, byteOffset, 1), 0, 1) + 1) >>> 0;
   native.futex?.wake(mapped, byteOffset, 0x7fffffff);
+  native.wordEvents?.signal(mapped, byteOffset);
   existingWaiterOf(native)?.nudge();
   return value;
 }

@@ -1,16 +1,18 @@
 /**
  * One waiter per native backend for every `wakeups()` subscription of the process: a loop that reads each watched
- * word, emits the ones whose value changed, then sleeps on all of them at once in ONE call off the JS thread
- * (`futex_waitv`, one libuv threadpool thread however many words are watched), bounded by WAIT_MS, plus a private
- * control word that subscribe/unsubscribe/close ring to make it re-read its list at once. Without `waitAny` (the fake,
- * a kernel before 5.16, more than 127 distinct words) it polls every POLL_MS on a JS timer instead.
+ * word, emits the ones whose value changed, then sleeps on all of them at once in ONE call off the JS thread (one
+ * libuv threadpool thread however many words are watched), bounded by WAIT_MS, through the backend's primitive
+ * (word-sleepers.ts: Linux `futex_waitv` with a private control word, Windows WaitForMultipleObjects on named events
+ * with a private control event); subscribe/unsubscribe/close kick it to re-read its list at once. Without either (the
+ * fake, a kernel before 5.16, more words than one call takes) it polls every POLL_MS on a JS timer instead.
  *
- * Cross-process invariants relied on: a peer that signals changes the word (e.g. increments it) BEFORE its
- * FUTEX_WAKE, so a wake-up is the word's new value: read, then wait with that value as `expected`, and the kernel's
- * compare-and-sleep reports any change in between (`not-equal`): nothing is lost, even with no waiter at the time.
+ * Cross-process invariants relied on: a peer that signals changes the word (e.g. increments it) BEFORE it wakes it,
+ * so a wake-up is the word's new value: read, then sleep with that value as `expected`; the sleep compares before it
+ * blocks and reports any change in between (`not-equal`): nothing is lost, even with no waiter at the time.
  * The loop stops, and its last call returns, as soon as no subscription is left: nothing holds the process open.
  */
-import { MAX_FUTEX_WAITV_WORDS, type FutexWord, type NativeApi, type Segment } from '../../native/contract.js';
+import type { FutexWord, NativeApi, Segment } from '../../native/contract.js';
+import { sleeperFor, type WordSleeper } from './word-sleepers.js';
 
 /** Longest single sleep while watching (below MAX_FUTEX_WAIT_MS): bounds a wait nobody woke. */
 export const WAIT_MS = 200;
@@ -45,7 +47,8 @@ export function waiterOf(native: NativeApi): WordWaiter {
 /** The shared loop of one backend; see the module comment. */
 export class WordWaiter {
   private readonly watchers = new Set<Watcher>();
-  private control: Segment | null = null;
+  /** How it sleeps: made at the first sleep (undefined until then; null: poll). */
+  private sleeper: WordSleeper | null | undefined;
   private running = false;
   private polling = false;
   /** Ends the current poll sleep early (poll mode). */
@@ -72,7 +75,7 @@ export class WordWaiter {
     return this.running;
   }
 
-  /** Ends a poll sleep early (a word changed in this process); in futex_waitv mode the word's own wake does it. */
+  /** Ends a poll sleep early (a word changed in this process); otherwise the word's own wake does it. */
   nudge(): void {
     this.stopSleep?.();
   }
@@ -80,10 +83,7 @@ export class WordWaiter {
   /** Makes the loop re-read every word now. */
   kick(): void {
     this.stopSleep?.();
-    const control = this.control;
-    if (control === null || control.closed) return;
-    Atomics.add(new Int32Array(control.buffer, 0, 1), 0, 1);
-    this.native.futex?.wake(control, 0, 1);
+    this.sleeper?.kick();
   }
 
   private async loop(): Promise<void> {
@@ -102,8 +102,7 @@ export class WordWaiter {
       this.watchers.clear();
       for (const w of failed) w.error(error);
     } finally {
-      this.control?.close();
-      this.control = null;
+      this.sleeper?.close();
       this.running = false;
     }
   }
@@ -137,12 +136,9 @@ export class WordWaiter {
     // A subscriber may have ended a segment while this round delivered values: its words are not waited on (their
     // watchers complete at the next round); waiting on an unmapped word would fail every subscription.
     const words = all.filter((word) => !word.segment.closed);
-    const futex = this.native.futex;
-    if (!this.polling && futex?.waitAny !== undefined && words.length < MAX_FUTEX_WAITV_WORDS) {
-      this.control ??= this.native.segments.createAnonymous(4096);
-      const control = { segment: this.control, byteOffset: 0, expected: Atomics.load(this.controlWord(), 0) };
-      const result = await futex.waitAny([control, ...words], WAIT_MS);
-      if (result !== 'unsupported') return;
+    if (this.sleeper === undefined) this.sleeper = sleeperFor(this.native);
+    if (!this.polling && this.sleeper !== null && words.length <= this.sleeper.maxWords) {
+      if ((await this.sleeper.sleep(words, WAIT_MS)) !== 'unsupported') return;
       this.polling = true;
     }
     await new Promise<void>((resolve) => {
@@ -154,9 +150,5 @@ export class WordWaiter {
       this.stopSleep = done;
     });
     this.stopSleep = null;
-  }
-
-  private controlWord(): Int32Array {
-    return new Int32Array(this.control!.buffer, 0, 1);
   }
 }
