@@ -70,6 +70,8 @@ export class SectionServer {
   private closing = false;
   /** Clients whose slot freed at their connection's end but whose doorbell, and segment, are still open. */
   private lingering = 0;
+  /** Every client with a segment or a connection, lingering ones included, until its doorbell closes. */
+  private readonly live = new Set<ClientSlot>();
 
   constructor(private readonly params: SectionServerParams) {
     this.slots = new SlotTable(params.maxClients);
@@ -103,13 +105,13 @@ export class SectionServer {
     this.server?.close();
     for (const socket of this.greeting) socket.destroy();
     this.greeting.clear();
-    for (const slot of [...this.slots.values()]) {
+    for (const slot of [...this.live]) {
       this.unlinkQuietly(slot.name);
       const segment = slot.segment;
-      if (slot.connection) slot.connection.release(() => segment?.close());
+      if (slot.connection && !slot.lingering) slot.connection.release(() => segment?.close());
       else {
-        slot.socket.destroy();
-        segment?.close();
+        slot.socket.destroy(); // a lingering client's connection has ended: its segment goes in leave()
+        if (!slot.connection) segment?.close();
       }
     }
   }
@@ -157,6 +159,7 @@ export class SectionServer {
     if (this.slots.size + this.lingering >= this.params.maxClients) return refuse(socket, SETUP_BUSY);
     const clientId = this.slots.take(slot);
     if (clientId === null) return refuse(socket, SETUP_BUSY);
+    this.live.add(slot);
     socket.once('close', () => this.leave(clientId, slot));
     let layout;
     const generation = (this.generation = (this.generation + 1) >>> 0);
@@ -205,6 +208,7 @@ export class SectionServer {
   /** The client's doorbell closed: its slot frees now (if it has not), its segment once its Connection has ended. */
   private leave(clientId: number, slot: ClientSlot): void {
     slot.closed = true;
+    this.live.delete(slot);
     if (slot.lingering) this.lingering--;
     else this.slots.free(clientId);
     this.unlinkQuietly(slot.name);
