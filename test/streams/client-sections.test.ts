@@ -3,19 +3,23 @@
  * this process): HELLO2, then a SECTION REPLY naming a fresh segment of the client's own. Slots and Busy, a segment
  * per client that is never reused (a departed client's name is gone, the next client's memory is other memory),
  * the wire, and what the client refuses: a malformed reply, a segment naming another server pid, a segment owned by
- * another uid; and a server that gives nothing to a client stating a pid of another user. Every test is bounded.
+ * another uid; a server that gives nothing to a client stating a pid of another user; and a client whose connection
+ * ended while its pipe stays open (a stalled or hostile one): its slot is free, but its segment counts against
+ * maxClients until the pipe closes, and a server that stops destroys that pipe. Every test is bounded.
  * Not in the Windows set: there the fake's `pipeServerOf` names this process for any pipe, served or not; the real
  * backend's runs of listen and many-clients cover this setup under Wine.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect, ConnectError, listen, ListenError, type Connection } from '../../src/index.js';
 import { createFakeNative } from '../../src/native/fake.js';
 import type { NativeApi, Segment } from '../../src/native/contract.js';
-import { SERVER_PID_OFFSET } from '../../src/layout/index.js';
-import { SETUP_ACCEPTED, SETUP_BUSY } from '../../src/streams/handshake/setup-wire.js';
+import { ChannelSession, SERVER_PID_OFFSET } from '../../src/layout/index.js';
+import { SETUP_ACCEPTED, SETUP_BUSY, encodeSetupHello } from '../../src/streams/handshake/setup-wire.js';
+import { readClientChannel } from '../../src/streams/handshake/join-channel.js';
+import { buildConnection } from '../../src/streams/connection/build-connection.js';
 import {
   SECTION_REPLY_LENGTH,
   clientSectionName,
@@ -194,6 +198,73 @@ test('a second listen on a served name fails AlreadyServing; the first keeps ser
     assert.instance(error, ListenError);
     assert.is((error as ListenError).code, 'AlreadyServing', String(error));
     assert.is((await client(scope, native, name)).clientId, 1);
+  }));
+
+/**
+ * A client that sends Close but keeps its pipe open (half-open: it never ends its side): its bells go to a socket of
+ * its own, so the server finds the Close by its timed re-check. Returns its raw doorbell.
+ */
+async function lingeringClient(scope: Watch, native: NativeApi, name: string): Promise<Socket> {
+  const raw = netConnect({ path: native.doorbellPath(name), allowHalfOpen: true });
+  raw.on('error', () => undefined);
+  scope.defer(() => void raw.destroy());
+  await new Promise((resolve) => raw.once('connect', resolve));
+  raw.write(encodeSetupHello(process.pid));
+  const reply = await new Promise<Buffer>((resolve) => {
+    let got = Buffer.alloc(0);
+    raw.on('data', (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      if (got.length >= SECTION_REPLY_LENGTH) resolve(got.subarray(0, SECTION_REPLY_LENGTH));
+    });
+  });
+  const { clientId, section } = decodeSectionReply(reply)!;
+  const segment = native.segments.open(section!);
+  scope.defer(() => segment.close());
+  const bells = createServer((s) => s.on('error', () => undefined)).listen(native.doorbellPath(`${name}.bells`));
+  scope.defer(() => void bells.close());
+  const bellSocket = netConnect(native.doorbellPath(`${name}.bells`));
+  scope.defer(() => void bellSocket.destroy());
+  const layout = readClientChannel(segment.buffer);
+  const generation = new ChannelSession(segment.buffer).generation;
+  const options = resolveOptions(SMALL);
+  const side = { channel: name, buffer: segment.buffer, layout, socket: bellSocket, options, generation, clientId };
+  const connection = buildConnection({ ...side, side: 'client', peerPid: process.pid });
+  connection.complete();
+  return raw;
+}
+
+test('a client whose connection ended but whose pipe stays open frees its slot yet still counts against maxClients', () =>
+  watched(15_000, async (scope) => {
+    const native = createFakeNative({ clientSections: true });
+    const name = channelName();
+    const server = new Opened(listen(name, { native, ...SMALL, maxClients: 1 }));
+    scope.defer(() => server.close());
+    const raw = await lingeringClient(scope, native, name);
+    const toRaw = await server.connection();
+    receive(toRaw);
+    await until(() => toRaw.ended, "the server's connection ending on the client's Close");
+    const busy = await new Opened(connect(name, { native, ...SMALL, timeout: 300 })).failure();
+    assert.is((busy as ConnectError).code, 'Busy', `its segment still mapped: ${String(busy)}`);
+    raw.end(); // the pipe closes: the server lets go of that segment
+    assert.is((await client(scope, native, name)).clientId, 0);
+  }));
+
+test('a server that stops destroys the pipe of a client whose connection ended', () =>
+  watched(15_000, async (scope) => {
+    const native = createFakeNative({ clientSections: true });
+    const name = channelName();
+    const server = new Opened(listen(name, { native, ...SMALL }));
+    scope.defer(() => server.close());
+    const raw = await lingeringClient(scope, native, name);
+    const toRaw = await server.connection();
+    receive(toRaw);
+    await until(() => toRaw.ended, "the server's connection ending on the client's Close");
+    const closed = new Promise((resolve) => raw.once('close', resolve));
+    server.close();
+    // The client's read side ended long ago: only a write can find that the server destroyed its end (EPIPE).
+    const poke = setInterval(() => raw.write(Uint8Array.of(1)), 50);
+    scope.defer(() => clearInterval(poke));
+    await closed;
   }));
 
 test.run();
