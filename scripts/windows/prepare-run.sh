@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles src and the Windows-run tests with tsc into .cache/windows/run and gives that tree the node_modules the
 # Windows node.exe needs there: a copy of koffi beside the win32 prebuild (koffi looks for it in
-# node_modules/@koromix/ next to its own real path), links to the pure-JS runtime packages, and the tsx stand-in.
+# node_modules/@koromix/ next to its own real path), links to the pure-JS runtime packages, the tsx stand-in, and the
+# .mjs fixtures with a dist/ that re-exports the compiled src/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE="$PWD/.cache/windows"
@@ -22,3 +23,6 @@ for pkg in rxjs io-ts fp-ts tslib uvu dequal diff kleur sade mri; do
   if [ -e "node_modules/$pkg" ]; then ln -sfn "$(realpath "node_modules/$pkg")" "$mods/$pkg"; fi
 done
 rm -rf "$mods/tsx" && cp -r scripts/windows/tsx-stub "$mods/tsx"
+# Plain-JavaScript fixtures (tsc copies none) and the dist/ they import: here the compiled src/ behind a re-export.
+cp test/fixtures/*.mjs "$RUN/test/fixtures/"
+mkdir -p "$RUN/dist" && echo "export * from '../src/index.js';" >"$RUN/dist/index.js"

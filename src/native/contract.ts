@@ -156,6 +156,12 @@ export interface IdentityApi {
    * `PeerCredentialsError` when Windows will not say.
    */
   pipeServerOf?(path: string): Credentials | null;
+  /**
+   * Windows only (absent elsewhere): the uid of the default owner of process `pid`'s token (as `uid()` derives it),
+   * or null when no such process is running or Windows will not say. A server checks the pid a client states with
+   * it, having no kernel word on who is at the other end of a pipe instance Node accepted.
+   */
+  processOwnerOf?(pid: number): number | null;
 }
 
 /** Outcome of a futex wait. */
@@ -281,4 +287,10 @@ export interface NativeApi {
    * where the backend has none (the fake: nothing crosses a process there).
    */
   readonly sockets: LocalSocketApi | null;
+  /**
+   * Where `sockets` is null: true when a named channel gives each client a fresh segment of its own under an
+   * unguessable name that the server sends over the doorbell (Windows; the fake when asked); absent or false: the
+   * one-client setup on one named segment admitted by a token (the fake by default).
+   */
+  readonly clientSections?: boolean;
 }

@@ -72,6 +72,11 @@ export interface FakeNativeOptions {
    * anonymous segment, when its last handle closes): creating beyond it fails with `NoSpace`. Default: unlimited.
    */
   readonly shmBytes?: number;
+  /**
+   * Give each client of a named channel a segment of its own under an unguessable name, as the Windows backend does
+   * (`NativeApi.clientSections`), instead of the one-client named segment. Default: false.
+   */
+  readonly clientSections?: boolean;
 }
 
 function allocate(size: number, operation: SegmentOperation, segment: string | null, free: number): ArrayBuffer {
@@ -242,5 +247,6 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
       return process.platform === 'win32' ? `\\\\.\\pipe\\${prefix}${name}` : join(tmpdir(), `${prefix}${name}.sock`);
     },
     sockets: null,
+    clientSections: options.clientSections === true,
   };
 }

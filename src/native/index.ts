@@ -107,4 +107,7 @@ export const native: NativeApi = {
   get sockets() {
     return current().sockets;
   },
+  get clientSections() {
+    return current().clientSections;
+  },
 };

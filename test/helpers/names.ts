@@ -14,8 +14,12 @@ let channels = 0;
 /** A channel name no other test (or concurrent run) uses. */
 export const channelName = (): string => `${CHANNEL_PREFIX}${++channels}`;
 
-/** Segments of this process's channels left in /dev/shm (a suite ends by asserting there are none). */
-export const shmLeft = (): string[] => readdirSync('/dev/shm').filter((f) => f.startsWith(`rxshm.${CHANNEL_PREFIX}`));
+/**
+ * Segments of this process's channels left in /dev/shm (a suite ends by asserting there are none). None on Windows,
+ * which has no /dev/shm: a section goes with its last handle.
+ */
+export const shmLeft = (): string[] =>
+  process.platform === 'win32' ? [] : readdirSync('/dev/shm').filter((f) => f.startsWith(`rxshm.${CHANNEL_PREFIX}`));
 
 /** A name for a native object (segment, doorbell, fifo) no other run uses; `tag` says what it is for. */
 export function nativeName(tag = 'test'): string {

@@ -2,7 +2,8 @@
  * The Windows backend: pagefile-backed named sections under `Local\` (or `Global\`), process liveness through
  * process handles, owners as uids derived from SIDs, named-pipe doorbells (`\\.\pipe\rxshm.<name>`), no futex (a
  * Windows wait-on-address is process-local: a named event per watched word stands in, `wordEvents`) and no raw
- * sockets (Windows passes no descriptors), so the streams layer takes its named one-client path with a token.
+ * sockets (Windows passes no descriptors), so the streams layer gives each client of a named channel a fresh section
+ * under an unguessable name sent over the pipe (`clientSections`).
  *
  * Cross-process invariants: see `../contract.ts`; each module here states the kernel behaviour it relies on. Only
  * `../index.ts` imports this module; it is plain JavaScript until used (koffi and kernel32 load at the first call).
@@ -40,6 +41,7 @@ export function createWin32Native(namespace: Win32Namespace = 'Local'): NativeAp
     wordEvents: win32WordEvents(namespace),
     doorbellPath: win32DoorbellPath,
     sockets: null,
+    clientSections: true,
   };
 }
 

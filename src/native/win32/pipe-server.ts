@@ -20,17 +20,12 @@ const NOBODY = new Set([2, 233]);
 /** ERROR_PIPE_BUSY: the server has no free instance now; it is there all the same. */
 const ERROR_PIPE_BUSY = 231;
 
-/** How long a probe waits for a free instance of a busy pipe (blocking this thread, once). */
-const BUSY_WAIT_MS = 200;
-
-/** Opens the pipe read-only; on ERROR_PIPE_BUSY waits once for a free instance. -1 or 0 on failure. */
+/**
+ * Opens the pipe read-only. -1 or 0 on failure. A busy pipe is not waited for: the wait would block this thread,
+ * and a server in this same process creates its next instance only when this thread runs again (callers retry).
+ */
 function openProbe(path: string): bigint {
-  const k = kernel32();
-  const open = (): bigint => BigInt(k.CreateFileW(path, GENERIC_READ, 0, null, OPEN_EXISTING, 0, null));
-  const pipe = open();
-  if ((pipe === -1n || pipe === 0n) && k.GetLastError() === ERROR_PIPE_BUSY && k.WaitNamedPipeW(path, BUSY_WAIT_MS))
-    return open();
-  return pipe;
+  return BigInt(kernel32().CreateFileW(path, GENERIC_READ, 0, null, OPEN_EXISTING, 0, null));
 }
 
 /** The process serving `path` and its uid, or null when nobody does; see IdentityApi.pipeServerOf. */

@@ -21,6 +21,8 @@ import { HANDSHAKE_BUSY, handshakeStatusText } from '../handshake/handshake.js';
 import { resolveOptions, type ChannelOptions, type ResolvedOptions } from './options.js';
 import type { Connection } from '../connection/connection.js';
 import { DescriptorConnectAttempt } from './descriptor-connect.js';
+import { DescriptorJoin } from '../handshake/descriptor-join.js';
+import { SectionJoin } from '../handshake/section-join.js';
 
 /** Pause between attempts while the server is absent. */
 const RETRY_MS = 25;
@@ -50,11 +52,19 @@ export function connect(name: string, options: ChannelOptions = {}): Observable<
   const resolved = resolveOptions(options);
   const native = options.native ?? defaultNative;
   return new Observable<Connection>((subscriber) => {
-    // Linux: the segment comes as a descriptor over the doorbell; a backend without raw sockets (the fake) names it.
+    // Linux: the segment comes as a descriptor over the doorbell; Windows: the server names a segment of this
+    // client's own; the fake (unless told otherwise) names the channel's one segment.
     const sockets = native.sockets;
     const attempt = sockets
-      ? new DescriptorConnectAttempt(name, resolved, native, sockets, subscriber)
-      : new ConnectAttempt(name, resolved, native, subscriber);
+      ? new DescriptorConnectAttempt(
+          name,
+          resolved,
+          () => new DescriptorJoin(name, resolved, native, sockets),
+          subscriber,
+        )
+      : native.clientSections
+        ? new DescriptorConnectAttempt(name, resolved, () => new SectionJoin(name, resolved, native), subscriber)
+        : new ConnectAttempt(name, resolved, native, subscriber);
     attempt.tryOnce();
     return () => attempt.cancel();
   });

@@ -1,5 +1,6 @@
 /**
- * connect()'s attempts on Linux: one DescriptorJoin after another (each on a fresh raw socket) until one joins,
+ * connect()'s attempts: one join after another (DescriptorJoin on Linux, each on a fresh raw socket; SectionJoin on
+ * Windows) until one joins,
  * one fails for good, or the deadline passes (ConnectError `Busy` if every slot stayed taken, `ServerAbsent` if no
  * server answered).
  *
@@ -7,10 +8,10 @@
  * listener of an untrusted uid, and every descriptor of a failed attempt is closed before the next one.
  */
 import type { Subscriber } from 'rxjs';
-import type { LocalSocketApi, NativeApi, Segment } from '../../native/contract.js';
+import type { Segment } from '../../native/contract.js';
 import { ConnectError } from '../errors.js';
 import type { Connection } from '../connection/connection.js';
-import { DescriptorJoin } from '../handshake/descriptor-join.js';
+import type { ChannelJoin } from '../handshake/descriptor-join.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Pause between attempts while the server is absent or full. */
@@ -19,7 +20,7 @@ const RETRY_MS = 25;
 /** One subscription's attempts; owns the connection's segment until the connection ends and is released. */
 export class DescriptorConnectAttempt {
   private readonly deadline: number;
-  private join: DescriptorJoin | null = null;
+  private join: ChannelJoin | null = null;
   private timer: NodeJS.Timeout | null = null;
   private connection: Connection | null = null;
   private segment: Segment | null = null;
@@ -30,8 +31,7 @@ export class DescriptorConnectAttempt {
   constructor(
     private readonly channel: string,
     private readonly options: ResolvedOptions,
-    private readonly native: NativeApi,
-    private readonly sockets: LocalSocketApi,
+    private readonly makeJoin: () => ChannelJoin,
     private readonly subscriber: Subscriber<Connection>,
   ) {
     this.deadline = Date.now() + options.timeout;
@@ -40,7 +40,7 @@ export class DescriptorConnectAttempt {
   /** One attempt; the next is scheduled by its outcome. */
   tryOnce(): void {
     if (this.cancelled) return;
-    const join = (this.join = new DescriptorJoin(this.channel, this.options, this.native, this.sockets));
+    const join = (this.join = this.makeJoin());
     void join.run(this.deadline).then((outcome) => {
       this.join = null;
       switch (outcome.kind) {

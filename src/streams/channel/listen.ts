@@ -3,7 +3,8 @@
  *
  * Cross-process invariants: those of the slot server on Linux (handshake/slot-server.ts): one sealed segment per
  * client, passed over the doorbell, nothing named in any file system, a slot freed when its client's doorbell
- * closes; with a backend that cannot pass descriptors (the fake), those of the channel server
+ * closes; on Windows those of the section server (handshake/section-server.ts): a fresh section per client under an
+ * unguessable name, nothing reused; with a backend that cannot pass descriptors (the fake), those of the channel server
  * (handshake/channel-server.ts): one named segment, one client at a time, the name unlinked when serving stops.
  */
 import { Observable } from 'rxjs';
@@ -11,6 +12,7 @@ import { native as defaultNative } from '../../native/index.js';
 import { validateChannelName } from './channel-name.js';
 import { ChannelServer } from '../handshake/channel-server.js';
 import { SlotServer } from '../handshake/slot-server.js';
+import { SectionServer } from '../handshake/section-server.js';
 import type { Connection } from '../connection/connection.js';
 import { resolveOptions, type ChannelOptions } from './options.js';
 import { ChannelOptionsError } from '../errors.js';
@@ -26,7 +28,7 @@ export interface ListenOptions extends ChannelOptions {
   /**
    * How many clients may be connected at once (default 64, 1..MAX_CLIENTS). A client beyond that is answered
    * `Busy` and retries until its own timeout. Memory grows with the clients connected, not with this number.
-   * A backend without descriptor passing (the fake) serves one client at a time whatever this says.
+   * The fake backend serves one client at a time whatever this says (unless created with `clientSections`).
    */
   readonly maxClients?: number;
 }
@@ -72,21 +74,15 @@ export function listen(name: string, options: ListenOptions = {}): Observable<Co
   return new Observable<Connection>((subscriber) => {
     const onConnection = (connection: Connection): void => subscriber.next(connection);
     const onError = (error: Error): void => subscriber.error(error);
-    // Linux: a sealed segment per client, passed over the doorbell; a backend without raw sockets (the fake) names
-    // one segment and serves one client at a time.
+    // Linux: a sealed segment per client, passed over the doorbell; Windows: a section per client under an
+    // unguessable name sent over the pipe; the fake (unless told otherwise): one named segment, one client at a time.
     const sockets = native.sockets;
+    const params = { channel: name, options: resolved, maxClients, native, clientFailure, onConnection, onError };
     const server = sockets
-      ? new SlotServer({
-          channel: name,
-          options: resolved,
-          maxClients,
-          native,
-          sockets,
-          clientFailure,
-          onConnection,
-          onError,
-        })
-      : new ChannelServer(name, resolved, native, onConnection, onError, clientFailure);
+      ? new SlotServer({ ...params, sockets })
+      : native.clientSections
+        ? new SectionServer(params)
+        : new ChannelServer(name, resolved, native, onConnection, onError, clientFailure);
     try {
       server.start();
     } catch (error) {

@@ -86,15 +86,17 @@ export interface ClientSegmentFacts {
 }
 
 /**
- * Creates a client's sealed segment with today's channel layout (header + two rings), its session line filled in
- * as after an accept. Throws the native CreateSegmentError (e.g. `NoSpace`) when memory is short.
+ * Creates a client's segment with today's channel layout (header + two rings), its session line filled in as after
+ * an accept: a sealed one by default, or what `create` makes (a Windows section under an unguessable name). Throws
+ * the native CreateSegmentError (e.g. `NoSpace`) when memory is short.
  */
 export function createClientSegment(
   native: NativeApi,
   options: ResolvedOptions,
   facts: ClientSegmentFacts,
+  create: (size: number) => Segment = (size) => native.segments.createSealed(size),
 ): { segment: Segment; layout: ChannelLayout } {
-  const segment = native.segments.createSealed(channelSegmentLength(options.ringCapacity));
+  const segment = create(channelSegmentLength(options.ringCapacity));
   try {
     const session = new ChannelSession(segment.buffer);
     session.serverPid = process.pid;

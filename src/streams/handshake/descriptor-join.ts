@@ -42,8 +42,16 @@ export type DescriptorJoinOutcome =
   /** `cancel()` ran. */
   | { readonly kind: 'cancelled' };
 
+/** One attempt to join a named channel, whichever way the segment arrives (descriptor, or name on Windows). */
+export interface ChannelJoin {
+  /** Runs the attempt; waits for the server's reply until `deadline` (a Date.now() value). Never rejects. */
+  run(deadline: number): Promise<DescriptorJoinOutcome>;
+  /** Releases what the attempt holds; `run` then resolves `cancelled`. */
+  cancel(): void;
+}
+
 /** One attempt to join; owns its raw socket (and any received descriptor) until the Connection takes them. */
-export class DescriptorJoin {
+export class DescriptorJoin implements ChannelJoin {
   private fd = -1;
   private cancelled = false;
 
