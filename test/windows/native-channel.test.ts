@@ -5,16 +5,29 @@
  * connectParent (test/fixtures/streams-peer.ts, `parent`/`echo`): a round trip both ways, then its death
  * (TerminateProcess) reaching this side as PeerExitedError within about a second; a second client connecting to the
  * pipe after the first joined is refused and the connection goes on; nobody joining is ConnectError
- * HandshakeFailed after the timeout, with the pipe and the section gone; so after an unsubscribe before anyone joined.
+ * HandshakeFailed after the timeout, with the pipe and the section gone; so after an unsubscribe before anyone joined;
+ * a hello with the wrong token on the pipe is answered BAD_TOKEN and fails the channel; connectParent given a pipe name
+ * nobody listens on fails with HandshakeFailed.
  * Every test runs under a watchdog.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { connect as connectPipe } from 'node:net';
 import { firstValueFrom, switchMap, type Subscription } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConnectError, PeerExitedError, nativeChannel, type Connection, type NativeChannel } from '../../src/index.js';
+import {
+  ConnectError,
+  PARENT_CHANNEL_ENV,
+  PeerExitedError,
+  connectParent,
+  nativeChannel,
+  type Connection,
+  type NativeChannel,
+} from '../../src/index.js';
 import { native, SegmentError } from '../../src/native/index.js';
+import { HANDSHAKE_BAD_TOKEN, encodeHello } from '../../src/streams/handshake/handshake.js';
+import { nativePipeName } from '../../src/streams/channel/parent-channel.js';
 import { peerArgs, root } from '../helpers/processes.js';
 import { until } from '../helpers/waiting.js';
 import { watched, type Watch } from '../helpers/watched.js';
@@ -145,6 +158,51 @@ test('unsubscribing before anyone joined closes the listener and the section', (
     subscription.unsubscribe();
     assert.is(await tryPipe(handles!.pipeName!, 500), 'refused', 'the listener is closed');
     await until(() => !sectionExists(handles!.segmentName!), 'the section gone', 5000);
+  }));
+
+test('a hello with the wrong token on the pipe is refused (status 2) and the connection errors HandshakeFailed', () =>
+  watched(20_000, async (watch) => {
+    let answer: number[] | null = null;
+    const error = await Promise.race([
+      new Promise<unknown>((resolve) => {
+        const subscription = nativeChannel({ timeout: 10_000 })
+          .pipe(
+            switchMap(({ pipeName, connection }) => {
+              const taker = connectPipe(pipeName!); // knows the pipe, not the token
+              taker.on('error', () => undefined);
+              taker.on('data', (bytes: Buffer) => (answer = [...bytes]));
+              taker.write(encodeHello(process.pid, 12345n));
+              watch.defer(() => taker.destroy());
+              return connection;
+            }),
+          )
+          .subscribe({ next: () => resolve('joined'), error: resolve });
+        watch.defer(() => subscription.unsubscribe());
+      }),
+      watch.aborted,
+    ]);
+    assert.instance(error, ConnectError);
+    assert.is((error as ConnectError).code, 'HandshakeFailed');
+    assert.match((error as Error).message, /wrong token/);
+    await until(() => answer !== null, 'the answer read', 5000);
+    assert.equal(answer, [HANDSHAKE_BAD_TOKEN], 'the refusal was answered before the channel closed');
+  }));
+
+test('connectParent given a pipe name nobody listens on: ConnectError HandshakeFailed naming the failure', () =>
+  watched(20_000, async (watch) => {
+    let handles: NativeChannel | undefined;
+    const subscription = nativeChannel({ timeout: 10_000 }).subscribe((h) => (handles = h));
+    watch.defer(() => subscription.unsubscribe());
+    const elsewhere = nativePipeName(randomBytes(16)); // a well-formed name, but not this channel's
+    process.env[PARENT_CHANNEL_ENV] = `@${handles!.segmentName},@${elsewhere}`;
+    const error = await Promise.race([
+      new Promise<unknown>((resolve) => connectParent().subscribe({ next: () => resolve(null), error: resolve })),
+      watch.aborted,
+    ]);
+    assert.instance(error, ConnectError);
+    assert.is((error as ConnectError).code, 'HandshakeFailed');
+    assert.match((error as Error).message, /the parent closed the doorbell: .*ENOENT/);
+    assert.is(process.env[PARENT_CHANNEL_ENV], undefined, 'single use');
   }));
 
 if (process.platform === 'win32') test.run();
