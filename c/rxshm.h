@@ -154,7 +154,7 @@ RXSHM_API int rxshm_adopt(rxshm_channel *ch, int segment_fd, int doorbell_fd, in
 /**
  * In a child of Node's spawnConnected (or of a process that used nativeChannel): reads RXSHM_PARENT ("3,4": the
  * segment's and the doorbell's descriptors), unsets it (single use) and calls rxshm_adopt. RXSHM_INVALID when it is
- * unset, malformed, or the Windows form "@name,fd".
+ * unset, malformed, or a Windows form ("@name,fd", "@name,@pipe").
  */
 RXSHM_API int rxshm_connect_parent(rxshm_channel *ch, int timeout_ms);
 /** Serves channel `name` (section 5): 0 for ring_capacity/max_message/max_clients means the rxshm defaults. */

@@ -41,6 +41,7 @@ const EXPECTED: readonly [string, number, string][] = [
   ['accepted', OK, ''],
   ['parent-unset', INVALID, 'RXSHM_PARENT is unset: not started by spawnConnected'],
   ['parent-windows-form', INVALID, 'RXSHM_PARENT names a segment (Windows), not descriptors'],
+  ['parent-windows-pipe-form', INVALID, 'RXSHM_PARENT names a segment (Windows), not descriptors'],
   ['parent-one-number', INVALID, 'RXSHM_PARENT is malformed'],
   ['parent-stdio', INVALID, 'RXSHM_PARENT is malformed'],
   ['parent-trailing', INVALID, 'RXSHM_PARENT is malformed'],

@@ -33,13 +33,14 @@ const test = suite('nativeChannel');
 /** The descriptors this process has open now. */
 const openFds = (): string[] => readdirSync('/proc/self/fd').sort();
 
-test('emits a sealed segment, a connected socket whose peer is this process, and RXSHM_PARENT "3,4"', async () => {
+test('emits a sealed segment, a connected socket whose peer is this process, RXSHM_PARENT "3,4" and no names', async () => {
   let handles: NativeChannel | undefined;
   const subscription = nativeChannel({ timeout: 10_000 }).subscribe((h) => (handles = h));
   try {
     assert.ok(handles, 'emitted on subscribe');
-    const { segmentFd, doorbellFd, environment } = handles!;
+    const { segmentFd, doorbellFd, environment, segmentName, pipeName } = handles!;
     assert.is(environment, '3,4');
+    assert.equal([segmentName, pipeName], [undefined, undefined], 'names are for Windows only');
     assert.is(native.segments.sealsOf(segmentFd) & REQUIRED_SEALS, REQUIRED_SEALS, 'sealed against resizing');
     assert.is(native.identity.peerOf(doorbellFd).pid, process.pid, 'the other end is this process');
   } finally {

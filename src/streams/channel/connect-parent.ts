@@ -5,9 +5,11 @@
  * PARENT_CHANNEL_ENV (see parent-channel.ts), single-use; nobody but the parent and this child holds them, so the
  * owner and listener checks of a named channel are not needed, but the token still is (the handshake is the same).
  * The segment is mapped only if the kernel says it is sealed against shrinking and growing (`openReceived`), so no
- * process holding it, this one included, can truncate it under the other side's mapping.
+ * process holding it, this one included, can truncate it under the other side's mapping. Where the parent is a
+ * nativeChannel on Windows, the doorbell is a one-shot named pipe under an unguessable name instead of an fd: this
+ * process connects to it by name, and the parent accepts that one connection only.
  */
-import { Socket } from 'node:net';
+import { Socket, connect as connectPipe } from 'node:net';
 import { Observable } from 'rxjs';
 import type { Segment } from '../../native/contract.js';
 import { native as defaultNative } from '../../native/index.js';
@@ -62,7 +64,11 @@ export function connectParent(options: ChannelOptions = {}): Observable<Connecti
       return;
     }
     const mapped = segment;
-    const socket = new Socket({ fd: fds.doorbellFd, readable: true, writable: true });
+    // A named pipe (nativeChannel on Windows) is connected by name; the hello is queued until it is connected.
+    const socket =
+      fds.pipeName === undefined
+        ? new Socket({ fd: fds.doorbellFd, readable: true, writable: true })
+        : connectPipe(fds.pipeName);
     let connection: Connection | null = null;
     const fail = (error: ConnectError): void => {
       socket.destroy();
@@ -72,8 +78,10 @@ export function connectParent(options: ChannelOptions = {}): Observable<Connecti
     const params = { channel, buffer: mapped.buffer, layout, socket, options: resolved, serverPid: process.ppid };
     const stopJoin = joinChannel(params, (outcome) => {
       switch (outcome.kind) {
-        case 'closed':
-          return fail(new ConnectError('HandshakeFailed', channel, 'the parent closed the doorbell'));
+        case 'closed': {
+          const cause = fds.pipeName !== undefined && outcome.error ? `: ${outcome.error.message}` : '';
+          return fail(new ConnectError('HandshakeFailed', channel, `the parent closed the doorbell${cause}`));
+        }
         case 'refused':
           return fail(new ConnectError('HandshakeFailed', channel, handshakeStatusText(outcome.status)));
         case 'corrupt': {

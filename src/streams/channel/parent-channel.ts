@@ -9,6 +9,9 @@
  * Windows passes a child no arbitrary handle through Node's spawn, so there the segment is a named section with an
  * unguessable name (128 random bits, {@link spawnSegmentName}) and the value is "@name,doorbellFd"; the section is
  * open to this user only (the default DACL of the user's token), and gone with the last handle of parent and child.
+ * nativeChannel on Windows hands over no inherited fd at all: the doorbell is a one-shot named pipe under an
+ * unguessable name too ({@link nativePipeName}), and the value is "@segmentName,@pipeName"; the child connects to the
+ * pipe by name, and the parent accepts exactly one connection on it, then stops listening.
  */
 
 /** The environment variable telling a child which fds carry its parent channel: "segmentFd,doorbellFd". */
@@ -25,28 +28,50 @@ export interface ParentChannelFds {
   readonly doorbellFd: number;
   /** The unguessable name of the parent's segment on a backend that passes no descriptors (Windows). */
   readonly segmentName?: string;
+  /**
+   * The doorbell as a named pipe to connect to (`\\.\pipe\rxshm.native.<32 hex digits>`, nativeChannel on
+   * Windows); `doorbellFd` is then -1.
+   */
+  readonly pipeName?: string;
 }
 
 const SPAWN_NAME = /^rxshm\.spawn\.[0-9a-f]{32}$/;
+const NATIVE_PIPE_NAME = /^\\\\\.\\pipe\\rxshm\.native\.[0-9a-f]{32}$/;
 
 /** An unguessable segment name for a child's channel where no descriptor can be passed: 128 random bits. */
 export function spawnSegmentName(random: Uint8Array): string {
   return `rxshm.spawn.${Buffer.from(random.subarray(0, 16)).toString('hex')}`;
 }
 
-/** The value of PARENT_CHANNEL_ENV a spawned child gets. */
-export function parentChannelEnvValue(segmentName?: string): string {
-  return `${segmentName === undefined ? CHILD_SEGMENT_FD : `@${segmentName}`},${CHILD_DOORBELL_FD}`;
+/** An unguessable name for a native channel's one-shot doorbell pipe on Windows: 128 random bits. */
+export function nativePipeName(random: Uint8Array): string {
+  return `\\\\.\\pipe\\rxshm.native.${Buffer.from(random.subarray(0, 16)).toString('hex')}`;
 }
 
 /**
- * The fds PARENT_CHANNEL_ENV names, or null when it is unset or malformed (two integers above 2, stdio excluded).
+ * The value of PARENT_CHANNEL_ENV a child gets: "3,4", "@segmentName,4" (the segment by name), or
+ * "@segmentName,@pipeName" (the doorbell by pipe name too).
+ */
+export function parentChannelEnvValue(segmentName?: string, pipeName?: string): string {
+  const doorbell = pipeName === undefined ? `${CHILD_DOORBELL_FD}` : `@${pipeName}`;
+  return `${segmentName === undefined ? CHILD_SEGMENT_FD : `@${segmentName}`},${doorbell}`;
+}
+
+/**
+ * The fds (or names) PARENT_CHANNEL_ENV names, or null when it is unset or malformed (two integers above 2, stdio
+ * excluded; a segment name of {@link spawnSegmentName}'s form; a pipe name of {@link nativePipeName}'s form).
  * @example
  * parseParentChannelEnv('3,4'); // { segmentFd: 3, doorbellFd: 4 }
  * parseParentChannelEnv('@rxshm.spawn.00112233445566778899aabbccddeeff,4'); // { segmentFd: -1, doorbellFd: 4, segmentName }
+ * parseParentChannelEnv('@rxshm.spawn.0011…eeff,@\\.\pipe\rxshm.native.0011…eeff'); // { segmentFd: -1, doorbellFd: -1, segmentName, pipeName }
  * parseParentChannelEnv(undefined); // null
  */
 export function parseParentChannelEnv(value: string | undefined): ParentChannelFds | null {
+  const piped = /^@([^,]+),@([^,]+)$/.exec(value ?? '');
+  if (piped) {
+    if (!SPAWN_NAME.test(piped[1]!) || !NATIVE_PIPE_NAME.test(piped[2]!)) return null;
+    return { segmentFd: -1, doorbellFd: -1, segmentName: piped[1]!, pipeName: piped[2]! };
+  }
   const named = /^@([^,]+),(\d+)$/.exec(value ?? '');
   if (named) {
     const doorbellFd = Number(named[2]);
