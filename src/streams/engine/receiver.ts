@@ -68,12 +68,7 @@ export class Receiver {
         // Under drop-oldest the producer may be overwriting this record as we read it: if it was dropped meanwhile
         // (release fails), what we read is torn, not malformed.
         if (rx.producerDropsOldest() && !rx.release()) continue;
-        throw new MalformedFrameError(
-          this.channel,
-          length < FRAME_HEADER_LENGTH
-            ? `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}`
-            : `unknown frame kind=${kind}, length=${length}`,
-        );
+        throw unknownFrame(this.channel, kind, length);
       }
       const status = readFrameStatus(frame, at);
       const correlation = readFrameCorrelation(frame, at);
@@ -135,7 +130,7 @@ export class Receiver {
    */
   private tornOrThrow(violation: string, length: number): boolean {
     if (this.rx.producerDropsOldest() && !this.rx.release()) return true;
-    throw new MalformedFrameError(this.channel, `${violation}, length=${length}`);
+    throw malformed(this.channel, violation, length);
   }
 
   private deliverData(at: number, length: number, mode: DataMode): void {
@@ -150,4 +145,19 @@ export class Receiver {
       mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : rx.bytes.slice(at, at + length);
     if (rx.release(true)) this.sink.data(copy); // else dropped by the producer while we copied it: it may be torn
   }
+}
+
+// Messages are built outside the drain: a template literal inside a hot function had V8 convert its numbers to
+// strings on every call, thrown or not (see layout/ring-view.ts).
+
+function unknownFrame(channel: string, kind: number, length: number): MalformedFrameError {
+  const why =
+    length < FRAME_HEADER_LENGTH
+      ? `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}`
+      : `unknown frame kind=${kind}, length=${length}`;
+  return new MalformedFrameError(channel, why);
+}
+
+function malformed(channel: string, violation: string, length: number): MalformedFrameError {
+  return new MalformedFrameError(channel, `${violation}, length=${length}`);
 }
