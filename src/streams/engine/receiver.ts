@@ -21,6 +21,7 @@ import { MalformedFrameError } from '../errors.js';
 
 const EMPTY = new Uint8Array(0);
 import { BatchCopies } from './copy-batch.js';
+import { copyOut } from './copy-out.js';
 import type { DataMode, FrameSink } from './frame-sink.js';
 
 /** Most frames one drain delivers before letting the event loop run. */
@@ -93,7 +94,7 @@ export class Receiver {
       // A fresh header per control frame (it already costs a payload copy): handlers may keep it. Data frames,
       // the hot path, never build one.
       const header = { kind: kind as FrameKind, status, correlation, method };
-      const payload = rx.bytes.slice(at + FRAME_HEADER_LENGTH, at + length);
+      const payload = copyOut(rx.bytes, at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH);
       const violation = frameViolation(header.kind, status, correlation, method, payload);
       if (violation !== undefined && this.tornOrThrow(violation, length)) continue;
       count++;
@@ -142,7 +143,7 @@ export class Receiver {
     }
     // Copied before the release, always: no copy relies on the record staying in the ring after its release.
     const copy =
-      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : rx.bytes.slice(at, at + length);
+      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : copyOut(rx.bytes, at, length);
     if (rx.release(true)) this.sink.data(copy); // else dropped by the producer while we copied it: it may be torn
   }
 }
