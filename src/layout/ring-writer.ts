@@ -168,6 +168,17 @@ export class RingWriter {
     this.view.producerParked.unpark();
   }
 
+  /** Where this producer writes next (deferred commits included). */
+  get writePosition(): number {
+    return this.write;
+  }
+
+  /** The consumer's position now (reloaded, and checked against this side's: a corrupt one throws). */
+  consumerPosition(): number {
+    this.freeBytes();
+    return this.cachedRead;
+  }
+
   /** Free bytes now (reloads the consumer's position). */
   freeBytes(): number {
     this.cachedRead = this.view.loadRead();
