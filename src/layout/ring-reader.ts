@@ -88,9 +88,7 @@ export class RingReader {
       if (this.dropOldest) this.read = this.view.loadRead();
       const found = this.tryPosition();
       if (found !== undefined) return found;
-      if (retries >= MAX_DROP_RETRIES) {
-        throw new RingCorruptError('PositionOutOfRange', `read position keeps moving: retries=${retries}`);
-      }
+      if (retries >= MAX_DROP_RETRIES) throw keepsMoving(retries);
     }
   }
 
@@ -210,12 +208,13 @@ export class RingReader {
     if (length > this.maxMessage) {
       return corrupt(
         'MessageTooLarge',
-        `record longer than maxMessage=${this.maxMessage}`,
+        'record longer than maxMessage',
         offset,
         length,
         type,
         used,
         capacity,
+        this.maxMessage,
       );
     }
     const size = recordLength(length);
@@ -242,6 +241,11 @@ export class RingReader {
   }
 }
 
+/** The error of a read position that never settles (a message of its own, see ring-view.ts's `used`). */
+function keepsMoving(retries: number): RingCorruptError {
+  return new RingCorruptError('PositionOutOfRange', `read position keeps moving: retries=${retries}`);
+}
+
 /** Builds the error for a bad record; a plain function, since a closure per checked record costs on the hot path. */
 function corrupt(
   code: RingCorruptCode,
@@ -251,9 +255,11 @@ function corrupt(
   type: number,
   used: number,
   capacity: number,
+  maxMessage?: number,
 ): RingCorruptError {
+  const limit = maxMessage === undefined ? '' : `=${maxMessage}`;
   return new RingCorruptError(
     code,
-    `${what}: offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`,
+    `${what}${limit}: offset=${offset}, length=${length}, type=${type}, used=${used}, capacity=${capacity}`,
   );
 }

@@ -73,9 +73,7 @@ export class RingWriter {
    */
   tryClaim(length: number): number {
     if (this.claimedOffset >= 0) throw new Error('tryClaim: previous claim not committed');
-    if (!(length >= 0 && length <= this.maxPayload)) {
-      throw new RangeError(`tryClaim: length=${length} exceeds maxPayload=${this.maxPayload}`);
-    }
+    if (!(length >= 0 && length <= this.maxPayload)) throw tooLong('tryClaim', length, 'maxPayload', this.maxPayload);
     const size = recordLength(length);
     const { capacity, mask } = this.view;
     let offset = this.write & mask;
@@ -103,9 +101,7 @@ export class RingWriter {
   commit(length = this.claimedLength, type = RECORD_TYPE_MESSAGE, flags = 0, defer = false): void {
     const offset = this.claimedOffset;
     if (offset < 0) throw new Error('commit: nothing claimed');
-    if (!(length >= 0 && length <= this.claimedLength)) {
-      throw new RangeError(`commit: length=${length} exceeds claimed=${this.claimedLength}`);
-    }
+    if (!(length >= 0 && length <= this.claimedLength)) throw tooLong('commit', length, 'claimed', this.claimedLength);
     const at = this.view.dataStart + offset;
     this.view.data.setUint32(at + RECORD_LENGTH_OFFSET, length, true);
     this.view.data.setUint16(at + RECORD_TYPE_OFFSET, type, true);
@@ -172,6 +168,17 @@ export class RingWriter {
     this.view.producerParked.unpark();
   }
 
+  /** Where this producer writes next (deferred commits included). */
+  get writePosition(): number {
+    return this.write;
+  }
+
+  /** The consumer's position now (reloaded, and checked against this side's: a corrupt one throws). */
+  consumerPosition(): number {
+    this.freeBytes();
+    return this.cachedRead;
+  }
+
   /** Free bytes now (reloads the consumer's position). */
   freeBytes(): number {
     this.cachedRead = this.view.loadRead();
@@ -216,10 +223,7 @@ export class RingWriter {
     const size = type === RECORD_TYPE_PADDING ? this.view.capacity - offset : recordLength(length);
     const used = this.view.used(this.write, read);
     if (length > this.view.capacity || size > used || offset + size > this.view.capacity) {
-      throw new RingCorruptError(
-        'LengthOutOfRange',
-        `record length out of range while dropping: length=${length}, offset=${offset}, used=${used}`,
-      );
+      throw dropOutOfRange(length, offset, used);
     }
     const next = (read + size) >>> 0;
     const seen = Atomics.compareExchange(this.view.words, this.view.readIndex, read | 0, next | 0) >>> 0;
@@ -230,4 +234,17 @@ export class RingWriter {
       this.cachedRead = seen; // the consumer took it first: nothing dropped
     }
   }
+}
+
+/**
+ * A caller's length beyond what it may write. Built here, not in the checking method: a template literal inside a
+ * hot function had V8 convert its numbers to strings on every call, thrown or not.
+ */
+function tooLong(what: string, length: number, limitName: string, limit: number): RangeError {
+  return new RangeError(`${what}: length=${length} exceeds ${limitName}=${limit}`);
+}
+
+function dropOutOfRange(length: number, offset: number, used: number): RingCorruptError {
+  const message = `record length out of range while dropping: length=${length}, offset=${offset}, used=${used}`;
+  return new RingCorruptError('LengthOutOfRange', message);
 }

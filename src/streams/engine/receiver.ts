@@ -21,6 +21,7 @@ import { MalformedFrameError } from '../errors.js';
 
 const EMPTY = new Uint8Array(0);
 import { BatchCopies } from './copy-batch.js';
+import { copyOut } from './copy-out.js';
 import type { DataMode, FrameSink } from './frame-sink.js';
 
 /** Most frames one drain delivers before letting the event loop run. */
@@ -68,12 +69,7 @@ export class Receiver {
         // Under drop-oldest the producer may be overwriting this record as we read it: if it was dropped meanwhile
         // (release fails), what we read is torn, not malformed.
         if (rx.producerDropsOldest() && !rx.release()) continue;
-        throw new MalformedFrameError(
-          this.channel,
-          length < FRAME_HEADER_LENGTH
-            ? `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}`
-            : `unknown frame kind=${kind}, length=${length}`,
-        );
+        throw unknownFrame(this.channel, kind, length);
       }
       const status = readFrameStatus(frame, at);
       const correlation = readFrameCorrelation(frame, at);
@@ -98,7 +94,7 @@ export class Receiver {
       // A fresh header per control frame (it already costs a payload copy): handlers may keep it. Data frames,
       // the hot path, never build one.
       const header = { kind: kind as FrameKind, status, correlation, method };
-      const payload = rx.bytes.slice(at + FRAME_HEADER_LENGTH, at + length);
+      const payload = copyOut(rx.bytes, at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH);
       const violation = frameViolation(header.kind, status, correlation, method, payload);
       if (violation !== undefined && this.tornOrThrow(violation, length)) continue;
       count++;
@@ -135,7 +131,7 @@ export class Receiver {
    */
   private tornOrThrow(violation: string, length: number): boolean {
     if (this.rx.producerDropsOldest() && !this.rx.release()) return true;
-    throw new MalformedFrameError(this.channel, `${violation}, length=${length}`);
+    throw malformed(this.channel, violation, length);
   }
 
   private deliverData(at: number, length: number, mode: DataMode): void {
@@ -147,7 +143,22 @@ export class Receiver {
     }
     // Copied before the release, always: no copy relies on the record staying in the ring after its release.
     const copy =
-      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : rx.bytes.slice(at, at + length);
+      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : copyOut(rx.bytes, at, length);
     if (rx.release(true)) this.sink.data(copy); // else dropped by the producer while we copied it: it may be torn
   }
+}
+
+// Messages are built outside the drain: a template literal inside a hot function had V8 convert its numbers to
+// strings on every call, thrown or not (see layout/ring-view.ts).
+
+function unknownFrame(channel: string, kind: number, length: number): MalformedFrameError {
+  const why =
+    length < FRAME_HEADER_LENGTH
+      ? `frame shorter than its header: length=${length}, header=${FRAME_HEADER_LENGTH}`
+      : `unknown frame kind=${kind}, length=${length}`;
+  return new MalformedFrameError(channel, why);
+}
+
+function malformed(channel: string, violation: string, length: number): MalformedFrameError {
+  return new MalformedFrameError(channel, `${violation}, length=${length}`);
 }

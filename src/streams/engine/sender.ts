@@ -13,6 +13,7 @@ import type { SendResult } from './frame-sink.js';
 import type { ResolvedOptions } from '../channel/options.js';
 import { SendQueue } from './send-queue.js';
 import { BufferPool } from './buffer-pool.js';
+import { PeerStall } from './peer-stall.js';
 import { atProcessExit } from './exit-hook.js';
 
 /**
@@ -48,6 +49,7 @@ export class Sender {
   /** The memory of queued copies, reused once they are written (enough for the high-water mark's worth). */
   private readonly pool: BufferPool;
   private readonly frame: DataView;
+  private readonly stall: PeerStall;
   private writableNow = true;
   private publishQueued = false;
   /** Deferred commits since the last publish. */
@@ -69,6 +71,7 @@ export class Sender {
     private readonly hooks: SenderHooks,
   ) {
     this.frame = new DataView(tx.bytes.buffer, tx.bytes.byteOffset, tx.bytes.byteLength);
+    this.stall = new PeerStall(tx);
     this.pool = new BufferPool(Math.min(Math.max(options.highWaterMark, 2 * options.maxMessage), POOL_BUDGET_MAX));
     // While the ring is mapped, deferred commits are published at process exit, so nothing sent is lost.
     this.forgetAtExit = atProcessExit(() => this.publish());
@@ -238,6 +241,11 @@ export class Sender {
     this.tx.commit(FRAME_HEADER_LENGTH + payload.length, undefined, undefined, true);
     this.afterWrite();
     return true;
+  }
+
+  /** Records wait unread and the peer's read position stood still for PEER_STALL_MS before `now` (peer-stall.ts). */
+  peerStalled(now: number): boolean {
+    return !this.disposed && this.stall.stalled(now);
   }
 
   /** Announces that this side waits for room (then re-check before sleeping). */

@@ -15,9 +15,10 @@
  *   setImmediate, so microtasks never starve timers and I/O.
  * - A side whose only work is a send queue blocked on a full ring (nothing received) parks at once, without the poll
  *   phase, when its last wait for room was slow (SLOW_ROOM_WAIT_MS): polling cannot make room, only take the CPU the
- *   consumer needs; the consumer rings after each drain that frees room (PRODUCER_PARKED). Measured at 64 KiB (two
- *   processes, compiled): the sender's CPU per message fell from ~65 to ~40 µs against a copying consumer, while a
- *   fast (borrowing) consumer, whose waits are short, keeps the polling that spares it a bell per ring.
+ *   consumer needs; the consumer rings after each drain that frees room (PRODUCER_PARKED). At 64 KiB the sender's
+ *   CPU per message fell ~65 -> ~40 µs; a fast (borrowing) consumer's short waits keep the polling.
+ * - The poll phase also parks once a batch this side sent waits unread and the peer's read position stood still for
+ *   PEER_STALL_MS: that peer waits for a core, which polling would keep from it (peer-stall.ts).
  */
 import type { ResolvedOptions } from '../channel/options.js';
 import type { EngineStats } from './engine-stats.js';
@@ -27,10 +28,7 @@ import type { Sender } from './sender.js';
 /** Longest synchronous spin slice (ms), so timers and I/O still run under a busy peer. */
 const MAX_SPIN_SLICE_MS = 2;
 
-/**
- * Looks at the rings per poll turn, when the turn's first look found nothing, before handing the turn back to the
- * event loop: a few µs that catch a quick peer without an event-loop turn (and its allocations) per look.
- */
+/** Looks per poll turn when its first look found nothing: a few µs that catch a quick peer without a turn. */
 const POLL_LOOKS = 32;
 
 /** Microtask hops a yielded spin waits for something to be sent before it hands over to the event loop. */
@@ -186,7 +184,9 @@ export class WaitLoop {
     if (this.waitForRoom(start, progressed, !spinning && !this.drained && this.sender.waitingForRoom))
       return this.park();
     const now = spinning ? performance.now() : start; // one clock read per pump without a spin
-    if (now - this.lastActivity < this.options.pollMicros / 1000) return this.poll(moved);
+    const stalled = !spinning && this.sender.peerStalled(now); // asked every pump, so a fully read ring is seen
+    if (now - this.lastActivity < this.options.pollMicros / 1000)
+      return !moved && stalled ? this.park() : this.poll(moved);
     this.park();
   }
 

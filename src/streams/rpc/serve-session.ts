@@ -145,8 +145,7 @@ export class ServeSession {
     call.subscription?.unsubscribe();
     if (!(value instanceof Uint8Array)) return this.fail(call, new TypeError('handler result must be a Uint8Array'));
     const { maxMessage } = this.connection;
-    if (value.length > maxMessage)
-      return this.fail(call, new Error(`response too large: length=${value.length}, maxMessage=${maxMessage}`));
+    if (value.length > maxMessage) return this.fail(call, responseTooLarge(value.length, maxMessage));
     this.finish(call, Status.Ok, FrameKind.Response, value);
   }
 
@@ -165,13 +164,12 @@ export class ServeSession {
     if (this.stopped) return this.refuse(call);
     if (this.running.has(call.correlation)) {
       call.answered = true;
-      const text = `correlation id ${call.correlation} is already in use by a running request`;
-      return this.finish(call, Status.BadRequest, FrameKind.Error, encoder.encode(text));
+      return this.finish(call, Status.BadRequest, FrameKind.Error, idInUse(call.correlation));
     }
     const handler = this.pick(call.method);
     if (!handler) {
       call.answered = true;
-      return this.finish(call, Status.NoSuchMethod, FrameKind.Error, encoder.encode(`no such method: ${call.method}`));
+      return this.finish(call, Status.NoSuchMethod, FrameKind.Error, noSuchMethod(call.method));
     }
     const context: RequestContext = { method: call.method, correlation: call.correlation, connection: this.connection };
     try {
@@ -221,4 +219,19 @@ export class ServeSession {
     this.startWaiting();
     this.afterAnswer();
   }
+}
+
+// Error texts are built in functions of their own: a template literal inside a function every request runs had V8
+// convert its numbers to strings on every call, used or not (see layout/ring-view.ts).
+
+function responseTooLarge(length: number, maxMessage: number): Error {
+  return new Error(`response too large: length=${length}, maxMessage=${maxMessage}`);
+}
+
+function idInUse(correlation: number): Uint8Array {
+  return encoder.encode(`correlation id ${correlation} is already in use by a running request`);
+}
+
+function noSuchMethod(method: number): Uint8Array {
+  return encoder.encode(`no such method: ${method}`);
 }
