@@ -207,7 +207,7 @@ export class WaitLoop {
   /** The poll phase: unless this turn already moved frames (their microtasks go first), look a few more times. */
   private poll(moved: boolean): void {
     for (let i = 0; !moved && i < POLL_LOOKS && !this.host.disposed(); i++) {
-      if (this.step()) this.activity = true; // the next pump counts it as activity (no clock read here)
+      if (this.step() && ((this.activity = true), this.host.settle())) return; // a Close read: ended now, as park()
       moved = this.activity;
     }
     this.schedule();

@@ -6,7 +6,7 @@
  * frame published after the park is announced (the consumer-parked flag is set), never lost; the poll phase takes
  * what comes within pollMicros without a bell and parks only after pollMicros idle; a sender that waits only for
  * room in its ring parks at once once its last such wait was slow (asking the consumer for a bell), and flushes its
- * queue in order when rung.
+ * queue in order when rung; a frame the poll phase reads settles the engine in that very look.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -22,7 +22,7 @@ import { until, within } from '../../helpers/waiting.js';
 const loop = suite('WaitLoop');
 
 /** A loop over a fresh ring pair; `peer` writes into its receive ring; `dispose` stops it. */
-function setup(wait: { spinMicros: number; pollMicros: number }) {
+function setup(wait: { spinMicros: number; pollMicros: number }, settle: () => boolean = () => false) {
   const tx = senderOnRing();
   const rx = receiverOnRing();
   const stats = new EngineStats();
@@ -30,7 +30,7 @@ function setup(wait: { spinMicros: number; pollMicros: number }) {
   const failures: Error[] = [];
   const waitLoop = new WaitLoop(tx.sender, rx.receiver, resolveOptions({ wait }), stats, {
     disposed: () => disposed,
-    settle: () => false,
+    settle,
     endIfClosed: () => false,
     fail: (error) => failures.push(error),
     keepAlive: () => undefined,
@@ -205,5 +205,40 @@ loop(
     dispose();
   },
 );
+
+loop('a frame the poll phase reads settles the engine in that look, before any microtask runs', async () => {
+  // A Close read there must end the connection before its receive side's completion (a microtask) is observed.
+  let delivered = false;
+  let settledAfterDelivery = false;
+  let seenByMicrotask: boolean | undefined;
+  const {
+    tx,
+    rx,
+    loop: l,
+    peer,
+    dispose,
+    failures,
+  } = setup({ spinMicros: 0, pollMicros: 1_000_000 }, () => {
+    if (delivered) settledAfterDelivery = true;
+    return false;
+  });
+  rx.sink.onData = () => {
+    delivered = true;
+    queueMicrotask(() => (seenByMicrotask ??= settledAfterDelivery));
+  };
+  // The peer's frame appears at the poll phase's first look (the second publish of the turn), not at run()'s.
+  const publish = tx.sender.publish.bind(tx.sender);
+  let publishes = 0;
+  tx.sender.publish = () => (++publishes === 2 && peer(1), publish());
+  l.schedule();
+  await within(
+    until(() => seenByMicrotask !== undefined, 'the delivery'),
+    5000,
+    'the loop',
+  );
+  dispose();
+  assert.is(seenByMicrotask, true, 'the look that read the frame settled before the microtask queue ran');
+  assert.equal(failures, []);
+});
 
 loop.run();
