@@ -9,12 +9,11 @@
  * channel's (HELLO with the header's random TOKEN, one status byte; docs/LAYOUT.md 5, "An anonymous channel"). The
  * rings are reset and GENERATION bumped before ACCEPTED is written (`accept`), so the client reads them after it.
  */
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { NativeApi, Segment } from '../../native/contract.js';
-import { RingCorruptError, channelSegmentLength, initChannelSegment, type ChannelLayout } from '../../layout/index.js';
-import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
+import { RingCorruptError, channelSegmentLength, type ChannelLayout } from '../../layout/index.js';
 import { accept, readHello } from '../handshake/server-handshake.js';
+import { writeChannelHeader } from '../handshake/client-setup.js';
 import type { Hello } from '../handshake/handshake.js';
 import type { Connection } from '../connection/connection.js';
 import { tryBuildConnection, buildConnection } from '../connection/build-connection.js';
@@ -34,13 +33,7 @@ export interface AnonymousSegment {
 export function createAnonymousSegment(native: NativeApi, options: ResolvedOptions, name?: string): AnonymousSegment {
   const length = channelSegmentLength(options.ringCapacity);
   const segment = name === undefined ? native.segments.createSealed(length) : native.segments.create(name, length);
-  const layout = initChannelSegment(segment.buffer, {
-    ringCapacity: options.ringCapacity,
-    maxMessage: options.maxMessage + FRAME_HEADER_LENGTH,
-    token: randomBytes(8).readBigUInt64LE(0),
-    creatorPid: process.pid,
-  });
-  return { segment, layout };
+  return { segment, layout: writeChannelHeader(segment.buffer, options) };
 }
 
 /** What the handshake of an anonymous channel needs. */

@@ -85,6 +85,16 @@ export interface ClientSegmentFacts {
   readonly generation: number;
 }
 
+/** Writes a fresh channel header (rings of the options' size, a new random token, this process as creator). */
+export function writeChannelHeader(buffer: ArrayBuffer, options: ResolvedOptions): ChannelLayout {
+  return initChannelSegment(buffer, {
+    ringCapacity: options.ringCapacity,
+    maxMessage: options.maxMessage + FRAME_HEADER_LENGTH,
+    token: randomBytes(8).readBigUInt64LE(0),
+    creatorPid: process.pid,
+  });
+}
+
 /**
  * Creates a client's segment with today's channel layout (header + two rings), its session line filled in as after
  * an accept: a sealed one by default, or what `create` makes (a Windows section under an unguessable name). Throws
@@ -104,13 +114,7 @@ export function createClientSegment(
     session.clientState = CLIENT_STATE_CONNECTED;
     session.serverState = SERVER_STATE_CONNECTED;
     session.generation = facts.generation;
-    const layout = initChannelSegment(segment.buffer, {
-      ringCapacity: options.ringCapacity,
-      maxMessage: options.maxMessage + FRAME_HEADER_LENGTH,
-      token: randomBytes(8).readBigUInt64LE(0),
-      creatorPid: process.pid,
-    });
-    return { segment, layout };
+    return { segment, layout: writeChannelHeader(segment.buffer, options) };
   } catch (error) {
     segment.close();
     throw error;
