@@ -2,7 +2,8 @@
  * rxshm itself, five ways: spin (both sides busy-poll for 50 µs after activity), default (poll once per event-loop
  * turn for 2 ms, then park), and parked (the peer parks after every message, so every ping takes the doorbell wake
  * path); zero-copy (default waiting, claim/commit to send, borrowed views to receive); and batched (default waiting,
- * next() to send, the peer receiving with `connection.batches()`; one-way throughput only). The harness listens;
+ * next() to send, the peer receiving with `connection.batches()`; one-way throughput only); and pooled (the same with
+ * `receive: 'pooled'` and `recycle()` after each message; one-way throughput only). The harness listens;
  * the peer connects and echoes, counts or serves. The calls section (issue 12) runs for default and spin only: each
  * call is `firstValueFrom(connection.request(payload))`, answered by the peer's `serve`, default request options.
  */
@@ -19,13 +20,14 @@ import { ECHO_METHOD, JsonEcho, StructEcho, sample } from '../peers/rxshm-method
 
 const { call, listen } = rxshm;
 const PEER = new URL('../peers/rxshm-peer.ts', import.meta.url).pathname;
-type Mode = 'spin' | 'default' | 'parked' | 'zerocopy' | 'batched';
+type Mode = 'spin' | 'default' | 'parked' | 'zerocopy' | 'batched' | 'pooled';
 const WAIT: Record<Mode, ChannelOptions['wait']> = {
   spin: { spinMicros: 50 },
   default: {},
   parked: {},
   zerocopy: {},
   batched: {},
+  pooled: {},
 };
 /** The modes the calls section measures (issue 12: default options, and the spin wait). */
 const CALLS: readonly Mode[] = ['default', 'spin'];
@@ -64,6 +66,10 @@ function contender(mode: Mode, label: string, order: number): Contender {
       if (mode === 'batched')
         ctx.note(
           'rxshm (batched): one-way throughput only; the peer receives with connection.batches() (every Data message of one ring drain in one array, copies) and counts messages, not batches.',
+        );
+      if (mode === 'pooled')
+        ctx.note(
+          "rxshm (pooled receive): one-way throughput only; next() to send, the peer receives with receive: 'pooled' (copies of 1 KiB and more in buffers it gives back) and calls recycle(message) after counting each one.",
         );
 
       const session: Session = {
@@ -132,8 +138,9 @@ function contender(mode: Mode, label: string, order: number): Contender {
           await peer.kill();
         },
       };
-      // The batched receive is a throughput path: its other sections would measure the default contender again.
-      return mode === 'batched' ? { throughput: session.throughput!, resources: peer, close: session.close } : session;
+      // The batched and pooled receives are throughput paths: their other sections would measure the default again.
+      const throughputOnly = mode === 'batched' || mode === 'pooled';
+      return throughputOnly ? { throughput: session.throughput!, resources: peer, close: session.close } : session;
     },
   };
 }
@@ -144,4 +151,5 @@ export const contenders: Contender[] = [
   contender('parked', 'rxshm (parked peer)', 12),
   contender('zerocopy', 'rxshm (zero-copy)', 13),
   contender('batched', 'rxshm (batched receive)', 14),
+  contender('pooled', 'rxshm (pooled receive)', 15),
 ];

@@ -1,7 +1,7 @@
 /**
  * Peer of the rxshm contenders: connect to channel argv[2] with the mode argv[3]; echo, count, or serve the typed
  * echoes and the raw echo of the calls section (a handler returning of(bytes), as a user writes one). In `batched`
- * mode it receives with `connection.batches()` and only counts.
+ * mode it receives with `connection.batches()` and only counts; in `pooled` mode it recycles each message it counted.
  */
 import { of } from 'rxjs';
 import type { Connection } from '../../src/index.js';
@@ -9,7 +9,7 @@ import { rxshm } from '../lib/library.js';
 import { Counter, serveControl } from '../lib/peer-side.js';
 import { ECHO_METHOD, JsonEcho, StructEcho } from './rxshm-methods.js';
 
-const { connect, implement, serve } = rxshm;
+const { connect, implement, recycle, serve } = rxshm;
 const [name, mode] = [process.argv[2]!, process.argv[3]!];
 const wait = mode === 'spin' ? { spinMicros: 50 } : mode === 'parked' ? { spinMicros: 0, pollMicros: 0 } : {};
 const counter = new Counter();
@@ -17,7 +17,8 @@ let connection: Connection | undefined;
 
 const zeroCopy = mode === 'zerocopy';
 const scratch = new Uint8Array(64 * 1024);
-connect(name, { wait, timeout: 10_000, receive: zeroCopy ? 'borrow' : 'copy' }).subscribe({
+const pooled = mode === 'pooled';
+connect(name, { wait, timeout: 10_000, receive: zeroCopy ? 'borrow' : pooled ? 'pooled' : 'copy' }).subscribe({
   next: (c) => {
     connection = c;
     // One array per ring drain (copies); counts messages, not batches.
@@ -28,6 +29,7 @@ connect(name, { wait, timeout: 10_000, receive: zeroCopy ? 'borrow' : 'copy' }).
           // A borrowed view is read once (into a reused buffer, no allocation), as a real consumer reads its data.
           if (zeroCopy) scratch.set(bytes);
           counter.add();
+          if (pooled) recycle(bytes); // done with it: its buffer may carry a later message
         } else if (!zeroCopy) c.next(bytes);
         else {
           const claim = c.claim(bytes.length);

@@ -23,8 +23,10 @@ export {
   DEFAULT_RING_CAPACITY,
   DEFAULT_SPIN_MICROS,
   type ChannelOptions,
+  type ReceiveMode,
   type WaitStrategy,
 } from './channel/options.js';
+export { recycle, RECYCLED_BUDGET_BYTES } from './engine/recycled-copies.js';
 export {
   ChannelOptionsError,
   ConnectError,

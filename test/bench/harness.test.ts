@@ -71,6 +71,7 @@ const MUST_RUN = [
   'rxshm-parked',
   'rxshm-zerocopy',
   'rxshm-batched',
+  'rxshm-pooled',
   'unix-socket-rpc',
   'zeromq',
 ];

@@ -43,12 +43,13 @@ export class Sink implements FrameSink {
 
 /** A receiver on a fresh ring; `rings` counts the bells it rang for the producer. */
 export function receiverOnRing(
-  options: { capacity?: number; maxMessage?: number; borrow?: boolean; dropOldest?: boolean } = {},
+  options: { capacity?: number; maxMessage?: number; borrow?: boolean; pooled?: boolean; dropOldest?: boolean } = {},
 ): TestRing & { receiver: Receiver; sink: Sink; rings: () => number } {
   const ring = testRing(options.capacity ?? 1024, options);
   const sink = new Sink();
   let rings = 0;
-  const r = new Receiver('unit', ring.reader, options.borrow ?? false, sink, () => rings++);
+  const receive = options.borrow === true ? 'borrow' : options.pooled === true ? 'pooled' : 'copy';
+  const r = new Receiver('unit', ring.reader, receive, sink, () => rings++);
   return { ...ring, receiver: r, sink, rings: () => rings };
 }
 

@@ -64,6 +64,9 @@ const task = new TextEncoder().encode('resize 7');`,
   // The peer sends 1000 readings and closes; however they are split into batches, all 1000 arrive.
   batches: { peer: 'peers/readings.mts', expect: ['received 1000'] },
 
+  // The peer sends 200 frames of 64 KiB and closes; each one is recycled after it was read.
+  recycle: { peer: 'peers/frames.mts', expect: ['200 frames, 200 recycled'] },
+
   request: {
     prelude: `
 // connection: a client of the 'ping' server (test/readme/peers/ping.mts), which answers method 7 with 'pong'.

@@ -19,6 +19,9 @@ export interface WaitStrategy {
 }
 
 /** Options common to listen, connect and spawnConnected. */
+/** How received messages are handed over (see ChannelOptions.receive). */
+export type ReceiveMode = 'copy' | 'borrow' | 'pooled';
+
 export interface ChannelOptions {
   /** Data bytes of each ring (power of two, 1 KiB to 1 GiB). Default 2 MiB. The server's choice wins. */
   readonly ringCapacity?: number;
@@ -33,8 +36,9 @@ export interface ChannelOptions {
   /** Receive-side waiting. Default `{ spinMicros: 0, pollMicros: 2000 }`. */
   readonly wait?: WaitStrategy;
   /** `copy` (default): each message is a fresh Uint8Array, safe to keep. `borrow`: a view into the ring, valid only
-   * during the synchronous `next` call that delivers it. */
-  readonly receive?: 'copy' | 'borrow';
+   * during the synchronous `next` call that delivers it. `pooled`: copies of 1 KiB and more come from buffers the
+   * user gives back with `recycle(message)` when done (a stream of large messages reuses a few buffers). */
+  readonly receive?: ReceiveMode;
   /** Under `block`, bytes queued locally beyond which `writable` turns false. Default 1 MiB. */
   readonly highWaterMark?: number;
   /** connect: how long to wait for the server (ms). Default 5000. */
@@ -71,7 +75,7 @@ export interface ResolvedOptions {
   readonly overflow: OverflowPolicy;
   readonly spinMicros: number;
   readonly pollMicros: number;
-  readonly receive: 'copy' | 'borrow';
+  readonly receive: ReceiveMode;
   readonly highWaterMark: number;
   readonly timeout: number;
   readonly trustUids: readonly number[];
@@ -141,7 +145,9 @@ export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
     fail('overflow', overflow, "must be 'block', 'drop-oldest' or 'reject'");
   }
   const receive = options.receive ?? 'copy';
-  if (receive !== 'copy' && receive !== 'borrow') fail('receive', receive, "must be 'copy' or 'borrow'");
+  if (receive !== 'copy' && receive !== 'borrow' && receive !== 'pooled') {
+    fail('receive', receive, "must be 'copy', 'borrow' or 'pooled'");
+  }
   return {
     ringCapacity,
     maxMessage,

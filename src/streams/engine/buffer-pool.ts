@@ -39,17 +39,21 @@ export class BufferPool {
     return copy;
   }
 
-  /** Takes back a copy made by `copy`, once nothing reads it any more (written into the ring, out of the queue). */
-  release(copy: Uint8Array): void {
+  /**
+   * Takes back a copy made by `copy`, once nothing reads it any more (written into the ring, out of the queue).
+   * True if its buffer is kept for reuse.
+   */
+  release(copy: Uint8Array): boolean {
     const length = copy.length;
-    if (length < POOLED_MIN_BYTES) return;
+    if (length < POOLED_MIN_BYTES) return false;
     const buffer = copy.buffer as ArrayBuffer;
     const sizeClass = 32 - Math.clz32(length - 1);
     // Only whole pool buffers come back (a defensive check: anything else is left to the garbage collector).
-    if (copy.byteOffset !== 0 || buffer.byteLength !== 2 ** sizeClass) return;
-    if (this.freeBytes + buffer.byteLength > this.budget) return;
+    if (copy.byteOffset !== 0 || buffer.byteLength !== 2 ** sizeClass) return false;
+    if (this.freeBytes + buffer.byteLength > this.budget) return false;
     this.freeBytes += buffer.byteLength;
     this.free[sizeClass].push(buffer);
+    return true;
   }
 
   /** Lets every free buffer go (the sender is disposed). */

@@ -64,7 +64,7 @@ export class ChannelEngine {
     private readonly marks: CloseMarks,
   ) {
     const ring = (): void => this.doorbell.ring();
-    this.receiver = new Receiver(channel, rx, options.receive === 'borrow', sink, ring);
+    this.receiver = new Receiver(channel, rx, options.receive, sink, ring);
     this.sender = new Sender(tx, options, this.stats, {
       ring,
       activity: () => this.loop.wake(),

@@ -23,6 +23,7 @@ const EMPTY = new Uint8Array(0);
 import { BatchCopies } from './copy-batch.js';
 import { copyOut } from './copy-out.js';
 import type { DataMode, FrameSink } from './frame-sink.js';
+import { RecycledCopies } from './recycled-copies.js';
 
 /** Most frames one drain delivers before letting the event loop run. */
 const MAX_BATCH = 4096;
@@ -35,6 +36,9 @@ export class Receiver {
   private readonly frame: DataView;
   private readonly batchCopies = new BatchCopies();
   private readonly waiting = (): number => this.rx.usedBytes();
+  /** The copies kept Data gets: the connection's recycled buffers under `receive: 'pooled'`, else fresh ones. */
+  private readonly copies: (source: Uint8Array, at: number, length: number) => Uint8Array;
+  private readonly borrow: boolean;
   /** A Data frame waits at the head of the ring because nobody subscribes. */
   held = false;
   /** The peer's Close was read: nothing more will come. */
@@ -47,10 +51,13 @@ export class Receiver {
   constructor(
     private readonly channel: string,
     private readonly rx: RingReader,
-    private readonly borrow: boolean,
+    receive: 'copy' | 'borrow' | 'pooled',
     private readonly sink: FrameSink,
     private readonly ring: () => void,
   ) {
+    this.borrow = receive === 'borrow';
+    const pooled = receive === 'pooled' ? new RecycledCopies() : null;
+    this.copies = pooled === null ? copyOut : (source, at, length) => pooled.copy(source, at, length);
     this.frame = new DataView(rx.bytes.buffer, rx.bytes.byteOffset, rx.bytes.byteLength);
   }
 
@@ -143,7 +150,7 @@ export class Receiver {
     }
     // Copied before the release, always: no copy relies on the record staying in the ring after its release.
     const copy =
-      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : copyOut(rx.bytes, at, length);
+      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : this.copies(rx.bytes, at, length);
     if (rx.release(true)) this.sink.data(copy); // else dropped by the producer while we copied it: it may be torn
   }
 }
