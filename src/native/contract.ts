@@ -126,6 +126,12 @@ export interface ProcessApi {
    * Pids are reused: a pid read long after its process died may name another one.
    */
   state(pid: number): ProcessState;
+  /**
+   * Offers this thread's processor to another thread that is ready to run on it, if any (Linux `sched_yield`,
+   * Windows `SwitchToThread`; the fake: nothing), and returns at once when none is. A waiting side that polls shared
+   * memory calls it so that a peer sharing its core gets to run. Never throws.
+   */
+  yieldCpu(): void;
 }
 
 /** Who a process is, as the kernel reports it (Linux: `struct ucred` of SO_PEERCRED). */

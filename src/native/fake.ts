@@ -223,6 +223,7 @@ export function createFakeNative(options: FakeNativeOptions = {}): NativeApi {
           return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'running' : 'exited';
         }
       },
+      yieldCpu: () => undefined, // both ends run on this one thread: there is nobody to yield to
     },
     identity: {
       uid: () => uid,

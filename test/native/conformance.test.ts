@@ -211,6 +211,13 @@ export function conformance(label: string, api: () => NativeApi): void {
       );
   });
 
+  test('processes.yieldCpu: returns nothing and never throws, however often it is called', () => {
+    let returned: unknown[] = [];
+    for (let i = 0; i < 1000; i++) returned.push(n.processes.yieldCpu());
+    returned = [...new Set(returned)];
+    assert.equal(returned, [undefined]);
+  });
+
   test('futex: not-equal, timeout, clamped wait, bad offsets', async () => {
     const futex = n.futex;
     if (windows) return assert.is(futex, null, 'no cross-process futex on Windows');

@@ -89,6 +89,7 @@ export interface Libc {
   munmap(addr: bigint, length: number): number;
   close(fd: number): number;
   kill(pid: number, sig: number): number;
+  sched_yield(): number;
   /** syscall(SYS_futex_waitv, waiters, count, flags, &timeout, clockid), fixed prototype like `futex`. */
   futexWaitv: {
     async(
@@ -149,6 +150,7 @@ export function libc(): Libc {
     munmap: lib.func('int munmap(void *addr, size_t length)'),
     close: lib.func('int close(int fd)'),
     kill: lib.func('int kill(int pid, int sig)'),
+    sched_yield: lib.func('int sched_yield()'),
     futex: lib.func('syscall', 'long', ['long', 'void *', 'int', 'int', ffi.pointer(timespec), 'void *', 'int']),
     futexWaitv: lib.func('syscall', 'long', ['long', 'void *', 'uint32_t', 'uint32_t', 'void *', 'int']),
   } as Libc;

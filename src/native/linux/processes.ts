@@ -1,5 +1,6 @@
 /**
- * Process liveness on Linux: `kill(pid, 0)` says whether the pid exists, `/proc/<pid>/stat` whether it is a zombie.
+ * Process liveness on Linux: `kill(pid, 0)` says whether the pid exists, `/proc/<pid>/stat` whether it is a zombie;
+ * and `sched_yield` for a polling side that must let a peer on its core run.
  *
  * Cross-process invariant relied on: a peer that died but was not yet reaped by its parent still has a pid (a
  * zombie); it runs no code, so it counts as exited. Caveat: pids are reused, so a pid read long after the peer
@@ -25,7 +26,7 @@ function isZombie(pid: number): boolean {
 }
 
 /**
- * Linux process liveness. Throws RangeError for a pid that is not a positive integer.
+ * Linux process liveness (`state` throws RangeError for a pid that is not a positive integer) and yielding.
  * @example
  * linuxProcesses.state(process.pid); // 'running'
  */
@@ -35,5 +36,8 @@ export const linuxProcesses: ProcessApi = {
     // EPERM: the process exists but belongs to another user; it is alive all the same.
     if (libc().kill(pid, 0) !== 0 && lastErrno() !== constants.errno.EPERM) return 'exited';
     return isZombie(pid) ? 'exited' : 'running';
+  },
+  yieldCpu(): void {
+    libc().sched_yield(); // cannot fail on Linux (it always returns 0)
   },
 };

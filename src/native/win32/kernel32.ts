@@ -47,6 +47,7 @@ export interface Kernel32 {
   OpenProcess(access: number, inherit: boolean, pid: number): Handle;
   WaitForSingleObject(handle: Handle, ms: number): number;
   GetCurrentProcess(): Handle;
+  SwitchToThread(): boolean;
   /** CreateFileW as the pipe probe uses it: returns the handle as a number, -1 (INVALID_HANDLE_VALUE) on failure. */
   CreateFileW(
     name: string,
@@ -101,6 +102,7 @@ export function kernel32(): Kernel32 {
     OpenProcess: k.func('void *__stdcall OpenProcess(uint32_t access, bool inherit, uint32_t pid)'),
     WaitForSingleObject: k.func('uint32_t __stdcall WaitForSingleObject(void *handle, uint32_t ms)'),
     GetCurrentProcess: k.func('void *__stdcall GetCurrentProcess()'),
+    SwitchToThread: k.func('bool __stdcall SwitchToThread()'),
     CreateFileW: k.func(
       'intptr_t __stdcall CreateFileW(str16 name, uint32_t access, uint32_t share, void *sa, uint32_t disposition, uint32_t flags, void *t)',
     ),

@@ -1,6 +1,7 @@
 /**
  * Process liveness on Windows: `OpenProcess` says whether the pid names a process, `WaitForSingleObject(h, 0)` whether
- * it has ended (a process object is signalled once it exits, even while someone still holds a handle to it).
+ * it has ended (a process object is signalled once it exits, even while someone still holds a handle to it); and
+ * `SwitchToThread` for a polling side that must let a peer on its processor run.
  *
  * Cross-process invariant relied on: a pid names no process once the last handle to the exited process is closed;
  * while one is open, the pid names the exited process (OpenProcess succeeds) and the wait says it has ended.
@@ -12,7 +13,7 @@ import { addressOf, kernel32, PROCESS_QUERY_LIMITED_INFORMATION, SYNCHRONIZE, WA
 import { ERROR_ACCESS_DENIED } from './win32-errors.js';
 
 /**
- * Windows process liveness. Throws RangeError for a pid that is not a positive integer.
+ * Windows process liveness (`state` throws RangeError for a pid that is not a positive integer) and yielding.
  * @example
  * win32Processes.state(process.pid); // 'running'
  */
@@ -31,5 +32,8 @@ export const win32Processes: ProcessApi = {
     } finally {
       k.CloseHandle(handle);
     }
+  },
+  yieldCpu(): void {
+    kernel32().SwitchToThread(); // false only when no other thread was ready: nothing to do then
   },
 };

@@ -6,6 +6,7 @@
  * segment header and a client takes it from there, whatever it asked for. Every other option is this side's own.
  */
 import type { NativeApi } from '../../native/contract.js';
+import { native as defaultNative } from '../../native/index.js';
 import { isValidCapacity, maxPayloadFor, type OverflowPolicy } from '../../layout/index.js';
 import { FRAME_HEADER_LENGTH } from '../../codecs/index.js';
 import { ChannelOptionsError } from '../errors.js';
@@ -79,6 +80,8 @@ export interface ResolvedOptions {
   readonly highWaterMark: number;
   readonly timeout: number;
   readonly trustUids: readonly number[];
+  /** Offers this thread's core to a ready peer (the backend's `processes.yieldCpu`; see wait-loop.ts). */
+  readonly yieldCpu: () => void;
 }
 
 const fail = (key: string, value: unknown, why: string): never => {
@@ -158,6 +161,7 @@ export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
     highWaterMark: nonNegative('highWaterMark', options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK),
     timeout: nonNegative('timeout', options.timeout ?? DEFAULT_CONNECT_TIMEOUT),
     trustUids: uids(options.trustUids),
+    yieldCpu: () => (native ?? defaultNative).processes.yieldCpu(),
   };
 }
 

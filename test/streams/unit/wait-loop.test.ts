@@ -6,7 +6,8 @@
  * frame published after the park is announced (the consumer-parked flag is set), never lost; the poll phase takes
  * what comes within pollMicros without a bell and parks only after pollMicros idle; a sender that waits only for
  * room in its ring parks at once once its last such wait was slow (asking the consumer for a bell), and flushes its
- * queue in order when rung; a frame the poll phase reads settles the engine in that very look.
+ * queue in order when rung; a frame the poll phase reads settles the engine in that very look; a poll turn that found
+ * nothing offers the core (yieldCpu) before the next turn, one that delivered does not.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -22,13 +23,17 @@ import { until, within } from '../../helpers/waiting.js';
 const loop = suite('WaitLoop');
 
 /** A loop over a fresh ring pair; `peer` writes into its receive ring; `dispose` stops it. */
-function setup(wait: { spinMicros: number; pollMicros: number }, settle: () => boolean = () => false) {
+function setup(
+  wait: { spinMicros: number; pollMicros: number },
+  settle: () => boolean = () => false,
+  yieldCpu: () => void = () => undefined,
+) {
   const tx = senderOnRing();
   const rx = receiverOnRing();
   const stats = new EngineStats();
   let disposed = false;
   const failures: Error[] = [];
-  const waitLoop = new WaitLoop(tx.sender, rx.receiver, resolveOptions({ wait }), stats, {
+  const waitLoop = new WaitLoop(tx.sender, rx.receiver, { ...resolveOptions({ wait }), yieldCpu }, stats, {
     disposed: () => disposed,
     settle,
     endIfClosed: () => false,
@@ -240,5 +245,44 @@ loop('a frame the poll phase reads settles the engine in that look, before any m
   assert.is(seenByMicrotask, true, 'the look that read the frame settled before the microtask queue ran');
   assert.equal(failures, []);
 });
+
+loop(
+  'an empty poll turn offers the core to a ready peer; a turn that delivered lets its microtasks run first',
+  async () => {
+    const events: string[] = [];
+    let yields = 0;
+    let peer: (value: number) => void = () => undefined;
+    const yieldCpu = (): void => {
+      events.push('yield');
+      if (++yields <= 3) peer(yields); // the peer, given the core, answers: the next turn finds it
+    };
+    const t = setup({ spinMicros: 0, pollMicros: 200_000 }, () => false, yieldCpu);
+    peer = t.peer;
+    t.rx.sink.onData = () => {
+      events.push('data');
+      queueMicrotask(() => events.push('microtask'));
+    };
+    t.loop.schedule();
+    await within(
+      until(() => yields >= 4, 'four yields'),
+      5000,
+      'the poll phase',
+    );
+    t.dispose();
+    assert.equal(events.slice(0, 10), [
+      'yield',
+      'data',
+      'microtask',
+      'yield',
+      'data',
+      'microtask',
+      'yield',
+      'data',
+      'microtask',
+      'yield',
+    ]);
+    assert.equal(t.failures, []);
+  },
+);
 
 loop.run();
