@@ -33,10 +33,11 @@ const UNAVAILABLE = new TextEncoder().encode('nobody serves requests on this con
 /** The control-frame switchboard of one connection: handlers by frame kind, requests kept until served, ends told. */
 export class ControlRouter {
   /**
-   * Handlers by frame kind. Each list is replaced, never changed, on (un)register, so a dispatch walks the list it
-   * started with (a handler removed meanwhile still sees that frame; one added sees the next) without a copy per frame.
+   * Handlers by frame kind (an array indexed by the kind, a small integer: no Map lookup per frame). Each list is
+   * replaced, never changed, on (un)register, so a dispatch walks the list it started with (a handler removed
+   * meanwhile still sees that frame; one added sees the next) without a copy per frame.
    */
-  private readonly handlers = new Map<number, readonly ControlHandler[]>();
+  private readonly handlers: (readonly ControlHandler[] | undefined)[] = [];
   private readonly failures = new Set<(error: Error) => void>();
   private readonly peerCloses = new Set<() => void>();
   private waiting: WaitingRequest[] = [];
@@ -47,15 +48,11 @@ export class ControlRouter {
 
   /** Registers `handler` for frames of `kind`; returns the unregister function. */
   on(kind: number, handler: ControlHandler): () => void {
-    const list = this.handlers.get(kind) ?? [];
-    if (!list.includes(handler)) this.handlers.set(kind, [...list, handler]);
+    const list = this.handlers[kind] ?? [];
+    if (!list.includes(handler)) this.handlers[kind] = [...list, handler];
     return () => {
-      const current = this.handlers.get(kind) ?? [];
-      if (current.includes(handler))
-        this.handlers.set(
-          kind,
-          current.filter((h) => h !== handler),
-        );
+      const current = this.handlers[kind] ?? [];
+      if (current.includes(handler)) this.handlers[kind] = current.filter((h) => h !== handler);
     };
   }
 
@@ -87,7 +84,7 @@ export class ControlRouter {
 
   /** Whether anyone listens for `kind`. */
   has(kind: number): boolean {
-    return (this.handlers.get(kind)?.length ?? 0) > 0;
+    return (this.handlers[kind]?.length ?? 0) > 0;
   }
 
   /** Takes the requests that arrived while nobody served (serve replays them in order). */
@@ -103,7 +100,7 @@ export class ControlRouter {
     if (kind === FrameKind.LivenessCheck) {
       this.sender.sendFrame({ kind: FrameKind.Alive, status: 0, correlation, method: 0 }, EMPTY_PAYLOAD);
     }
-    const list = this.handlers.get(kind);
+    const list = this.handlers[kind];
     if (list !== undefined && list.length > 0) {
       for (let i = 0; i < list.length; i++) list[i]!(header, payload);
       return;
