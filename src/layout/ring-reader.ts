@@ -31,6 +31,12 @@ export class RingReader {
   private readonly view: RingView;
   private read: number;
   private next = -1;
+  /**
+   * WRITE_POSITION as last loaded. Reloaded only once `read` caught up with it (and at every poll under drop-oldest):
+   * the producer only moves it forward, so records before it stay published, and each load of the line the producer
+   * keeps storing to is a cache miss on both cores. Checked against `read` at every use, like a fresh load.
+   */
+  private write: number;
   /** Record type of the message under the cursor (RECORD_TYPE_MESSAGE on a channel). */
   type = 0;
   /** Record flags of the message under the cursor. */
@@ -57,6 +63,7 @@ export class RingReader {
   ) {
     this.view = new RingView(buffer, ringOffset, capacity);
     this.read = this.view.loadRead();
+    this.write = this.read; // the first poll loads it
     this.dropOldest = dropOldest === 'auto' ? undefined : dropOldest;
   }
 
@@ -159,7 +166,8 @@ export class RingReader {
     const { view } = this;
     for (;;) {
       const read = this.read;
-      const write = view.loadWrite();
+      if (this.dropOldest || this.write === read) this.write = view.loadWrite();
+      const write = this.write;
       const apparent = (write - read) >>> 0;
       // Under drop-oldest the producer may have moved both positions since we loaded `read`: re-read, do not accuse.
       if (this.dropOldest && apparent > view.capacity && view.loadRead() !== read) return undefined;

@@ -113,6 +113,23 @@ corrupt('PositionOutOfRange: WRITE_POSITION behind READ_POSITION', () => {
   expectCorrupt(() => reader.poll(), 'PositionOutOfRange', ['write=56', 'read=64']);
 });
 
+corrupt(
+  'a WRITE_POSITION rewritten behind the reader is caught once the reader catches up with the one it loaded',
+  () => {
+    const { buffer, record, reader } = handcrafted(0, 32);
+    record(0, 8, RECORD_TYPE_MESSAGE);
+    record(16, 8, RECORD_TYPE_MESSAGE);
+    assert.ok(reader.poll());
+    assert.ok(reader.release());
+    new DataView(buffer).setUint32(TEST_RING_OFFSET + WRITE_POSITION_OFFSET, 8, true); // moved back by a hostile peer
+    // The record at 16 was published with the WRITE_POSITION loaded first (and is checked as any record is).
+    assert.ok(reader.poll());
+    assert.is(reader.payloadLength, 8);
+    assert.ok(reader.release());
+    expectCorrupt(() => reader.poll(), 'PositionOutOfRange', ['write=8', 'read=32']);
+  },
+);
+
 corrupt('MisalignedPosition: a position that is not a multiple of 8', () => {
   const { reader } = handcrafted(0, 12);
   expectCorrupt(() => reader.poll(), 'MisalignedPosition', ['write=12', 'read=0']);
