@@ -69,7 +69,10 @@ test('the peer process exits: exited at the next deadline, then complete; no che
   withInProcessChannel(async ({ server, client, settle, native }) => {
     const scheduler = new SettlingScheduler();
     let gone = false;
-    const os: NativeApi = { ...native, processes: { state: () => (gone ? 'exited' : 'running'), yieldCpu: () => undefined } };
+    const os: NativeApi = {
+      ...native,
+      processes: { state: () => (gone ? 'exited' : 'running'), yieldCpu: () => undefined },
+    };
     await scheduler.runSettled(settle, ({ cold, expectObservable, expectSubscriptions }) => {
       const exit = cold('13ms |');
       expectObservable(exit.pipe(tap({ complete: () => (gone = true) }))).toBe('13ms |');
