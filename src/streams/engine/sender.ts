@@ -49,6 +49,9 @@ export class Sender {
   /** The memory of queued copies, reused once they are written (enough for the high-water mark's worth). */
   private readonly pool: BufferPool;
   private readonly frame: DataView;
+  /** The ring's buffer and where `tx.bytes` starts in it (for claimed views). */
+  private readonly ringBuffer: ArrayBufferLike;
+  private readonly ringStart: number;
   private readonly stall: PeerStall;
   private writableNow = true;
   private publishQueued = false;
@@ -71,6 +74,8 @@ export class Sender {
     private readonly hooks: SenderHooks,
   ) {
     this.frame = new DataView(tx.bytes.buffer, tx.bytes.byteOffset, tx.bytes.byteLength);
+    this.ringBuffer = tx.bytes.buffer;
+    this.ringStart = tx.bytes.byteOffset;
     this.stall = new PeerStall(tx);
     this.pool = new BufferPool(Math.min(Math.max(options.highWaterMark, 2 * options.maxMessage), POOL_BUDGET_MAX));
     // While the ring is mapped, deferred commits are published at process exit, so nothing sent is lost.
@@ -161,7 +166,9 @@ export class Sender {
       return null;
     }
     writeFrameHeader(this.frame, at, FrameKind.Data, 0, 0, 0, 0);
-    return this.tx.bytes.subarray(at + FRAME_HEADER_LENGTH, at + FRAME_HEADER_LENGTH + length);
+    // A view built on the buffer, not `subarray`: subarray goes through the species lookup, a builtin call that
+    // TurboFan does not inline (64 B claims, one process: ~51 vs ~34 ns per view + set).
+    return new Uint8Array(this.ringBuffer, this.ringStart + at + FRAME_HEADER_LENGTH, length);
   }
 
   /** Publishes the claimed Data frame with `length` payload bytes (at the end of the burst, see writeFrame). */
@@ -187,6 +194,7 @@ export class Sender {
   private readonly afterClaim: (() => void)[] = [];
 
   private claimEnded(): void {
+    if (this.afterClaim.length === 0) return; // the usual case: no array copied per commit
     for (const then of this.afterClaim.splice(0)) then();
   }
 
