@@ -126,11 +126,8 @@ export interface ProcessApi {
    * Pids are reused: a pid read long after its process died may name another one.
    */
   state(pid: number): ProcessState;
-  /**
-   * Offers this thread's processor to another thread that is ready to run on it, if any (Linux `sched_yield`,
-   * Windows `SwitchToThread`; the fake: nothing), and returns at once when none is. A waiting side that polls shared
-   * memory calls it so that a peer sharing its core gets to run. Never throws.
-   */
+  /** Offers this thread's core to a thread ready to run on it (sched_yield, SwitchToThread; the fake: nothing); returns
+   * at once when none is, never throws. A side polling shared memory calls it, so a peer on its core gets to run. */
   yieldCpu(): void;
 }
 

@@ -19,10 +19,10 @@ export interface WaitStrategy {
   readonly pollMicros?: number;
 }
 
-/** Options common to listen, connect and spawnConnected. */
 /** How received messages are handed over (see ChannelOptions.receive). */
 export type ReceiveMode = 'copy' | 'borrow' | 'pooled';
 
+/** Options common to listen, connect and spawnConnected. */
 export interface ChannelOptions {
   /** Data bytes of each ring (power of two, 1 KiB to 1 GiB). Default 2 MiB. The server's choice wins. */
   readonly ringCapacity?: number;
