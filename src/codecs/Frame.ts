@@ -1,9 +1,11 @@
 /**
  * A whole frame (header + payload) as an io-ts codec, with the payload rules of docs/LAYOUT.md section 6: LivenessCheck,
- * Alive, Close and Cancel carry no payload; an Error payload is a valid UTF-8 message.
+ * Alive, Close and Cancel carry no payload; an Error payload is a valid UTF-8 message; a Batch payload is well-formed
+ * entries (FrameBatch.ts).
  */
 import * as t from 'io-ts';
 import { isRight } from 'fp-ts/lib/Either.js';
+import { batchViolation } from './FrameBatch.js';
 import { FRAME_HEADER_LENGTH, writeFrameHeader } from './FrameDescriptor.js';
 import { headerViolation, isFrameHeader, validateFrameHeader, type FrameHeader } from './FrameHeader.js';
 import { FrameKind, frameKindName } from './FrameKind.js';
@@ -26,6 +28,9 @@ function payloadViolation(kind: FrameKind, payload: Uint8Array): string | undefi
   if (kind === FrameKind.Error) {
     const at = utf8ErrorOffset(payload);
     if (at !== -1) return `Error frame message: invalid UTF-8 at byte ${FRAME_HEADER_LENGTH + at}`;
+  }
+  if (kind === FrameKind.Batch) {
+    return batchViolation(new DataView(payload.buffer, payload.byteOffset, payload.byteLength), 0, payload.length);
   }
   return undefined;
 }

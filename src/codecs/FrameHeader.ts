@@ -43,7 +43,7 @@ export function headerViolation(
   method: number,
 ): [number, string] | undefined {
   const name = frameKindName(kind);
-  if ((kind === FrameKind.Data || kind === FrameKind.Close) && correlation !== 0) {
+  if ((kind === FrameKind.Data || kind === FrameKind.Close || kind === FrameKind.Batch) && correlation !== 0) {
     return [FRAME_CORRELATION_OFFSET, `${name} frame must have correlation 0, got ${correlation}`];
   }
   if (kind !== FrameKind.Request && method !== 0)

@@ -28,6 +28,11 @@ export const FrameKind = {
   Close: 7,
   /** The requester gave up on a correlation id; the server may stop working on it. */
   Cancel: 8,
+  /**
+   * Several Data messages packed in one record (LAYOUT.md 6, "Batch"): written only to a consumer that announced it
+   * reads them (CONSUMER_FLAG_READS_BATCHES); the receiver delivers each message as if it came in a Data frame.
+   */
+  Batch: 9,
 } as const;
 
 /** A known frame kind byte. */
@@ -44,6 +49,7 @@ const NAMES: readonly string[] = [
   'Alive',
   'Close',
   'Cancel',
+  'Batch',
 ];
 
 /**
@@ -56,11 +62,11 @@ const NAMES: readonly string[] = [
  * ```
  */
 export function isFrameKind(n: unknown): n is FrameKind {
-  return typeof n === 'number' && Number.isInteger(n) && n >= FrameKind.Data && n <= FrameKind.Cancel;
+  return typeof n === 'number' && Number.isInteger(n) && n >= FrameKind.Data && n <= FrameKind.Batch;
 }
 
 /**
- * The name of a kind byte (`'Request'`), or `'unknown(9)'`.
+ * The name of a kind byte (`'Request'`), or `'unknown(10)'`.
  *
  * @example
  * ```ts
@@ -89,6 +95,7 @@ export const FrameKindC = t.union(
     t.literal(FrameKind.Alive),
     t.literal(FrameKind.Close),
     t.literal(FrameKind.Cancel),
+    t.literal(FrameKind.Batch),
   ],
   'FrameKind',
 );

@@ -47,6 +47,13 @@ export const PRODUCER_FLAG_DROP_OLDEST = 1;
 export const READ_POSITION_OFFSET = 64;
 /** u32: 1 while the consumer waits for data; cleared (compare-exchange 1 -> 0) by whoever wakes it. */
 export const CONSUMER_PARKED_OFFSET = READ_POSITION_OFFSET + 4;
+/** u32: consumer flags, written by the consumer when it attaches; CONSUMER_FLAG_* bits (LAYOUT.md 4.1). */
+export const CONSUMER_FLAGS_OFFSET = CONSUMER_PARKED_OFFSET + 4;
+/**
+ * Consumer flag: the consumer reads Batch frames (LAYOUT.md 6), so the producer may pack several Data messages into
+ * one record. A producer never writes a Batch frame to a consumer that has not set it (C peers built on version 1).
+ */
+export const CONSUMER_FLAG_READS_BATCHES = 1;
 
 /** Length of the ring header; the data area starts here. */
 export const RING_HEADER_LENGTH = 128;

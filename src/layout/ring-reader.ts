@@ -12,6 +12,7 @@
  */
 import { RingCorruptError, type RingCorruptCode } from './errors.js';
 import {
+  CONSUMER_FLAG_READS_BATCHES,
   PRODUCER_FLAG_DROP_OLDEST,
   RECORD_FLAGS_OFFSET,
   RECORD_HEADER_LENGTH,
@@ -149,6 +150,14 @@ export class RingReader {
    */
   takeProducerParked(): boolean {
     return this.view.producerParked.take();
+  }
+
+  /**
+   * Sets CONSUMER_FLAG_READS_BATCHES (LAYOUT.md 4.1): this consumer reads Batch frames, so the producer may pack
+   * Data messages. Call it only from a consumer that does (the channel engine's Receiver).
+   */
+  announceReadsBatches(): void {
+    Atomics.or(this.view.words, this.view.consumerFlagsIndex, CONSUMER_FLAG_READS_BATCHES);
   }
 
   /** True when the producer announced drop-oldest: a borrowed view may then be overwritten while in use. */

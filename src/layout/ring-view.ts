@@ -8,6 +8,7 @@
  */
 import { LayoutConfigError, RingCorruptError } from './errors.js';
 import {
+  CONSUMER_FLAGS_OFFSET,
   CONSUMER_PARKED_OFFSET,
   PRODUCER_FLAGS_OFFSET,
   PRODUCER_PARKED_OFFSET,
@@ -43,6 +44,7 @@ export class RingView {
   /** CONSUMER_PARKED: the reader parks on it, the writer takes it. */
   readonly consumerParked: ParkedFlag;
   readonly producerFlagsIndex: number;
+  readonly consumerFlagsIndex: number;
 
   constructor(
     readonly buffer: ArrayBufferLike,
@@ -72,6 +74,7 @@ export class RingView {
     this.producerParked = new ParkedFlag(this.words, (ringOffset + PRODUCER_PARKED_OFFSET) >> 2);
     this.consumerParked = new ParkedFlag(this.words, (ringOffset + CONSUMER_PARKED_OFFSET) >> 2);
     this.producerFlagsIndex = (ringOffset + PRODUCER_FLAGS_OFFSET) >> 2;
+    this.consumerFlagsIndex = (ringOffset + CONSUMER_FLAGS_OFFSET) >> 2;
   }
 
   loadWrite(): number {

@@ -10,6 +10,7 @@
 import { RingCorruptError } from './errors.js';
 import {
   BYTES_OFFSET,
+  CONSUMER_FLAG_READS_BATCHES,
   DROPPED_OFFSET,
   MESSAGES_OFFSET,
   PRODUCER_FLAG_DROP_OLDEST,
@@ -92,6 +93,43 @@ export class RingWriter {
     this.claimedOffset = offset;
     this.claimedLength = length;
     return this.view.dataStart + offset + RECORD_HEADER_LENGTH;
+  }
+
+  /**
+   * Like tryClaim, but reserves as much payload room as is free and contiguous now, up to `most` bytes and at least
+   * `least` (a packed Batch record, filled and committed with its real length later); `claimedBytes` says how much.
+   * Only when even `least` does not fit contiguously does it go through tryClaim (padding to the end as usual).
+   */
+  tryClaimUpTo(least: number, most: number): number {
+    if (this.claimedOffset >= 0) throw new Error('tryClaimUpTo: previous claim not committed');
+    if (!(least >= 0 && least <= most && most <= this.maxPayload))
+      throw tooLong('tryClaimUpTo', most, 'maxPayload', this.maxPayload);
+    const { capacity } = this.view;
+    const offset = this.write & this.view.mask;
+    let free = capacity - this.view.used(this.write, this.cachedRead);
+    if (free < recordLength(most)) {
+      this.cachedRead = this.view.loadRead();
+      free = capacity - this.view.used(this.write, this.cachedRead);
+    }
+    // Both terms are multiples of RECORD_ALIGNMENT, so the room is too, and its record exactly fills it.
+    const room = Math.min(free, capacity - offset) - RECORD_HEADER_LENGTH;
+    if (room < least || this.dropOldest) return this.tryClaim(least);
+    this.claimedOffset = offset;
+    this.claimedLength = Math.min(most, room);
+    return this.view.dataStart + offset + RECORD_HEADER_LENGTH;
+  }
+
+  /** Payload bytes reserved by the open claim (tryClaim's length, or what tryClaimUpTo could reserve). */
+  get claimedBytes(): number {
+    return this.claimedLength;
+  }
+
+  /**
+   * True when the consumer set CONSUMER_FLAG_READS_BATCHES (LAYOUT.md 4.1): Batch frames may be written to it. Loaded
+   * each time, not cached: a ring reset for a new client clears the word.
+   */
+  consumerReadsBatches(): boolean {
+    return (Atomics.load(this.view.words, this.view.consumerFlagsIndex) & CONSUMER_FLAG_READS_BATCHES) !== 0;
   }
 
   /**

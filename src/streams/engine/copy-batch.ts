@@ -37,4 +37,22 @@ export class BatchCopies {
     this.used = (this.used + length + 7) & ~7; // copies start 8-byte aligned, as payloads do in the ring
     return copy;
   }
+
+  /**
+   * Copies `source[at, at + length)` (a whole Batch payload) into the chunk in one go and returns the chunk's buffer;
+   * `blockStart` is then where the block begins in it. Messages of the block become views of it (`view`).
+   */
+  copyBlock(source: Uint8Array, at: number, length: number, waiting: () => number): ArrayBuffer {
+    if (this.used + length > this.chunk.byteLength) {
+      this.chunk = new ArrayBuffer(Math.max(length, Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, waiting()))));
+      this.used = 0;
+    }
+    this.blockStart = this.used;
+    new Uint8Array(this.chunk, this.used, length).set(source.subarray(at, at + length));
+    this.used = (this.used + length + 7) & ~7;
+    return this.chunk;
+  }
+
+  /** Where the last copyBlock's block starts in its buffer. */
+  blockStart = 0;
 }

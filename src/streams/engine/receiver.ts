@@ -9,8 +9,11 @@
  */
 import type { RingReader } from '../../layout/index.js';
 import {
+  BATCH_ENTRY_HEADER_LENGTH,
   FRAME_HEADER_LENGTH,
   FrameKind,
+  batchEntryLength,
+  batchViolation,
   readFrameCorrelation,
   readFrameKind,
   readFrameMethod,
@@ -58,6 +61,7 @@ export class Receiver {
     private readonly sink: FrameSink,
     private readonly ring: () => void,
   ) {
+    rx.announceReadsBatches(); // this drain unpacks Batch frames: the peer may send them
     this.borrow = receive === 'borrow';
     const pooled = receive === 'pooled' ? new RecycledCopies() : null;
     this.copies = pooled === null ? copyOut : (source, at, length) => pooled.copy(source, at, length);
@@ -77,7 +81,7 @@ export class Receiver {
       const at = rx.payloadOffset;
       const length = rx.payloadLength;
       const kind = length < FRAME_HEADER_LENGTH ? 0 : readFrameKind(frame, at);
-      if (kind < FrameKind.Data || kind > FrameKind.Cancel) {
+      if (kind < FrameKind.Data || kind > FrameKind.Batch) {
         // Under drop-oldest the producer may be overwriting this record as we read it: if it was dropped meanwhile
         // (release fails), what we read is torn, not malformed.
         if (rx.producerDropsOldest() && !rx.release()) continue;
@@ -101,6 +105,21 @@ export class Receiver {
         count++;
         delivered++;
         this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH, mode);
+        continue;
+      }
+      if (kind === FrameKind.Batch) {
+        const payloadAt = at + FRAME_HEADER_LENGTH;
+        const violation = this.batchViolation(payloadAt, length - FRAME_HEADER_LENGTH, status | correlation | method);
+        if (violation !== undefined && this.tornOrThrow(violation, length)) continue;
+        let mode = sink.dataMode();
+        if (mode === 'hold' && this.keepAll) mode = 'keep';
+        if (mode === 'hold') {
+          this.held = true;
+          break;
+        }
+        const messages = this.deliverBatch(payloadAt, length - FRAME_HEADER_LENGTH, mode);
+        count += messages;
+        delivered += messages;
         continue;
       }
       // A fresh header per control frame (it already costs a payload copy): handlers may keep it. Data frames,
@@ -144,6 +163,42 @@ export class Receiver {
   private tornOrThrow(violation: string, length: number): boolean {
     if (this.rx.producerDropsOldest() && !this.rx.release()) return true;
     throw malformed(this.channel, violation, length);
+  }
+
+  /**
+   * The rule a Batch frame breaks, checked whole before any of it is delivered: its header fields as Data's; a
+   * producer that may drop records never packs (a record overwritten mid-batch would be half delivered); entries.
+   */
+  private batchViolation(at: number, length: number, fields: number): string | undefined {
+    if (fields !== 0) return 'Batch frame with a non-zero header field';
+    if (this.rx.producerDropsOldest()) return 'Batch frame from a producer that may drop records';
+    return batchViolation(this.frame, at, length);
+  }
+
+  /**
+   * Delivers every message of a checked Batch payload in order, each as a Data frame would be (`first` is the mode
+   * of the first; a later one that would be held is kept instead: the record is released whole, so its messages
+   * stay in order and the backlog may pass its limit by one record). Returns how many it delivered.
+   */
+  private deliverBatch(start: number, length: number, first: DataMode): number {
+    const { rx, frame } = this;
+    let mode = first;
+    let messages = 0;
+    // For batch subscribers the whole payload is copied once and its messages are views of that copy.
+    const block = mode === 'batch' ? this.batchCopies.copyBlock(rx.bytes, start, length, this.waiting) : null;
+    const blockStart = this.batchCopies.blockStart - start;
+    for (let offset = 0; offset < length && !this.disposed; messages++) {
+      if (messages > 0 && (mode = this.sink.dataMode()) === 'hold') mode = 'keep';
+      const size = frame.getUint32(start + offset, true);
+      const at = start + offset + BATCH_ENTRY_HEADER_LENGTH;
+      offset += batchEntryLength(size);
+      if (mode === 'deliver' && this.borrow) this.sink.data(new Uint8Array(this.ringBuffer, this.ringStart + at, size));
+      else if (mode === 'batch' && block !== null) this.sink.data(new Uint8Array(block, blockStart + at, size));
+      else if (mode === 'batch') this.sink.data(this.batchCopies.copy(rx.bytes, at, size, this.waiting));
+      else this.sink.data(this.copies(rx.bytes, at, size));
+    }
+    if (!this.disposed) rx.release(true);
+    return messages;
   }
 
   private deliverData(at: number, length: number, mode: DataMode): void {

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DATA_FRAME } from '../../../src/streams/engine/frame-fields.js';
-import { PUBLISH_EVERY } from '../../../src/streams/engine/sender.js';
+import { PUBLISH_EVERY } from '../../../src/streams/engine/sender-hooks.js';
 import { readFrames } from '../../helpers/engine-rings.js';
 import { bytes, endOfBurst, senderOnRing as setup } from '../../helpers/engine-sender.js';
 
