@@ -49,6 +49,8 @@ export class RingWriter {
     ringOffset: number,
     capacity: number,
     readonly dropOldest = false,
+    /** The segment's MAX_MESSAGE: the largest record payload its consumer accepts (tryClaimUpTo stays within it). */
+    readonly maxMessage = capacity - RECORD_HEADER_LENGTH,
   ) {
     this.view = new RingView(buffer, ringOffset, capacity);
     this.write = this.view.loadWrite();
@@ -96,14 +98,16 @@ export class RingWriter {
   }
 
   /**
-   * Like tryClaim, but reserves as much payload room as is free and contiguous now, up to `most` bytes and at least
-   * `least` (a packed Batch record, filled and committed with its real length later); `claimedBytes` says how much.
-   * Only when even `least` does not fit contiguously does it go through tryClaim (padding to the end as usual).
+   * Like tryClaim, but reserves as much payload room as is free and contiguous now, up to `most` bytes (and never
+   * more than maxMessage) and at least `least` (a packed Batch record, filled and committed with its real length
+   * later); `claimedBytes` says how much. Only when even `least` does not fit contiguously does it go through
+   * tryClaim (padding to the end as usual).
    */
   tryClaimUpTo(least: number, most: number): number {
     if (this.claimedOffset >= 0) throw new Error('tryClaimUpTo: previous claim not committed');
-    if (!(least >= 0 && least <= most && most <= this.maxPayload))
-      throw tooLong('tryClaimUpTo', most, 'maxPayload', this.maxPayload);
+    const limit = Math.min(this.maxPayload, this.maxMessage);
+    if (!(least >= 0 && least <= most && least <= limit)) throw tooLong('tryClaimUpTo', least, 'maxMessage', limit);
+    most = Math.min(most, limit);
     const { capacity } = this.view;
     const offset = this.write & this.view.mask;
     let free = capacity - this.view.used(this.write, this.cachedRead);

@@ -71,6 +71,7 @@ export function buildConnection(params: BuildConnectionParams): Connection {
     sendRingOffset,
     params.layout.ringCapacity,
     params.options.overflow === 'drop-oldest',
+    params.layout.maxMessage,
   );
   const session = new ChannelSession(params.buffer);
   const connection = new Connection({

@@ -42,12 +42,14 @@ export class BatchPacker {
 
   /**
    * Opens a Batch frame with room for at least one `length`-byte message: as much as is free and contiguous, up to
-   * PACK_BYTES. False when the consumer does not read Batch frames, under drop-oldest, or when the ring is full.
+   * PACK_BYTES and the segment's MAX_MESSAGE. False when the consumer does not read Batch frames, under
+   * drop-oldest, when even one entry would pass MAX_MESSAGE, or when the ring is full.
    */
   open(length: number): boolean {
     if (this.at >= 0) throw new Error('BatchPacker.open: a Batch frame is open');
     if (this.tx.dropOldest || !this.tx.consumerReadsBatches()) return false;
     const least = FRAME_HEADER_LENGTH + batchEntryLength(length);
+    if (least > this.tx.maxMessage) return false; // records this small: the message goes alone
     const at = this.tx.tryClaimUpTo(least, FRAME_HEADER_LENGTH + PACK_BYTES);
     if (at === RING_FULL) return false;
     this.at = at;
