@@ -106,7 +106,8 @@ export class RingWriter {
   tryClaimUpTo(least: number, most: number): number {
     if (this.claimedOffset >= 0) throw new Error('tryClaimUpTo: previous claim not committed');
     const limit = Math.min(this.maxPayload, this.maxMessage);
-    if (!(least >= 0 && least <= most && least <= limit)) throw tooLong('tryClaimUpTo', least, 'maxMessage', limit);
+    if (!(least >= 0 && least <= limit)) throw tooLong('tryClaimUpTo', least, 'maxMessage', limit);
+    if (!(most >= least)) throw tooLong('tryClaimUpTo: least', least, 'most', most);
     most = Math.min(most, limit);
     const { capacity } = this.view;
     const offset = this.write & this.view.mask;

@@ -50,7 +50,7 @@ export class BatchPacker {
     if (this.at >= 0) throw new Error('BatchPacker.open: a Batch frame is open');
     if (this.tx.dropOldest || !this.tx.consumerReadsBatches()) return false;
     const least = FRAME_HEADER_LENGTH + batchEntryLength(length);
-    if (least > this.tx.maxMessage) return false; // records this small: the message goes alone
+    if (least > Math.min(this.tx.maxMessage, this.tx.maxPayload)) return false; // records this small: the message goes alone
     const at = this.tx.tryClaimUpTo(least, FRAME_HEADER_LENGTH + PACK_BYTES);
     if (at === RING_FULL) return false;
     this.at = at;
@@ -62,7 +62,14 @@ export class BatchPacker {
 
   /** open() for `payload`, then pack() it (it fits: open reserved room for it). */
   openWith(payload: Uint8Array): boolean {
-    return this.open(payload.length) && this.pack(payload);
+    if (!this.open(payload.length)) return false;
+    try {
+      return this.pack(payload);
+    } catch (error) {
+      this.at = -1; // a refused send (a detached buffer) leaves the ring exactly as it was
+      this.tx.abort();
+      throw error;
+    }
   }
 
   /** Appends `payload` to the open frame; false when none is open or it does not fit (close, then open another). */
