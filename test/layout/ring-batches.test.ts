@@ -19,6 +19,7 @@ import {
   WRITE_POSITION_OFFSET,
   recordLength,
 } from '../../src/layout/ring-descriptor.js';
+import { FrameC, FrameKind, batchEntryLength, batchViolation, writeFrameHeader } from '../../src/codecs/index.js';
 import { resetRing } from '../../src/layout/channel-segment.js';
 import { RingReader } from '../../src/layout/ring-reader.js';
 import { RING_FULL, RingWriter } from '../../src/layout/ring-writer.js';
@@ -257,6 +258,32 @@ upTo('misuse throws: an open claim, least > most, least < 0, least > maxPayload'
   assert.throws(() => writer.tryClaimUpTo(Number.NaN, 10), RangeError);
   assert.is(writer.claiming, false);
   assert.is(writer.tryClaimUpTo(0, 10), DATA + 8, 'still usable');
+});
+
+upTo('a Batch frame packed in place in a claim, committed short, reads back whole and well-formed', () => {
+  const { buffer, writer, reader } = makeRing(CAP);
+  reader.announceReadsBatches();
+  assert.ok(writer.consumerReadsBatches());
+  const at = writer.tryClaimUpTo(16 + batchEntryLength(5), 16 + 8192);
+  const frame = new DataView(buffer);
+  let used = 0;
+  for (const [i, n] of [5, 0, 13].entries()) {
+    frame.setUint32(at + 16 + used, n, true);
+    frame.setUint32(at + 16 + used + 4, 0, true);
+    fill(writer.bytes, at + 16 + used + 8, n, 40 + i);
+    used += batchEntryLength(n);
+  }
+  writeFrameHeader(frame, at, FrameKind.Batch, 0, 0, 0, 0);
+  writer.commit(16 + used);
+  assert.is(u32(buffer, WRITE_POSITION_OFFSET), recordLength(16 + 16 + 8 + 24));
+  assert.ok(reader.poll());
+  assert.is(reader.payloadLength, 16 + used);
+  assert.is(batchViolation(frame, reader.payloadOffset + 16, reader.payloadLength - 16), undefined);
+  const decoded = FrameC.decode(reader.copy());
+  assert.is(decoded._tag, 'Right');
+  assert.is(checkFill(reader.bytes, reader.payloadOffset + 16 + 16 + 8 + 8, 13, 42), -1, 'third message');
+  assert.ok(reader.release());
+  assert.is(reader.poll(), false);
 });
 
 flag.run();
