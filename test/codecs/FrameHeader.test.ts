@@ -1,3 +1,7 @@
+/**
+ * FrameHeaderC: the per-kind header rules of docs/LAYOUT.md section 6 (correlation 0 for Data, Close and Batch; method
+ * only on a Request; status only on an Error, and never 0 there), the round trip of every kind, and exact messages.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameHeaderC, type FrameHeader } from '../../src/codecs/FrameHeader.js';
@@ -22,16 +26,21 @@ const valid: FrameHeader[] = [
   { kind: FrameKind.Alive, flags: 0, status: 0, correlation: 9, method: 0 },
   { kind: FrameKind.Close, flags: 0, status: 0, correlation: 0, method: 0 },
   { kind: FrameKind.Cancel, flags: 0, status: 0, correlation: 3, method: 0 },
+  { kind: FrameKind.Batch, flags: 0, status: 0, correlation: 0, method: 0 },
 ];
 
 test('is', () => {
   for (const h of valid) assert.ok(FrameHeaderC.is(h), JSON.stringify(h));
-  assert.not.ok(FrameHeaderC.is({ ...valid[0], kind: 9 }));
+  assert.not.ok(FrameHeaderC.is({ ...valid[0], kind: 10 }));
   assert.not.ok(FrameHeaderC.is({ ...valid[0], flags: 256 }));
   assert.not.ok(FrameHeaderC.is({ ...valid[0], correlation: 1 }));
   assert.not.ok(FrameHeaderC.is({ ...valid[3], status: 0 }));
   assert.not.ok(FrameHeaderC.is({ ...valid[1], correlation: 2 ** 32 }));
   assert.not.ok(FrameHeaderC.is(null));
+  const batch = valid[8]!;
+  assert.not.ok(FrameHeaderC.is({ ...batch, correlation: 1 }));
+  assert.not.ok(FrameHeaderC.is({ ...batch, method: 1 }));
+  assert.not.ok(FrameHeaderC.is({ ...batch, status: 1 }));
 });
 
 test('encode/decode round trip of every kind, at a non-zero byteOffset', () => {
@@ -54,12 +63,21 @@ test('decode failures: exact messages', () => {
     '<root>: expected at least 16 bytes for a frame header, got 15',
   ]);
   assert.equal(leftLines(FrameHeaderC.decode(header(0))), ['<root>: unknown frame kind 0 at offset 0']);
-  assert.equal(leftLines(FrameHeaderC.decode(header(9))), ['<root>: unknown frame kind 9 at offset 0']);
+  assert.equal(leftLines(FrameHeaderC.decode(header(10))), ['<root>: unknown frame kind 10 at offset 0']);
   assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Data, 0, 5))), [
     '<root>: Data frame must have correlation 0, got 5 at offset 4',
   ]);
   assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Close, 0, 1))), [
     '<root>: Close frame must have correlation 0, got 1 at offset 4',
+  ]);
+  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Batch, 0, 5))), [
+    '<root>: Batch frame must have correlation 0, got 5 at offset 4',
+  ]);
+  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Batch, 0, 0, 2))), [
+    '<root>: Batch frame must have method 0, got 2 at offset 8',
+  ]);
+  assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Batch, 3))), [
+    '<root>: Batch frame must have status 0, got 3 at offset 2',
   ]);
   assert.equal(leftLines(FrameHeaderC.decode(header(FrameKind.Response, 0, 1, 3))), [
     '<root>: Response frame must have method 0, got 3 at offset 8',

@@ -164,7 +164,12 @@ export const MALFORMED: readonly Malformed[] = [
   ),
   badFrame('frame-invalid-short', '15 bytes: shorter than the header', 'short', frame(1, 0, 0, 0).subarray(0, 15)),
   badFrame('frame-invalid-kind-0', 'kind 0', 'unknown-kind', Uint8Array.from([0, ...frame(1, 0, 0, 0).subarray(1)])),
-  badFrame('frame-invalid-kind-9', 'kind 9', 'unknown-kind', Uint8Array.from([9, ...frame(1, 0, 0, 0).subarray(1)])),
+  badFrame(
+    'frame-invalid-kind-10',
+    'kind 10, the first unknown one (9 is Batch)',
+    'unknown-kind',
+    Uint8Array.from([10, ...frame(1, 0, 0, 0).subarray(1)]),
+  ),
   badFrame(
     'frame-invalid-data-correlation',
     'a Data frame with correlation 1',
