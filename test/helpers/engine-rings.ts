@@ -94,7 +94,7 @@ export function readMessages(reader: RingReader, startRecord = 0): ReadMessage[]
     const view = new DataView(bytes.buffer);
     const violation = batchViolation(view, 0, bytes.length);
     if (violation !== undefined) throw new Error(`Batch ${record}: ${violation}`);
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const size = view.getUint32(at, true);
       if (view.getUint32(at + 4, true) !== 0) throw new Error(`Batch ${record}: reserved word at ${at} not 0`);
       const start = at + BATCH_ENTRY_HEADER_LENGTH;
