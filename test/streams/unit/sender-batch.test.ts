@@ -221,4 +221,30 @@ test('stats count messages, not records: sent and bytesSent', async () => {
   );
 });
 
+test('a detached payload that would open or join a batch throws; the others go out intact and in order', async () => {
+  const { sender: s, reader } = setup();
+  const detached = (): Uint8Array => {
+    const buffer = new ArrayBuffer(8);
+    const view = new Uint8Array(buffer, 0, 0);
+    structuredClone(buffer, { transfer: [buffer] }); // detaches `buffer`
+    return view;
+  };
+  s.send(DATA_FRAME, bytes(1));
+  assert.throws(() => s.send(DATA_FRAME, detached()), TypeError, 'would open a batch');
+  assert.not.ok(s.claimOpen);
+  s.send(DATA_FRAME, bytes(2));
+  assert.throws(() => s.send(DATA_FRAME, detached()), TypeError, 'would join the open batch');
+  s.send(DATA_FRAME, bytes(3));
+  const room = s.claim(1)!;
+  room[0] = 4;
+  s.commit(1);
+  await endOfBurst();
+  const got = readMessages(reader);
+  assert.equal(shape(got), ['D', 'B2', 'D']);
+  assert.equal(
+    got.map((m) => m.payload),
+    [[1], [2], [3], [4]],
+  );
+});
+
 test.run();
