@@ -5,7 +5,11 @@
  * might write.
  */
 import {
+  BATCH_ENTRY_HEADER_LENGTH,
   FRAME_HEADER_LENGTH,
+  FrameKind,
+  batchEntryLength,
+  batchViolation,
   readFrameCorrelation,
   readFrameKind,
   readFrameMethod,
@@ -66,4 +70,59 @@ export function writeRawFrame(
   writeFrameHeader(view, at, fields.kind, 0, fields.status ?? 0, fields.correlation ?? 0, fields.method ?? 0);
   writer.bytes.set(payload, at + FRAME_HEADER_LENGTH);
   writer.commit();
+}
+
+/** One message as read back: the kind of the frame it came in (Batch for a packed one), its record's index. */
+export interface ReadMessage {
+  readonly kind: number;
+  readonly record: number;
+  readonly payload: number[];
+}
+
+/**
+ * Reads and releases every visible record like readFrames, but unpacks each Batch frame into its messages (checked
+ * as a consumer must: header fields 0, reserved words 0, entries exactly filling the payload; else it throws).
+ * Control frames come out as one message each, with their own kind and payload.
+ */
+export function readMessages(reader: RingReader, startRecord = 0): ReadMessage[] {
+  const out: ReadMessage[] = [];
+  readFrames(reader).forEach((frame, i) => {
+    const record = startRecord + i;
+    if (frame.kind !== FrameKind.Batch) return void out.push({ kind: frame.kind, record, payload: frame.payload });
+    if ((frame.status | frame.correlation | frame.method) !== 0) throw new Error(`Batch ${record}: header fields`);
+    const bytes = Uint8Array.from(frame.payload);
+    const view = new DataView(bytes.buffer);
+    const violation = batchViolation(view, 0, bytes.length);
+    if (violation !== undefined) throw new Error(`Batch ${record}: ${violation}`);
+    for (let at = 0; at < bytes.length;) {
+      const size = view.getUint32(at, true);
+      if (view.getUint32(at + 4, true) !== 0) throw new Error(`Batch ${record}: reserved word at ${at} not 0`);
+      const start = at + BATCH_ENTRY_HEADER_LENGTH;
+      out.push({ kind: FrameKind.Batch, record, payload: [...bytes.subarray(start, start + size)] });
+      at += batchEntryLength(size);
+    }
+  });
+  return out;
+}
+
+/** The payload of a Batch frame packing `messages` (entries: length, reserved 0, bytes, padding to 8). */
+export function batchPayload(messages: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(messages.reduce((sum, m) => sum + batchEntryLength(m.length), 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const m of messages) {
+    view.setUint32(at, m.length, true);
+    out.set(m, at + BATCH_ENTRY_HEADER_LENGTH);
+    at += batchEntryLength(m.length);
+  }
+  return out;
+}
+
+/** Writes one Batch frame packing `messages` as a peer would (header fields may be forged non-zero). */
+export function writeBatchFrame(
+  writer: RingWriter,
+  messages: Uint8Array[],
+  fields: { status?: number; correlation?: number; method?: number } = {},
+): void {
+  writeRawFrame(writer, { kind: FrameKind.Batch, ...fields }, batchPayload(messages));
 }

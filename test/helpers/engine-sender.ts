@@ -13,16 +13,17 @@ import { testRing, type TestRing } from './engine-rings.js';
 /** Data bytes of the ring each sender writes into. */
 const CAPACITY = 1024;
 
-/** A sender on a fresh ring, with its stats and the hooks it called, in order. */
+/** A sender on a fresh ring (of `capacity` data bytes), with its stats and the hooks it called, in order. */
 export function senderOnRing(
   overflow: OverflowPolicy = 'block',
   highWaterMark = 1 << 20,
+  capacity = CAPACITY,
 ): TestRing & {
   sender: Sender;
   stats: EngineStats;
   events: string[];
 } {
-  const ring = testRing(CAPACITY, { dropOldest: overflow === 'drop-oldest' });
+  const ring = testRing(capacity, { dropOldest: overflow === 'drop-oldest' });
   const stats = new EngineStats();
   const events: string[] = [];
   const s = new Sender(ring.writer, resolveOptions({ overflow, highWaterMark }), stats, {

@@ -40,7 +40,7 @@ receiver('a record shorter than a frame header is a MalformedFrameError, nothing
 });
 
 receiver('an unknown frame kind is a MalformedFrameError, nothing delivered', () => {
-  for (const kind of [0, FrameKind.Cancel + 1, 0xff]) {
+  for (const kind of [0, FrameKind.Batch + 1, 0xff]) {
     const { receiver: r, writer, sink } = setup();
     writeRawFrame(writer, { kind }, Uint8Array.from([1]));
     const error = expectError(() => r.drain(), MalformedFrameError, 'MalformedFrame');
