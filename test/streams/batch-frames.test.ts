@@ -11,7 +11,7 @@ import { of } from 'rxjs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listen, recycle, serve, type ChannelOptions, type Connection } from '../../src/index.js';
-import { MIXED_SIZES, answerOf, checkMessage } from '../fixtures/batch-payload.js';
+import { MIXED_SIZES, answerOf, checkMessage, sizeAt } from '../fixtures/batch-payload.js';
 import type { BatchSenderSpec } from '../fixtures/batch-sender.js';
 import { Opened } from '../helpers/connections.js';
 import { channelName } from '../helpers/names.js';
@@ -62,11 +62,15 @@ async function finish(run: Run, received: number): Promise<void> {
   assert.ok(batchFrames > 0 && packed > batchFrames, `Batch frames were sent (${packed} messages in ${batchFrames})`);
   assert.is(received, spec.total, 'every message delivered once');
   assert.is(connection.stats.received, spec.total, 'the receiver counts messages, not frames');
+  let bytes = 0;
+  for (let seq = 0; seq < spec.total; seq++) bytes += sizeAt(spec.seed, seq, spec.sizes);
+  assert.is(connection.stats.bytesReceived, bytes, 'bytesReceived counts payload bytes');
   assert.is(run.served(), done.requests, 'every request reached the server');
   connection.complete();
   const ended = await child.next('ended');
   assert.ok(ended.clean, `the child's connection ended cleanly (by ${ended.by})`);
   assert.is(ended.stats.sent, spec.total, 'the sender counts messages, not frames');
+  assert.is(ended.stats.bytesSent, bytes, 'bytesSent counts payload bytes');
   const exit = await child.exited;
   assert.equal([exit.code, exit.signal], [0, null], `child exit; stderr: ${child.stderr}`);
 }
@@ -203,6 +207,39 @@ test('a late subscriber after a burst 50x the ring gets all 200,000 messages in 
     await sleep(300);
     assert.is(run.connection.stats.received, 0, 'nothing delivered without a subscriber');
     const { count, bad } = await perMessage(run.connection, (m, seq) => checkMessage(m, spec.seed, seq, spec.sizes));
+    assert.equal(bad, []);
+    await finish(run, count);
+  }));
+
+test('a late batches() subscriber after a burst 50x the ring: every message once, in order', () =>
+  watched(180_000, async (watch) => {
+    const spec = {
+      seed: 78,
+      total: 200_000,
+      maxBurst: 200_000,
+      sizes: [8, 8, 8, 1, 0, 63, 1024, 1025],
+      requests: false,
+    };
+    const run = await start(watch, { ringCapacity: 65_536 }, spec);
+    await run.child.next('sent');
+    await sleep(300);
+    assert.is(run.connection.stats.received, 0, 'nothing delivered without a subscriber');
+    const bad: string[] = [];
+    let count = 0;
+    let batches = 0;
+    await new Promise<void>((resolve, reject) =>
+      run.connection.batches().subscribe({
+        next: (batch) => {
+          batches++;
+          for (const m of batch) {
+            const problem = checkMessage(m, spec.seed, count++, spec.sizes);
+            if (problem !== null && bad.length < 5) bad.push(`batch ${batches}: ${problem}`);
+          }
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
     assert.equal(bad, []);
     await finish(run, count);
   }));
