@@ -32,6 +32,9 @@ export class Sender {
   private readonly ringBuffer: ArrayBufferLike;
   private readonly ringStart: number;
   private readonly stall: PeerStall;
+  private blockedOnRoom = false;
+  private readonly afterClaim: (() => void)[] = [];
+  private readonly forgetAtExit: () => void;
   private writableNow = true;
   private publishQueued = false;
   /** Deferred commits since the last publish. */
@@ -39,7 +42,6 @@ export class Sender {
   /** Publishes deferred commits at the end of the current synchronous burst (bound once: no closure per send). */
   private readonly publishLater = (): void => {
     this.publishQueued = false;
-    this.lastWasData = false; // the burst ended: the next message may be the only one, so it goes alone
     this.publish();
   };
   /** Packs bursts of small Data messages into Batch frames (batch-packer.ts). */
@@ -63,11 +65,8 @@ export class Sender {
     this.stall = new PeerStall(tx);
     this.packer = new BatchPacker(tx, this.frame);
     this.pool = new BufferPool(Math.min(Math.max(options.highWaterMark, 2 * options.maxMessage), POOL_BUDGET_MAX));
-    // While the ring is mapped, deferred commits are published at process exit, so nothing sent is lost.
-    this.forgetAtExit = atProcessExit(() => this.publish());
+    this.forgetAtExit = atProcessExit(() => this.publish()); // while mapped: nothing sent is lost at exit
   }
-
-  private readonly forgetAtExit: () => void;
 
   /** False while the local queue holds highWaterMark bytes or more. */
   get writable(): boolean {
@@ -114,8 +113,6 @@ export class Sender {
   get waitingForRoom(): boolean {
     return this.blockedOnRoom && this.queue.length > 0;
   }
-
-  private blockedOnRoom = false;
 
   /** Writes as much of the local queue as fits. True if anything moved. */
   flush(): boolean {
@@ -174,14 +171,18 @@ export class Sender {
     else then();
   }
 
-  private readonly afterClaim: (() => void)[] = [];
   private claimEnded(): void {
     if (this.afterClaim.length === 0) return; // the usual case: no array copied per commit
     for (const then of this.afterClaim.splice(0)) then();
   }
 
-  /** Makes deferred commits visible, wakes a parked consumer: after each burst, at every engine step, before parking. */
+  /** Publishes and wakes a parked consumer, between bursts: at a burst's end, each engine step, parking, exit. */
   publish(): void {
+    this.lastWasData = false; // the next message may go alone (a spin loop runs many bursts before any microtask)
+    this.publishWritten();
+  }
+
+  private publishWritten(): void {
     if (this.disposed) return;
     this.closeBatch();
     this.unpublished = 0;
@@ -267,7 +268,7 @@ export class Sender {
 
   private afterWrite(): void {
     this.sends++;
-    if (++this.unpublished >= PUBLISH_EVERY) this.publish();
+    if (++this.unpublished >= PUBLISH_EVERY) this.publishWritten();
     else this.publishSoon();
     this.hooks.activity();
   }
@@ -284,12 +285,10 @@ export class Sender {
   }
 
   private noteSent(kind: number, length: number): void {
-    if (kind === FrameKind.Data) {
-      this.stats.sent++;
-      this.stats.bytesSent += length;
-    } else if (kind === FrameKind.Close) {
-      this.hooks.closeSent();
-    }
+    if (kind === FrameKind.Close) this.hooks.closeSent();
+    if (kind !== FrameKind.Data) return;
+    this.stats.sent++;
+    this.stats.bytesSent += length;
   }
 
   private updateWritable(): void {
