@@ -10,7 +10,7 @@ source scripts/windows/env.sh
 # The Windows test set: the native conformance suite and the Windows backend across processes (test/windows), and
 # the streams suites of two-process channels, request/response, peer death, exit hygiene and many clients per server
 # that apply to a backend without descriptor passing (README "Platforms" says which are left out and why).
-PATTERN=${1:-'(native[\\/](names|conformance|index)|windows[\\/][a-z0-9-]+|streams[\\/](request|lifecycle|serve|typed|methods|spawn-connected|batches|claim|connection|connection-iterator|late-subscriber|listen|pooled-receive|listen-unlink|many-clients|options|receive-backlog|review-[a-z-]+|server-survives))\.test\.js$'}
+PATTERN=${1:-'(native[\\/](names|conformance|index)|windows[\\/][a-z0-9-]+|streams[\\/](request|lifecycle|serve|typed|methods|spawn-connected|batches|batch-frames|claim|connection|connection-iterator|late-subscriber|listen|pooled-receive|listen-unlink|many-clients|options|receive-backlog|review-[a-z-]+|server-survives))\.test\.js$'}
 LIMIT_S=${RXSHM_WINDOWS_TEST_LIMIT_S:-900}
 # server-survives starts a client process per victim; a Windows node.exe takes ~2 s to start under Wine, so 10 per
 # pattern (one of them misbehaving) instead of Linux's 300, and two of the four patterns (streaming, and

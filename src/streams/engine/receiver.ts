@@ -30,6 +30,11 @@ import { RecycledCopies } from './recycled-copies.js';
 
 /** Most frames one drain delivers before letting the event loop run. */
 const MAX_BATCH = 4096;
+/**
+ * Within a drain, READ_POSITION is published (and a producer waiting for room rung) every this many bytes: a drain of
+ * Batch frames can span the whole ring, and a producer that saw no room until its end would take turns with it.
+ */
+export const RELEASE_EVERY_BYTES = 64 * 1024;
 
 /**
  * The consumer of one receive ring: `drain()` reads up to MAX_BATCH frames, checks each header, hands Data to the
@@ -74,6 +79,7 @@ export class Receiver {
   drain(): boolean {
     const { rx, frame, sink } = this;
     const start = rx.readPosition;
+    let published = start;
     let count = 0;
     let delivered = 0;
     this.held = false;
@@ -120,6 +126,10 @@ export class Receiver {
         const messages = this.deliverBatch(payloadAt, length - FRAME_HEADER_LENGTH, mode);
         count += messages;
         delivered += messages;
+        if ((rx.readPosition - published) >>> 0 >= RELEASE_EVERY_BYTES && !this.disposed) {
+          published = rx.readPosition;
+          this.publishRoom();
+        }
         continue;
       }
       // A fresh header per control frame (it already costs a payload copy): handlers may keep it. Data frames,
@@ -140,10 +150,16 @@ export class Receiver {
     }
     if (delivered > 0 && !this.disposed) sink.drainEnded();
     if (this.disposed) return count > 0;
-    rx.publish();
     // Any move frees room, padding alone included: a producer parked for room must hear it, not wait for its timer.
-    if ((count > 0 || rx.readPosition !== start) && rx.takeProducerParked()) this.ring();
+    if (count > 0 || rx.readPosition !== start) this.publishRoom();
+    else rx.publish();
     return count > 0;
+  }
+
+  /** Stores READ_POSITION, then wakes a producer parked for room (in that order: LAYOUT.md 4.6). */
+  private publishRoom(): void {
+    this.rx.publish();
+    if (this.rx.takeProducerParked()) this.ring();
   }
 
   /** Announces that this side waits for data (then re-check before sleeping). */
