@@ -22,7 +22,7 @@ export { FrameKind, FrameKindC, isFrameKind, frameKindName } from './FrameKind.j
 export { Status, StatusC, USER_STATUS_MIN, STATUS_MAX } from './Status.js';
 export { FrameHeaderC, type FrameHeader } from './FrameHeader.js';
 export { FrameC, frameViolation, type Frame } from './Frame.js';
-export { BATCH_ENTRY_HEADER_LENGTH, batchEntryLength, batchViolation } from './FrameBatch.js';
+export { BATCH_ENTRY_HEADER_LENGTH, BATCH_MAX_ENTRIES, batchEntryLength, batchViolation } from './FrameBatch.js';
 export { DecodeError, toDecodeError, decodeOrThrow } from './DecodeError.js';
 export { EncodeError } from './EncodeError.js';
 export { json, type JsonC } from './json.js';

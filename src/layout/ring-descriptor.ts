@@ -15,8 +15,8 @@
  *  +--------------+----------------+----------------+---------------+---------------+---------+
  *  |WRITE_POSITION|PRODUCER_PARKED | MESSAGES (u64) |  BYTES (u64)  | DROPPED (u64) |FLAGS|res|  producer line
  *  +--------------+----------------+----------------+---------------+---------------+---------+
- *  |READ_POSITION |CONSUMER_PARKED | reserved to 128                                          |  consumer line
- *  +--------------+----------------+----------------------------------------------------------+
+ *  |READ_POSITION |CONSUMER_PARKED |CONSUMER_FLAGS| reserved to 128                           |  consumer line
+ *  +--------------+----------------+--------------+-------------------------------------------+
  *  | data area: CAPACITY bytes of records                                                      |
  *
  * record (8-byte aligned)

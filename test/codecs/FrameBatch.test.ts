@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   BATCH_ENTRY_HEADER_LENGTH,
+  BATCH_MAX_ENTRIES,
   FrameC,
   FrameKind,
   batchEntryLength,
@@ -169,6 +170,19 @@ function rawFrame(header: Frame, payload: Uint8Array): Uint8Array {
   out.set(payload, 16);
   return out;
 }
+
+test('at most BATCH_MAX_ENTRIES entries; `sizes` gets the lengths as checked, cleared first', () => {
+  const empties = (n: number): Uint8Array => new Uint8Array(n * BATCH_ENTRY_HEADER_LENGTH); // n empty messages
+  assert.is(violation(empties(BATCH_MAX_ENTRIES)), undefined);
+  assert.is(
+    violation(empties(BATCH_MAX_ENTRIES + 1)),
+    `Batch frame with more than ${BATCH_MAX_ENTRIES} entries: payload length=${(BATCH_MAX_ENTRIES + 1) * 8}`,
+  );
+  const payload = batch(message(3), message(0), message(17));
+  const sizes = [99, 99, 99, 99];
+  assert.is(batchViolation(new DataView(payload.buffer), 0, payload.length, sizes), undefined);
+  assert.equal(sizes, [3, 0, 17]);
+});
 
 test('FrameC: a Batch frame encodes, decodes back (zero-copy, at an odd byteOffset) and is accepted by is', () => {
   const payload = batch(message(3), message(0), message(9, 4));

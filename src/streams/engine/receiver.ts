@@ -188,8 +188,11 @@ export class Receiver {
   private batchViolation(at: number, length: number, fields: number): string | undefined {
     if (fields !== 0) return 'Batch frame with a non-zero header field';
     if (this.rx.producerDropsOldest()) return 'Batch frame from a producer that may drop records';
-    return batchViolation(this.frame, at, length);
+    return batchViolation(this.frame, at, length, this.entrySizes);
   }
+
+  /** The checked lengths of the Batch frame being delivered (read once from shared memory: see batchViolation). */
+  private readonly entrySizes: number[] = [];
 
   /**
    * Delivers every message of a checked Batch payload in order, each as a Data frame would be (`first` is the mode
@@ -197,15 +200,15 @@ export class Receiver {
    * stay in order and the backlog may pass its limit by one record). Returns how many it delivered.
    */
   private deliverBatch(start: number, length: number, first: DataMode): number {
-    const { rx, frame } = this;
+    const { rx, entrySizes: sizes } = this;
     let mode = first;
     let messages = 0;
     // For batch subscribers the whole payload is copied once and its messages are views of that copy.
     const block = mode === 'batch' ? this.batchCopies.copyBlock(rx.bytes, start, length, this.waiting) : null;
     const blockStart = this.batchCopies.blockStart - start;
-    for (let offset = 0; offset < length && !this.disposed; messages++) {
+    for (let offset = 0; messages < sizes.length && !this.disposed; messages++) {
       if (messages > 0 && (mode = this.sink.dataMode()) === 'hold') mode = 'keep';
-      const size = frame.getUint32(start + offset, true);
+      const size = sizes[messages]!;
       const at = start + offset + BATCH_ENTRY_HEADER_LENGTH;
       offset += batchEntryLength(size);
       if (mode === 'deliver' && this.borrow) this.sink.data(new Uint8Array(this.ringBuffer, this.ringStart + at, size));

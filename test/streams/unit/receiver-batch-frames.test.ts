@@ -63,6 +63,26 @@ test('borrow + deliver: each entry is an 8-byte aligned view of the ring, intact
   assert.is(i, sent.length);
 });
 
+test('lengths are read once: a producer rewriting a checked entry mid-delivery changes no message length', () => {
+  for (const mode of ['deliver', 'batch', 'keep'] as DataMode[]) {
+    for (const receive of [{}, { borrow: true }]) {
+      const { receiver: r, writer, sink, buffer, dataStart } = setup(receive);
+      sink.mode = mode;
+      const sent = messages(8, 8, 8);
+      writeBatchFrame(writer, sent);
+      const view = new DataView(buffer);
+      // The entries start after the 8-byte record header and the 16-byte frame header; each takes 16 bytes.
+      sink.onData = () => [1, 2].forEach((i) => view.setUint32(dataStart + 24 + 16 * i, 40_000, true));
+      r.drain();
+      assert.equal(
+        sink.delivered.map((m) => m.length),
+        [8, 8, 8],
+        `${mode} ${JSON.stringify(receive)}`,
+      );
+    }
+  }
+});
+
 test('batch mode: the entries are views of one copy of the batch, not of the ring, and stay intact', () => {
   for (const borrow of [false, true]) {
     const { receiver: r, writer, sink, buffer, dataStart } = setup({ borrow });
