@@ -108,6 +108,7 @@ export class BatchPacker {
     }
     writeFrameHeader(this.frame, at, FrameKind.Batch, 0, 0, 0, 0);
     this.tx.commit(FRAME_HEADER_LENGTH + this.used, undefined, undefined, true);
+    this.tx.messages += this.count - 1; // the ring's MESSAGES counts messages (peer-stall.ts reads it too)
     return true;
   }
 }

@@ -209,13 +209,14 @@ test('claimOpen stays false while only a batch holds the claim; a user claim clo
   assert.is(stats.sent, 8);
 });
 
-test('stats count messages, not records: sent and bytesSent', async () => {
-  const { sender: s, reader, stats } = setup();
+test("stats and the ring's MESSAGES counter count messages, not records", async () => {
+  const { sender: s, reader, stats, writer } = setup();
   const sent = Array.from({ length: 200 }, (_, i) => payload(i % 90, i));
   sendAll(s, sent);
   await endOfBurst();
   assert.ok(shape(readMessages(reader)).length < 10, 'packed');
   assert.is(stats.sent, 200);
+  assert.is(writer.messages, 200, 'MESSAGES (read by peer-stall.ts) counts the packed messages');
   assert.is(
     stats.bytesSent,
     sent.reduce((sum, p) => sum + p.length, 0),
