@@ -139,7 +139,6 @@ export class Sender {
   claim(length: number): Uint8Array | null {
     if (this.queue.length > 0 || this.disposed) return null;
     this.closeBatch();
-    this.lastWasData = false;
     const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + length);
     if (at === RING_FULL) {
       this.tx.publishPending();
@@ -201,7 +200,8 @@ export class Sender {
   /** Writes one frame into the ring now; false when it does not fit. */
   writeFrame(header: FrameFields, payload: Uint8Array): boolean {
     if (this.disposed) return false;
-    if (header.kind === FrameKind.Data && payload.length <= PACK_MAX_MESSAGE && this.tryPack(payload)) return true;
+    const small = this.lastWasData && header.kind === FrameKind.Data && payload.length <= PACK_MAX_MESSAGE;
+    if (small && this.tryPack(payload)) return true;
     this.closeBatch();
     this.lastWasData = header.kind === FrameKind.Data;
     const at = this.tx.tryClaim(FRAME_HEADER_LENGTH + payload.length);
@@ -255,11 +255,11 @@ export class Sender {
     this.tx.unpark();
   }
 
-  /** Puts a small Data message in the open Batch frame, or in a new one if this burst already wrote a Data frame. */
+  /** Puts a small Data message after one of this burst (as any open Batch frame is) into the frame, or a new one. */
   private tryPack(payload: Uint8Array): boolean {
     if (!this.packer.pack(payload)) {
       this.closeBatch();
-      if (!this.lastWasData || !this.packer.openWith(payload)) return false;
+      if (!this.packer.openWith(payload)) return false;
       this.publishSoon(); // the burst's end closes the frame
       this.hooks.activity();
     }
