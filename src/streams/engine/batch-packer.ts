@@ -30,6 +30,8 @@ export class BatchPacker {
   private room = 0;
   private used = 0;
   private count = 0;
+  /** The first entry's length, kept here: shared memory is never read back (the peer may have rewritten it). */
+  private firstLength = 0;
 
   constructor(
     private readonly tx: RingWriter,
@@ -80,8 +82,8 @@ export class BatchPacker {
     this.tx.bytes.set(payload, at + BATCH_ENTRY_HEADER_LENGTH); // throws for a detached buffer: nothing written
     this.frame.setUint32(at, payload.length, true);
     this.frame.setUint32(at + 4, 0, true);
+    if (this.count++ === 0) this.firstLength = payload.length;
     this.used += entry;
-    this.count++;
     return true;
   }
 
@@ -99,7 +101,7 @@ export class BatchPacker {
       return false;
     }
     if (this.count === 1) {
-      const length = this.frame.getUint32(at + FRAME_HEADER_LENGTH, true);
+      const length = this.firstLength;
       const message = at + FRAME_HEADER_LENGTH + BATCH_ENTRY_HEADER_LENGTH;
       this.tx.bytes.copyWithin(at + FRAME_HEADER_LENGTH, message, message + length);
       writeFrameHeader(this.frame, at, FrameKind.Data, 0, 0, 0, 0);

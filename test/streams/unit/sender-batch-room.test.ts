@@ -203,4 +203,20 @@ test('a parked consumer is rung when a batch is published: full, at an engine st
   assert.is(readMessages(reader).length, 1);
 });
 
+test('a consumer rewriting the open Batch frame cannot make closing it throw: a lone entry goes as the Data frame sent', () => {
+  const { sender: s, reader, dataStart, buffer } = setup(1 << 16);
+  s.send(DATA_FRAME, bytes(1)); // alone: a Data record of 32 bytes at data offset 0
+  const second = payload(10, 2);
+  s.send(DATA_FRAME, second); // opens a Batch frame at offset 32: its first entry's LENGTH at 32 + 8 + 16
+  new DataView(buffer).setUint32(dataStart + 56, 0xfffffff0, true); // a hostile consumer's write
+  assert.not.throws(() => s.publish());
+  assert.equal(
+    readMessages(reader).map((m) => [m.kind, m.payload]),
+    [
+      [FrameKind.Data, [1]],
+      [FrameKind.Data, [...second]],
+    ],
+  );
+});
+
 test.run();
