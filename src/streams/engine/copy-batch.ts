@@ -39,20 +39,17 @@ export class BatchCopies {
   }
 
   /**
-   * Copies `source[at, at + length)` (a whole Batch payload) into the chunk in one go and returns the chunk's buffer;
-   * `blockStart` is then where the block begins in it. Messages of the block become views of it (`view`).
+   * A copy of `source[at, at + length)` (a whole Batch payload) made in one go, in the chunk, like `copy`: the
+   * messages of the batch are then views of it, one copy per batch instead of one per message.
    */
-  copyBlock(source: Uint8Array, at: number, length: number, waiting: () => number): ArrayBuffer {
+  copyBlock(source: Uint8Array, at: number, length: number, waiting: () => number): Uint8Array {
     if (this.used + length > this.chunk.byteLength) {
       this.chunk = new ArrayBuffer(Math.max(length, Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, waiting()))));
       this.used = 0;
     }
-    this.blockStart = this.used;
-    new Uint8Array(this.chunk, this.used, length).set(source.subarray(at, at + length));
+    const block = new Uint8Array(this.chunk, this.used, length);
+    block.set(source.subarray(at, at + length));
     this.used = (this.used + length + 7) & ~7;
-    return this.chunk;
+    return block;
   }
-
-  /** Where the last copyBlock's block starts in its buffer. */
-  blockStart = 0;
 }

@@ -205,14 +205,14 @@ export class Receiver {
     let messages = 0;
     // For batch subscribers the whole payload is copied once and its messages are views of that copy.
     const block = mode === 'batch' ? this.batchCopies.copyBlock(rx.bytes, start, length, this.waiting) : null;
-    const blockStart = this.batchCopies.blockStart - start;
+    const blockStart = block === null ? 0 : block.byteOffset - start;
     for (let offset = 0; messages < sizes.length && !this.disposed; messages++) {
       if (messages > 0 && (mode = this.sink.dataMode()) === 'hold') mode = 'keep';
       const size = sizes[messages]!;
       const at = start + offset + BATCH_ENTRY_HEADER_LENGTH;
       offset += batchEntryLength(size);
       if (mode === 'deliver' && this.borrow) this.sink.data(new Uint8Array(this.ringBuffer, this.ringStart + at, size));
-      else if (mode === 'batch' && block !== null) this.sink.data(new Uint8Array(block, blockStart + at, size));
+      else if (mode === 'batch' && block !== null) this.sink.data(new Uint8Array(block.buffer, blockStart + at, size));
       else if (mode === 'batch') this.sink.data(this.batchCopies.copy(rx.bytes, at, size, this.waiting));
       else this.sink.data(this.copies(rx.bytes, at, size));
     }
