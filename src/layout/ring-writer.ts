@@ -105,7 +105,7 @@ export class RingWriter {
    */
   tryClaimUpTo(least: number, most: number): number {
     if (this.claimedOffset >= 0) throw new Error('tryClaimUpTo: previous claim not committed');
-    const limit = Math.min(this.maxPayload, this.maxMessage);
+    const limit = this.maxRecordPayload;
     if (!(least >= 0 && least <= limit)) throw tooLong('tryClaimUpTo', least, 'maxMessage', limit);
     if (!(most >= least)) throw tooLong('tryClaimUpTo: least', least, 'most', most);
     most = Math.min(most, limit);
@@ -122,6 +122,11 @@ export class RingWriter {
     this.claimedOffset = offset;
     this.claimedLength = Math.min(most, room);
     return this.view.dataStart + offset + RECORD_HEADER_LENGTH;
+  }
+
+  /** The largest record payload tryClaimUpTo reserves: what fits in the ring and what its consumer accepts. */
+  get maxRecordPayload(): number {
+    return Math.min(this.maxPayload, this.maxMessage);
   }
 
   /** Payload bytes reserved by the open claim (tryClaim's length, or what tryClaimUpTo could reserve). */

@@ -52,7 +52,7 @@ export class BatchPacker {
     if (this.at >= 0) throw new Error('BatchPacker.open: a Batch frame is open');
     if (this.tx.dropOldest || !this.tx.consumerReadsBatches()) return false;
     const least = FRAME_HEADER_LENGTH + batchEntryLength(length);
-    if (least > Math.min(this.tx.maxMessage, this.tx.maxPayload)) return false; // records this small: the message goes alone
+    if (least > this.tx.maxRecordPayload) return false; // records this small: the message goes alone
     const at = this.tx.tryClaimUpTo(least, FRAME_HEADER_LENGTH + PACK_BYTES);
     if (at === RING_FULL) return false;
     this.at = at;
