@@ -46,7 +46,6 @@ export class Receiver {
   private readonly ringBuffer: ArrayBufferLike;
   private readonly ringStart: number;
   private readonly batchCopies = new BatchCopies();
-  private readonly waiting = (): number => this.rx.usedBytes();
   /** The copies kept Data gets: the connection's recycled buffers under `receive: 'pooled'`, else fresh ones. */
   private readonly copies: (source: Uint8Array, at: number, length: number) => Uint8Array;
   private readonly borrow: boolean;
@@ -204,7 +203,7 @@ export class Receiver {
     let mode = first;
     let messages = 0;
     // For batch subscribers the whole payload is copied once and its messages are views of that copy.
-    const block = mode === 'batch' ? this.batchCopies.copyBlock(rx.bytes, start, length, this.waiting) : null;
+    const block = mode === 'batch' ? this.batchCopies.copyBlock(rx.bytes, start, length) : null;
     const blockStart = block === null ? 0 : block.byteOffset - start;
     for (let offset = 0; messages < sizes.length && !this.disposed; messages++) {
       if (messages > 0 && (mode = this.sink.dataMode()) === 'hold') mode = 'keep';
@@ -213,7 +212,7 @@ export class Receiver {
       offset += batchEntryLength(size);
       if (mode === 'deliver' && this.borrow) this.sink.data(new Uint8Array(this.ringBuffer, this.ringStart + at, size));
       else if (mode === 'batch' && block !== null) this.sink.data(new Uint8Array(block.buffer, blockStart + at, size));
-      else if (mode === 'batch') this.sink.data(this.batchCopies.copy(rx.bytes, at, size, this.waiting));
+      else if (mode === 'batch') this.sink.data(this.batchCopies.copy(rx.bytes, at, size));
       else this.sink.data(this.copies(rx.bytes, at, size));
     }
     if (!this.disposed) rx.release(true);
@@ -230,7 +229,7 @@ export class Receiver {
     }
     // Copied before the release, always: no copy relies on the record staying in the ring after its release.
     const copy =
-      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length, this.waiting) : this.copies(rx.bytes, at, length);
+      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length) : this.copies(rx.bytes, at, length);
     if (rx.release(true)) this.sink.data(copy); // else dropped by the producer while we copied it: it may be torn
   }
 }

@@ -55,25 +55,26 @@ test('kept batch copies never change while the ring is reused for thousands of l
 test('a chunk transferred away by the user is replaced: later copies are intact', () => {
   const copies = new BatchCopies();
   const source = payload(1000, 7);
-  const first = copies.copy(source, 0, 500, () => 0);
+  const first = copies.copy(source, 0, 500);
   const chunk = first.buffer as ArrayBuffer;
   structuredClone(chunk, { transfer: [chunk] }); // detaches the chunk, as a postMessage transfer would
   assert.is(first.length, 0, 'detached');
-  const second = copies.copy(source, 500, 500, () => 0);
+  const second = copies.copy(source, 500, 500);
   assert.is(second.length, 500);
   assert.equal([...second], [...source.subarray(500)]);
 });
 
-test('a chunk is sized from what waits in the ring, within its bounds, and never smaller than the payload', () => {
+test('chunks are 64 KiB (under the mmap threshold: reused memory), a larger payload gets its own', () => {
   const copies = new BatchCopies();
   const source = new Uint8Array(4 << 20);
-  assert.is(copies.copy(source, 0, 100, () => 10).buffer.byteLength, 64 * 1024, 'at least 64 KiB');
-  const fresh = new BatchCopies();
-  assert.is(fresh.copy(source, 0, 100, () => 300_000).buffer.byteLength, 300_000, 'what waits');
-  const capped = new BatchCopies();
-  assert.is(capped.copy(source, 0, 100, () => 1 << 30).buffer.byteLength, 1 << 20, 'at most 1 MiB');
+  const first = copies.copy(source, 0, 100);
+  assert.is(first.buffer.byteLength, 64 * 1024);
+  assert.is(copies.copy(source, 100, 100).buffer, first.buffer, 'the next copy shares the chunk');
+  const block = copies.copyBlock(source, 0, 65_400);
+  assert.is.not(block.buffer, first.buffer, 'no room left in the chunk: a new one');
+  assert.is(block.buffer.byteLength, 64 * 1024);
   const large = new BatchCopies();
-  assert.is(large.copy(source, 0, 3 << 20, () => 0).buffer.byteLength, 3 << 20, 'a payload larger than a chunk');
+  assert.is(large.copy(source, 0, 3 << 20).buffer.byteLength, 3 << 20, 'a payload larger than a chunk');
 });
 
 test.run();
