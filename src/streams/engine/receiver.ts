@@ -228,8 +228,7 @@ export class Receiver {
       return;
     }
     // Copied before the release, always: no copy relies on the record staying in the ring after its release.
-    const copy =
-      mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length) : this.copies(rx.bytes, at, length);
+    const copy = mode === 'batch' ? this.batchCopies.copy(rx.bytes, at, length) : this.copies(rx.bytes, at, length);
     if (rx.release(true)) this.sink.data(copy); // else dropped by the producer while we copied it: it may be torn
   }
 }
