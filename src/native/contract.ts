@@ -264,6 +264,15 @@ export interface WordWaitSet {
   close(): void;
 }
 
+/** The process's C heap policy: glibc's on Linux (linux/heap.ts); absent where there is nothing to tune. */
+export interface HeapApi {
+  /**
+   * Keeps freed heap memory for reuse instead of returning it to the OS at once (fresh copies of received messages
+   * then reuse memory instead of faulting new pages in), once per process; says what it did. Honours an opt-out.
+   */
+  retainFreed(): 'applied' | 'opted-out' | 'user-tuned' | 'unavailable';
+}
+
 /** Everything a backend provides. */
 export interface NativeApi {
   readonly platform: 'linux' | 'win32' | 'darwin' | 'fake';
@@ -274,6 +283,8 @@ export interface NativeApi {
   readonly futex: (FutexApi & Partial<FutexWaitAny>) | null;
   /** Windows only (absent elsewhere): a named event per watched word, the Windows stand-in for a shared futex. */
   readonly wordEvents?: WordEventApi;
+  /** Linux only (absent elsewhere): glibc's heap policy for a process that receives copies. */
+  readonly heap?: HeapApi;
   /**
    * The local-socket address of a channel's doorbell, for `net.createServer().listen(path)` and
    * `net.connect(path)`: a Linux abstract socket, a Windows named pipe, a file in the temp folder on macOS.

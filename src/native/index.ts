@@ -110,4 +110,7 @@ export const native: NativeApi = {
   get clientSections() {
     return current().clientSections;
   },
+  get heap() {
+    return current().heap;
+  },
 };

@@ -10,6 +10,7 @@
 import type { NativeApi } from '../contract.js';
 import { linuxDoorbellPath } from '../doorbell.js';
 import { linuxFutex } from './futex.js';
+import { retainFreedHeap } from './heap.js';
 import { linuxWaitAny } from './futex-waitv.js';
 import { linuxIdentity } from './identity.js';
 import { SYS_FUTEX } from './libc.js';
@@ -30,4 +31,5 @@ export const linuxNative: NativeApi = {
   futex: SYS_FUTEX === null ? null : { ...linuxFutex(SYS_FUTEX), ...linuxWaitAny },
   doorbellPath: (name: string) => linuxDoorbellPath(name),
   sockets: linuxSockets,
+  heap: { retainFreed: () => retainFreedHeap() },
 };

@@ -82,6 +82,8 @@ export interface ResolvedOptions {
   readonly trustUids: readonly number[];
   /** Offers this thread's core to a ready peer (the backend's `processes.yieldCpu`; see wait-loop.ts). */
   readonly yieldCpu: () => void;
+  /** Keeps freed C heap memory for reuse in this process (the backend's `heap.retainFreed`, where it has one). */
+  readonly retainFreedHeap: () => void;
 }
 
 const fail = (key: string, value: unknown, why: string): never => {
@@ -162,6 +164,7 @@ export function resolveOptions(options: ChannelOptions = {}): ResolvedOptions {
     timeout: nonNegative('timeout', options.timeout ?? DEFAULT_CONNECT_TIMEOUT),
     trustUids: uids(options.trustUids),
     yieldCpu: () => (native ?? defaultNative).processes.yieldCpu(),
+    retainFreedHeap: () => void (native ?? defaultNative).heap?.retainFreed(),
   };
 }
 

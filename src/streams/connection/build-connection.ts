@@ -73,6 +73,8 @@ export function buildConnection(params: BuildConnectionParams): Connection {
     params.options.overflow === 'drop-oldest',
     params.layout.maxMessage,
   );
+  // Fresh copies of received messages come from malloc: keep what the collector frees for reuse (native/linux/heap.ts).
+  if (params.options.receive !== 'borrow') params.options.retainFreedHeap();
   const session = new ChannelSession(params.buffer);
   const connection = new Connection({
     channel: params.channel,
