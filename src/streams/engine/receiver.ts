@@ -31,8 +31,9 @@ import { RecycledCopies } from './recycled-copies.js';
 /** Most frames one drain delivers before letting the event loop run. */
 const MAX_BATCH = 4096;
 /**
- * Within a drain, READ_POSITION is published (and a producer waiting for room rung) every this many bytes: a drain of
- * Batch frames can span the whole ring, and a producer that saw no room until its end would take turns with it.
+ * Within a drain, READ_POSITION is published (and a producer waiting for room rung) every this many bytes: a drain
+ * can span the whole ring (Batch frames, or large messages), and a producer that saw no room until its end would
+ * take turns with it instead of refilling the ring while it is drained.
  */
 export const RELEASE_EVERY_BYTES = 64 * 1024;
 
@@ -110,6 +111,7 @@ export class Receiver {
         count++;
         delivered++;
         this.deliverData(at + FRAME_HEADER_LENGTH, length - FRAME_HEADER_LENGTH, mode);
+        published = this.releaseEvery(published);
         continue;
       }
       if (kind === FrameKind.Batch) {
@@ -125,10 +127,7 @@ export class Receiver {
         const messages = this.deliverBatch(payloadAt, length - FRAME_HEADER_LENGTH, mode);
         count += messages;
         delivered += messages;
-        if ((rx.readPosition - published) >>> 0 >= RELEASE_EVERY_BYTES && !this.disposed) {
-          published = rx.readPosition;
-          this.publishRoom();
-        }
+        published = this.releaseEvery(published);
         continue;
       }
       // A fresh header per control frame (it already costs a payload copy): handlers may keep it. Data frames,
@@ -153,6 +152,17 @@ export class Receiver {
     if (count > 0 || rx.readPosition !== start) this.publishRoom();
     else rx.publish();
     return count > 0;
+  }
+
+  /**
+   * Publishes the read position mid-drain once RELEASE_EVERY_BYTES were consumed since `published`; returns the
+   * position last published. A producer parked on a full ring then refills it while this drain goes on.
+   */
+  private releaseEvery(published: number): number {
+    const position = this.rx.readPosition;
+    if ((position - published) >>> 0 < RELEASE_EVERY_BYTES || this.disposed) return published;
+    this.publishRoom();
+    return position;
   }
 
   /** Stores READ_POSITION, then wakes a producer parked for room (in that order: LAYOUT.md 4.6). */

@@ -1,5 +1,5 @@
 /**
- * A drain of Batch frames can span the whole ring: the Receiver stores READ_POSITION (and rings a producer parked for
+ * A drain of Batch frames, or of large Data frames, can span the whole ring: the Receiver stores READ_POSITION (and rings a producer parked for
  * room) every RELEASE_EVERY_BYTES within the drain, not only at its end, so a producer waiting for room writes while
  * the consumer is still delivering instead of taking turns with it. Forged frames in a real ring in this process.
  */
@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import { READ_POSITION_OFFSET } from '../../../src/layout/ring-descriptor.js';
 import { RELEASE_EVERY_BYTES } from '../../../src/streams/engine/receiver.js';
 import { receiverOnRing } from '../../helpers/engine-receiver.js';
-import { writeBatchFrame } from '../../helpers/engine-rings.js';
+import { writeBatchFrame, writeRawFrame } from '../../helpers/engine-rings.js';
+import { FrameKind } from '../../../src/codecs/index.js';
 import { payload } from '../../helpers/layout.js';
 
 const test = suite('Receiver releases room within a drain');
@@ -47,6 +48,25 @@ test('READ_POSITION moves and a parked producer is rung every RELEASE_EVERY_BYTE
     writer.writePosition,
     'all released at the end',
   );
+});
+
+test('large Data frames too: READ_POSITION is stored every RELEASE_EVERY_BYTES of the drain, a parked producer rung', () => {
+  const { receiver: r, writer, sink, buffer, wordIndex, rings } = receiverOnRing({ capacity: CAPACITY });
+  const frames = 12; // 16 KiB messages: 192 KiB in one drain
+  for (let n = 0; n < frames; n++) writeRawFrame(writer, { kind: FrameKind.Data }, payload(16 * 1024, n));
+  const words = new Int32Array(buffer);
+  const stored: number[] = [];
+  writer.park();
+  sink.onData = () => {
+    stored.push(Atomics.load(words, wordIndex(READ_POSITION_OFFSET)) >>> 0);
+    writer.park(); // it waits again after each bell
+  };
+  assert.ok(r.drain());
+  assert.is(sink.delivered.length, frames, 'every message delivered in one drain');
+  const distinct = [...new Set(stored)];
+  assert.ok(distinct.length >= 3, `READ_POSITION stored mid-drain: ${distinct.join(', ')}`);
+  assert.ok(rings() >= 2, `the parked producer rung within the drain: ${rings()} bells`);
+  for (let i = 0; i < frames; i++) assert.equal(sink.delivered[i], payload(16 * 1024, i), `message ${i} intact`);
 });
 
 test('a drain shorter than RELEASE_EVERY_BYTES stores READ_POSITION once, at its end', () => {
