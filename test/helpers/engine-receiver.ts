@@ -28,6 +28,12 @@ export class Sink implements FrameSink {
     this.delivered.push(payload.slice());
     this.events.push(`data ${[...payload.subarray(0, 1)]}`);
   };
+  /** Set to an array to take whole Batch frames in `batch` mode (FrameSink.batchTarget); null: one `data` each. */
+  target: Uint8Array[] | null = null;
+  /** What `batched` counted: [messages, bytes] per Batch frame appended to `target`. */
+  readonly counted: [number, number][] = [];
+  batchTarget = (): Uint8Array[] | null => this.target;
+  batched = (messages: number, bytes: number): void => void this.counted.push([messages, bytes]);
   /** How many drains ended after delivering Data (FrameSink.drainEnded). */
   drains = 0;
   drainEnded = (): void => void this.drains++;

@@ -26,6 +26,8 @@ export function connectionSink({ receiving, sending, control, ownership, ending 
   return {
     dataMode: () => receiving.mode(),
     data: (payload) => receiving.accept(payload),
+    batchTarget: () => receiving.batchTarget(),
+    batched: (messages, bytes) => receiving.batched(messages, bytes),
     drainEnded: () => receiving.drainEnded(),
     control: (header, payload) => control.dispatch(header, payload),
     closed: () => {

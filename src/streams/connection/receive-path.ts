@@ -71,6 +71,22 @@ export class ReceivePath {
     else this.backlog.accept(payload);
   }
 
+  /**
+   * Where a whole Batch frame's copies may go at once (see FrameSink.batchTarget): this drain's batch, while batch
+   * subscribers alone receive and nothing waits in the backlog; else null.
+   */
+  batchTarget(): Uint8Array[] | null {
+    const only = this.batches.size > 0 && this.messages.size === 0;
+    return only && this.demand > 0 && this.backlog.empty() ? this.batch : null;
+  }
+
+  /** Counts what the engine appended to batchTarget() (`stats.received` counts every message delivered). */
+  batched(messages: number, bytes: number): void {
+    const stats = (this.stats ??= this.engine().stats);
+    stats.received += messages;
+    stats.bytesReceived += bytes;
+  }
+
   /** The engine's drain that delivered Data ended (see FrameSink.drainEnded): what it delivered is one batch. */
   drainEnded(): void {
     this.emitBatch();

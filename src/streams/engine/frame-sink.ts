@@ -19,6 +19,14 @@ export interface FrameSink {
   /** A Data payload: delivered at once in `deliver` and `batch` mode, kept (always a copy) in `keep` mode. */
   data(payload: Uint8Array): void;
   /**
+   * In `batch` mode, when only batch subscribers receive (no user code runs until `drainEnded`): the array this
+   * drain's messages go into, for the engine to append a whole Batch frame's copies to at once (then `batched`);
+   * null: hand each message to `data`.
+   */
+  batchTarget(): Uint8Array[] | null;
+  /** Counts `messages` of `bytes` the engine appended to `batchTarget()` itself. */
+  batched(messages: number, bytes: number): void;
+  /**
    * A drain that delivered at least one Data frame ended: what it delivered is one batch (for batch subscribers).
    * Called before the engine returns to the event loop, never while a Data view from that drain is still lent out.
    */

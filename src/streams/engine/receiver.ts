@@ -210,6 +210,8 @@ export class Receiver {
    */
   private deliverBatch(start: number, length: number, first: DataMode): number {
     const { rx, entrySizes: sizes } = this;
+    const target = first === 'batch' ? this.sink.batchTarget() : null;
+    if (target !== null) return this.appendBatch(start, length, target);
     let mode = first;
     let messages = 0;
     // For batch subscribers the whole payload is copied once and its messages are views of that copy.
@@ -227,6 +229,27 @@ export class Receiver {
     }
     if (!this.disposed) rx.release(true);
     return messages;
+  }
+
+  /**
+   * deliverBatch for batch subscribers alone: one copy of the payload, a view of it per message appended to `target`
+   * (no user code runs before drainEnded, so nothing can change the mode within the frame).
+   */
+  private appendBatch(start: number, length: number, target: Uint8Array[]): number {
+    const { rx, entrySizes: sizes } = this;
+    const block = this.batchCopies.copyBlock(rx.bytes, start, length);
+    const buffer = block.buffer;
+    let at = block.byteOffset + BATCH_ENTRY_HEADER_LENGTH;
+    let bytes = 0;
+    for (let i = 0; i < sizes.length; i++) {
+      const size = sizes[i]!;
+      target.push(new Uint8Array(buffer, at, size));
+      at += batchEntryLength(size);
+      bytes += size;
+    }
+    this.sink.batched(sizes.length, bytes);
+    rx.release(true);
+    return sizes.length;
   }
 
   private deliverData(at: number, length: number, mode: DataMode): void {

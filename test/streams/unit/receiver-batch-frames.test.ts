@@ -103,6 +103,37 @@ test('batch mode: the entries are views of one copy of the batch, not of the rin
   }
 });
 
+test('batch mode with a batchTarget: each frame is appended whole (views of one copy), counted once, released', () => {
+  for (const borrow of [false, true]) {
+    const { receiver: r, writer, sink, buffer, dataStart, reader } = setup({ borrow, capacity: 16_384 });
+    sink.mode = 'batch';
+    const target: Uint8Array[] = [];
+    sink.target = target;
+    const first = messages(...SIZES);
+    const second = messages(5, 64, 300);
+    writeBatchFrame(writer, first);
+    writeRawFrame(writer, ...data(42)); // a plain Data frame between: one `data` call
+    writeBatchFrame(writer, second);
+    assert.ok(r.drain());
+    assert.equal(target, [...first, ...second], `borrow=${borrow}: every entry, in order, byte for byte`);
+    assert.equal(sink.delivered, [Uint8Array.of(42)], 'the Data frame went to data()');
+    const bytes = (list: Uint8Array[]): number => list.reduce((n, m) => n + m.length, 0);
+    assert.equal(sink.counted, [
+      [first.length, bytes(first)],
+      [second.length, bytes(second)],
+    ]);
+    assert.is(sink.drains, 1);
+    assert.ok(target[0]!.buffer !== buffer, 'not the ring');
+    assert.ok(
+      target.slice(0, first.length).every((p) => p.buffer === target[0]!.buffer),
+      'one copy per batch',
+    );
+    assert.is(reader.readPosition, writer.writePosition, 'every record released');
+    new Uint8Array(buffer).fill(0xee, dataStart); // the peer reuses the ring
+    assert.equal(target, [...first, ...second], 'the copies did not change');
+  }
+});
+
 test("'hold' at the first entry holds the whole record; a later drain delivers all of it", () => {
   const { receiver: r, writer, reader, sink } = setup();
   writeRawFrame(writer, ...data(1));
