@@ -76,7 +76,7 @@ export function buildC(source: string, variant: CVariant): string | { skip: stri
 let ran32: boolean | undefined;
 
 /** True when a 32-bit program runs here: a kernel without IA32 emulation links -m32 but cannot execute it. */
-function runs32Bit(): boolean {
+export function runs32Bit(): boolean {
   if (ran32 === undefined) {
     const probe = join(buildFolder(), 'probe-32');
     writeFileSync(`${probe}.c`, 'int main(void) { return 0; }\n');
