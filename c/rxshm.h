@@ -243,6 +243,13 @@ RXSHM_API int rxshm_ring_poll(rxshm_ring *r, const uint8_t **payload, uint32_t *
 RXSHM_API int rxshm_ring_release(rxshm_ring *r);
 /** Parses and validates a frame (section 6, "Validation"; a Batch frame's entries too, not the producer's flags). */
 RXSHM_API int rxshm_frame_parse(const uint8_t *bytes, uint32_t length, rxshm_frame *out, const char **problem);
+/**
+ * Checks a Batch frame's payload (section 6, "Batch frames"), reading each LENGTH once: `lengths` (room for
+ * RXSHM_BATCH_MAX_ENTRIES) gets them, *count their number; entry i's message starts 8 bytes into entry i, and the
+ * next entry (8 + lengths[i] + 7) & ~7 bytes after it. For tools and tests: rxshm_recv does this by itself.
+ */
+RXSHM_API int rxshm_batch_parse(const uint8_t *payload, uint32_t length, uint32_t *lengths, uint32_t *count,
+                                const char **problem);
 /** Writes a 16-byte frame header. */
 RXSHM_API void rxshm_frame_header_write(uint8_t *at, uint8_t kind, uint16_t status, uint32_t correlation,
                                         uint32_t method);
@@ -713,6 +720,13 @@ static const char *rxshm__batch_problem(const uint8_t *p, uint32_t n, uint32_t *
   if (at != n) return "batch-padding-cut";
   if (count) *count = entries;
   return NULL;
+}
+
+RXSHM__DEF int rxshm_batch_parse(const uint8_t *payload, uint32_t length, uint32_t *lengths, uint32_t *count,
+                                 const char **problem) {
+  const char *bad = rxshm__batch_problem(payload, length, lengths, count);
+  if (bad && problem) *problem = bad;
+  return bad ? RXSHM_CORRUPT : RXSHM_OK;
 }
 
 /* rxshm_frame_parse, storing a Batch frame's entry lengths and count when `lengths` is given. */
