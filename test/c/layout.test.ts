@@ -206,13 +206,21 @@ function batchCases(): Uint8Array[] {
       for (let k = 0; k < n; k++) payload[at + 8 + k] = random() & 0xff;
       at += (8 + n + 7) & ~7;
     }
-    let frame = Uint8Array.from([9, random() % 4 === 0 ? random() & 0xff : 0, ...new Uint8Array(14), ...payload]);
+    let frame: Uint8Array = Uint8Array.from([
+      9,
+      random() % 4 === 0 ? random() & 0xff : 0,
+      ...new Uint8Array(14),
+      ...payload,
+    ]);
     const change = random() % 6;
     if (change === 1) frame = frame.subarray(0, 16 + (random() % payload.length)); // cut short
     if (change === 2) frame = Uint8Array.from([...frame, ...new Uint8Array(1 + (random() % 12))]); // bytes left over
     if (change === 3) frame = withU32(frame, 16 + (random() % (payload.length / 4)) * 4, random() % 64); // a length
     if (change === 4) frame = withU32(frame, 16 + (random() % (payload.length / 4)) * 4, random()); // a huge one
-    if (change === 5) frame = withU32(frame, [0, 4, 8][random() % 3]!, 1 + (random() % 300)); // status, ids
+    if (change === 5) {
+      const field = [0, 4, 8][random() % 3]!; // the status (kind 9 and flags 0 kept), the correlation or the method
+      frame = withU32(frame, field, field === 0 ? 9 | ((1 + (random() % 300)) << 16) : 1 + (random() % 300));
+    }
     cases.push(frame);
   }
   cases.push(Uint8Array.from([9, ...new Uint8Array(15)])); // no entries
