@@ -14,6 +14,8 @@
  * with SCM_RIGHTS); joins an anonymous channel from the two descriptors a Node process handed over (rxshm_adopt,
  * rxshm_connect_parent: the child of spawnConnected, or the taker of nativeChannel's descriptors); sends and receives frames (section 6) over the two SPSC rings (section 4: claim/commit, padding
  * at the wrap, parked flags and doorbell bells without lost wake-ups); answers LivenessCheck with Alive by itself;
+ * reads Batch frames (it sets CONSUMER_FLAG_READS_BATCHES when it attaches, so a Node sender packs bursts) and hands
+ * out each of their messages as a Data frame of its own, the whole batch checked before the first;
  * Close and the peer's end (clean, aborted, or exited without closing: the doorbell's end-of-file). Every number read
  * from shared memory is checked before use: a bad one is RXSHM_CORRUPT (the peer is told), never a crash or a hang.
  * Not implemented: drop-oldest and reject as a producer (a C send waits for room, or times out), trusted uids other
@@ -62,7 +64,8 @@ enum rxshm_result {
 /** Frame kinds (LAYOUT.md section 6). */
 enum rxshm_kind {
   RXSHM_DATA = 1, RXSHM_REQUEST = 2, RXSHM_RESPONSE = 3, RXSHM_ERROR = 4,
-  RXSHM_LIVENESS_CHECK = 5, RXSHM_ALIVE = 6, RXSHM_CLOSE = 7, RXSHM_CANCEL = 8
+  RXSHM_LIVENESS_CHECK = 5, RXSHM_ALIVE = 6, RXSHM_CLOSE = 7, RXSHM_CANCEL = 8,
+  RXSHM_BATCH = 9 /* never returned by rxshm_recv: each of its messages comes out as RXSHM_DATA */
 };
 
 /** Error frame statuses (section 6); applications use 256..65535. */
@@ -75,6 +78,7 @@ enum rxshm_status {
 enum rxshm_wait_for { RXSHM_WAIT_DATA = 1, RXSHM_WAIT_ROOM = 2 };
 
 #define RXSHM_FRAME_HEADER_LENGTH 16u
+#define RXSHM_BATCH_MAX_ENTRIES 4096u /* entries one Batch frame may carry (section 6, "Batch frames") */
 #define RXSHM_DEFAULT_RING_CAPACITY (2u * 1024u * 1024u)
 #define RXSHM_DEFAULT_MAX_MESSAGE (64u * 1024u)
 #ifndef RXSHM_MAX_CLIENTS
@@ -124,6 +128,10 @@ typedef struct rxshm_channel {
   rxshm_ring tx, rx;
   uint32_t next_correlation;
   uint32_t checks_answered;               /* LivenessChecks answered with Alive */
+  uint32_t batches_received;              /* Batch frames received (their messages came out one by one) */
+  uint32_t *batch_lengths;                /* the held Batch frame's LENGTHs, read once (malloc'd; rxshm_free) */
+  uint32_t batch_count, batch_next, batch_at; /* its entries, the next to deliver, that entry's payload offset */
+  const uint8_t *batch_payload;
   uint32_t recheck_ms;                    /* current re-check interval while parked (50 .. 1000 ms) */
   int close_sent, close_received, peer_gone, ended; /* ended: 0, or the final result of rxshm_recv */
   const char *problem;                    /* why RXSHM_CORRUPT / RXSHM_REFUSED, when known */
@@ -187,11 +195,16 @@ RXSHM_API int rxshm_check_liveness(rxshm_channel *ch, uint32_t *correlation, int
 /**
  * Receives the next frame (Data, Request, Response, Error, Alive, Cancel; 4.4, 4.5 and 6), waiting up to timeout_ms
  * (-1: forever; parked as 4.6 says).
- * LivenessChecks are answered with Alive on the way. After the last frame: RXSHM_CLOSED (the peer's Close, or its
+ * LivenessChecks are answered with Alive on the way. A Batch frame is checked whole (section 6, "Validation"), then
+ * each of its messages comes out in order as a Data frame (flags, status, correlation, method 0) viewing the ring;
+ * its record is freed after the last. After the last frame: RXSHM_CLOSED (the peer's Close, or its
  * closed bit), RXSHM_PEER_ABORTED or RXSHM_PEER_EXITED (section 5, "Close and death"), and that result ever after.
  */
 RXSHM_API int rxshm_recv(rxshm_channel *ch, rxshm_frame *frame, int timeout_ms);
-/** Frees the frame rxshm_recv returned (4.4 steps 6-7); RXSHM_DROPPED if a drop-oldest producer dropped it (4.7). */
+/**
+ * Frees the frame rxshm_recv returned (4.4 steps 6-7; a Batch frame's record once its last message was returned);
+ * RXSHM_DROPPED if a drop-oldest producer dropped it (4.7).
+ */
 RXSHM_API int rxshm_release(rxshm_channel *ch);
 /** Parks (4.6) until the peer rings (events: RXSHM_WAIT_DATA and/or RXSHM_WAIT_ROOM), the timeout or its end. */
 RXSHM_API int rxshm_wait(rxshm_channel *ch, int events, int timeout_ms);
@@ -228,8 +241,15 @@ RXSHM_API int rxshm_ring_commit(rxshm_ring *r, uint32_t length);
 RXSHM_API int rxshm_ring_poll(rxshm_ring *r, const uint8_t **payload, uint32_t *length);
 /** Consumer: frees the record under the cursor (4.4, steps 6-7). */
 RXSHM_API int rxshm_ring_release(rxshm_ring *r);
-/** Parses and validates a frame (section 6, "Validation"). */
+/** Parses and validates a frame (section 6, "Validation"; a Batch frame's entries too, not the producer's flags). */
 RXSHM_API int rxshm_frame_parse(const uint8_t *bytes, uint32_t length, rxshm_frame *out, const char **problem);
+/**
+ * Checks a Batch frame's payload (section 6, "Batch frames"), reading each LENGTH once: `lengths` (room for
+ * RXSHM_BATCH_MAX_ENTRIES) gets them, *count their number; entry i's message starts 8 bytes into entry i, and the
+ * next entry (8 + lengths[i] + 7) & ~7 bytes after it. For tools and tests: rxshm_recv does this by itself.
+ */
+RXSHM_API int rxshm_batch_parse(const uint8_t *payload, uint32_t length, uint32_t *lengths, uint32_t *count,
+                                const char **problem);
 /** Writes a 16-byte frame header. */
 RXSHM_API void rxshm_frame_header_write(uint8_t *at, uint8_t kind, uint16_t status, uint32_t correlation,
                                         uint32_t method);
@@ -301,6 +321,8 @@ RXSHM_API int rxshm_address(const char *name, char out[108]);
 #define RXSHM__O_PRODUCER_FLAGS 32
 #define RXSHM__O_READ 64
 #define RXSHM__O_CONSUMER_PARKED 68
+#define RXSHM__O_CONSUMER_FLAGS 72
+#define RXSHM__READS_BATCHES 1u /* CONSUMER_FLAGS bit 0 (4.1) */
 /* CLOSE_FLAGS bits: closed (clean) and aborted, per side */
 #define RXSHM__SERVER_CLOSED 1u
 #define RXSHM__CLIENT_CLOSED 2u
@@ -681,7 +703,35 @@ static int rxshm__utf8_ok(const uint8_t *p, uint32_t n) {
   return 1;
 }
 
-RXSHM__DEF int rxshm_frame_parse(const uint8_t *b, uint32_t length, rxshm_frame *f, const char **problem) {
+/* The first rule a Batch payload breaks (section 6, "Batch frames"), or NULL; each LENGTH is read once, into
+ * lengths[] when given (a receiver delivers from those: the producer may rewrite the bytes meanwhile). */
+static const char *rxshm__batch_problem(const uint8_t *p, uint32_t n, uint32_t *lengths, uint32_t *count) {
+  uint64_t at = 0; /* 64 bits: an entry's padding may end past a payload near 2^32 */
+  uint32_t entries = 0;
+  if (n == 0) return "batch-empty";
+  for (; at < n; entries++) {
+    if (entries == RXSHM_BATCH_MAX_ENTRIES) return "batch-too-many-entries";
+    if (n - at < 8) return "batch-entry-cut";
+    uint32_t len = rxshm__ld32(p + at);
+    if (len > n - at - 8) return "batch-entry-too-long";
+    if (lengths) lengths[entries] = len;
+    at += ((uint64_t)len + 8 + 7) & ~(uint64_t)7;
+  }
+  if (at != n) return "batch-padding-cut";
+  if (count) *count = entries;
+  return NULL;
+}
+
+RXSHM__DEF int rxshm_batch_parse(const uint8_t *payload, uint32_t length, uint32_t *lengths, uint32_t *count,
+                                 const char **problem) {
+  const char *bad = rxshm__batch_problem(payload, length, lengths, count);
+  if (bad && problem) *problem = bad;
+  return bad ? RXSHM_CORRUPT : RXSHM_OK;
+}
+
+/* rxshm_frame_parse, storing a Batch frame's entry lengths and count when `lengths` is given. */
+static int rxshm__frame_parse(const uint8_t *b, uint32_t length, rxshm_frame *f, const char **problem,
+                              uint32_t *lengths, uint32_t *count) {
 #define RXSHM__BAD(what) do { if (problem) *problem = what; return RXSHM_CORRUPT; } while (0)
   if (length < RXSHM_FRAME_HEADER_LENGTH) RXSHM__BAD("short");
   f->kind = b[0];
@@ -692,15 +742,22 @@ RXSHM__DEF int rxshm_frame_parse(const uint8_t *b, uint32_t length, rxshm_frame 
   f->payload = b + RXSHM_FRAME_HEADER_LENGTH;
   f->length = length - RXSHM_FRAME_HEADER_LENGTH;
   /* the rules of section 6, "Validation", in its order; the names are test/vectors' */
-  if (f->kind < RXSHM_DATA || f->kind > RXSHM_CANCEL) RXSHM__BAD("unknown-kind");
-  if ((f->kind == RXSHM_DATA || f->kind == RXSHM_CLOSE) && f->correlation) RXSHM__BAD("correlation-not-zero");
+  if (f->kind < RXSHM_DATA || f->kind > RXSHM_BATCH) RXSHM__BAD("unknown-kind");
+  if ((f->kind == RXSHM_DATA || f->kind == RXSHM_CLOSE || f->kind == RXSHM_BATCH) && f->correlation)
+    RXSHM__BAD("correlation-not-zero");
   if (f->kind != RXSHM_REQUEST && f->method) RXSHM__BAD("method-not-request");
   if (f->kind != RXSHM_ERROR && f->status) RXSHM__BAD("status-not-error");
   if (f->kind == RXSHM_ERROR && !f->status) RXSHM__BAD("error-status-zero");
-  if (f->kind >= RXSHM_LIVENESS_CHECK && f->length) RXSHM__BAD("payload-not-empty"); /* 5..8: Error is 4 */
+  if (f->kind >= RXSHM_LIVENESS_CHECK && f->kind <= RXSHM_CANCEL && f->length) RXSHM__BAD("payload-not-empty");
   if (f->kind == RXSHM_ERROR && !rxshm__utf8_ok(f->payload, f->length)) RXSHM__BAD("error-bad-utf8");
+  const char *bad = f->kind == RXSHM_BATCH ? rxshm__batch_problem(f->payload, f->length, lengths, count) : NULL;
+  if (bad) RXSHM__BAD(bad);
 #undef RXSHM__BAD
   return RXSHM_OK;
+}
+
+RXSHM__DEF int rxshm_frame_parse(const uint8_t *b, uint32_t length, rxshm_frame *f, const char **problem) {
+  return rxshm__frame_parse(b, length, f, problem, NULL, NULL);
 }
 
 /* --- 2.7 Doorbell: bells, the peer's end, waiting (sections 4.6 and 5) ------------------------------------------*/
@@ -892,6 +949,8 @@ RXSHM__DEF int rxshm_check_liveness(rxshm_channel *ch, uint32_t *correlation, in
 }
 
 RXSHM__DEF int rxshm_release(rxshm_channel *ch) {
+  if (ch->batch_next < ch->batch_count) return RXSHM_OK; /* entries left: the Batch record stays held */
+  ch->batch_count = ch->batch_next = 0;
   if (!ch->rx.holding) return RXSHM_OK;
   int rc = rxshm_ring_release(&ch->rx);
   rxshm__bells(ch);
@@ -904,6 +963,15 @@ RXSHM__DEF int rxshm_recv(rxshm_channel *ch, rxshm_frame *frame, int timeout_ms)
   for (int spins = 0;;) {
     if (ch->ended) return ch->ended;
     if (ch->close_received) return RXSHM_CLOSED;
+    if (ch->batch_next < ch->batch_count) { /* the held Batch frame's next message, from the lengths checked */
+      uint32_t len = ch->batch_lengths[ch->batch_next++];
+      memset(frame, 0, sizeof *frame);
+      frame->kind = RXSHM_DATA;
+      frame->payload = ch->batch_payload + ch->batch_at + 8;
+      frame->length = len;
+      ch->batch_at += rxshm__record_size(len); /* an entry is sized as a record: (8 + LENGTH + 7) & ~7 */
+      return RXSHM_OK;
+    }
     int gone = ch->peer_gone; /* read before polling: a peer gone now has committed everything it ever will */
     const uint8_t *bytes;
     uint32_t length;
@@ -913,9 +981,30 @@ RXSHM__DEF int rxshm_recv(rxshm_channel *ch, rxshm_frame *frame, int timeout_ms)
     if (rc == RXSHM_CORRUPT) return rxshm__fail(ch, ch->rx.problem);
     if (rc == RXSHM_OK) {
       ch->recheck_ms = RXSHM__RECHECK_MIN_MS;
-      if (rxshm_frame_parse(bytes, length, frame, &problem) != RXSHM_OK) {
+      uint32_t count = 0;
+      rc = rxshm__frame_parse(bytes, length, frame, &problem, ch->batch_lengths, &count);
+      if (rc == RXSHM_OK && frame->kind == RXSHM_BATCH && !ch->batch_lengths) { /* the first: room for lengths */
+        if (!(ch->batch_lengths = malloc(RXSHM_BATCH_MAX_ENTRIES * sizeof *ch->batch_lengths))) {
+          ch->problem = "no memory for a Batch frame";
+          rxshm__or(ch->segment + RXSHM__O_CLOSE_FLAGS, rxshm__own_bit(ch, 1)); /* its messages are lost */
+          shutdown(ch->fd, SHUT_RDWR);
+          return ch->ended = RXSHM_SYSTEM;
+        }
+        rc = rxshm__frame_parse(bytes, length, frame, &problem, ch->batch_lengths, &count);
+      }
+      /* A dropping producer never packs (a record dropped mid-batch would be half delivered). */
+      if (rc == RXSHM_OK && frame->kind == RXSHM_BATCH && ch->rx.drop_oldest == 1)
+        rc = RXSHM_CORRUPT, problem = "batch-from-drop-oldest";
+      if (rc != RXSHM_OK) {
         if (rxshm_release(ch) == RXSHM_DROPPED) continue; /* torn by a dropping producer, not malformed */
         return rxshm__fail(ch, problem);
+      }
+      if (frame->kind == RXSHM_BATCH) { /* checked whole: deliver its messages from the top of the loop */
+        ch->batches_received++;
+        ch->batch_payload = frame->payload;
+        ch->batch_count = count;
+        ch->batch_next = ch->batch_at = 0;
+        continue;
       }
       if (frame->kind == RXSHM_LIVENESS_CHECK || frame->kind == RXSHM_CLOSE) {
         uint32_t correlation = frame->correlation;
@@ -949,6 +1038,9 @@ RXSHM__DEF int rxshm_close(rxshm_channel *ch, int timeout_ms) {
 }
 
 RXSHM__DEF void rxshm_free(rxshm_channel *ch) {
+  free(ch->batch_lengths);
+  ch->batch_lengths = NULL;
+  ch->batch_count = ch->batch_next = 0;
   if (ch->fd >= 0) close(ch->fd);
   if (ch->segment) munmap(ch->segment, ch->segment_size);
   if (ch->server && ch->slot >= 0 && ch->slot < RXSHM_MAX_CLIENTS) ch->server->taken[ch->slot] = 0;
@@ -996,6 +1088,8 @@ static void rxshm__attach(rxshm_channel *ch, int fd, uint8_t *segment, size_t si
   rxshm_ring_attach(&ch->rx, segment + (is_server ? l->client_to_server : l->server_to_client), l->ring_capacity,
                     l->max_message, 0);
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); /* from now on the socket carries bells only */
+  /* Every channel path attaches here (after any ring reset): announce that this consumer reads Batch frames (4.1). */
+  rxshm__or(ch->rx.header + RXSHM__O_CONSUMER_FLAGS, RXSHM__READS_BATCHES);
 }
 
 /* Receives the 16-byte REPLY and at most one descriptor (*memfd, or -1) until the deadline. */

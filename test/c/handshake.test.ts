@@ -9,7 +9,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { native } from '../../src/native/index.js';
+import { SocketError, native } from '../../src/native/index.js';
 import type { Segment } from '../../src/native/contract.js';
 import { ChannelSession, channelSegmentLength, initChannelSegment } from '../../src/layout/index.js';
 import {
@@ -53,6 +53,18 @@ async function serveOnce(watch: Watch, program: string, status: number, segment:
   assert.is(decodeSetupHello((await receiveNext(fd, 16)).bytes), c.pid, 'HELLO2 with the C pid');
   assert.is(s.send(fd, encodeSetupReply(status, 3), segment?.fd), 16);
   return { c, fd };
+}
+
+/**
+ * Rings the C side after publishing a corrupt record. It may have found the record already (it looks without a bell
+ * while it spins) and shut its doorbell: then the bell meets PeerGone, which is no failure of the C side.
+ */
+function ringBell(fd: number): void {
+  try {
+    sockets().send(fd, new Uint8Array([1]));
+  } catch (error) {
+    if (!(error instanceof SocketError && error.code === 'PeerGone')) throw error;
+  }
 }
 
 /** Starts the C server (echo) on a fresh channel and connects a raw client socket to it, as a hostile client would. */
@@ -114,7 +126,7 @@ for (const variant of C_VARIANTS) {
       view.setUint32(ring0 + 128, 16, true); // LENGTH
       view.setUint16(ring0 + 128 + 4, 7, true); // TYPE 7: neither padding nor message
       Atomics.store(new Int32Array(segment.buffer), ring0 / 4, 24); // WRITE_POSITION: published
-      sockets().send(fd, new Uint8Array([1])); // the bell (the C side may be parked)
+      ringBell(fd); // the C side may be parked
       const end = await c.next('end');
       assert.equal([end.result, end.problem], ['the channel is corrupt', 'UnknownRecordType'], JSON.stringify(end));
       await untilEnded(fd);
@@ -157,7 +169,7 @@ for (const variant of C_VARIANTS) {
       view.setUint32(ring1 + 128, 1000, true); // a message record claiming 1000 bytes...
       view.setUint16(ring1 + 128 + 4, 1, true);
       Atomics.store(new Int32Array(segment.buffer), ring1 / 4, 16); // ...where 16 are published
-      sockets().send(fd, new Uint8Array([1]));
+      ringBell(fd);
       const end = await c.next('end');
       assert.equal([end.result, end.problem], ['the channel is corrupt', 'LengthOutOfRange'], JSON.stringify(end));
       await untilEnded(fd);

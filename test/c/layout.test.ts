@@ -1,6 +1,6 @@
 /**
  * c/rxshm.h against the TypeScript reference, byte for byte and verdict for verdict: the same segment headers, ring
- * regions and frames (well-formed ones, every check of LAYOUT.md 3.3 and 4.5 broken on purpose, and seeded random
+ * regions and frames (Batch frames included; well-formed ones, every check of LAYOUT.md 3.3 and 4.5 broken on purpose, and seeded random
  * corruptions) are judged by src/layout + src/codecs in this process and by test/fixtures/c-layout-judge.c, which
  * must agree on each; the header and the ring bytes the C code writes must equal what the TypeScript writers write.
  * The judge runs 64-bit, 32-bit and under ASan + UBSan, with each case in a buffer of exactly its size, so an
@@ -191,6 +191,44 @@ function frameCases(): Uint8Array[] {
   return cases;
 }
 
+/** Batch frames (kind 9): well-formed ones of 1 to 12 entries, and copies with a length, the size or a header field broken. */
+function batchCases(): Uint8Array[] {
+  const random = prng(19);
+  const cases: Uint8Array[] = [];
+  for (let i = 0; i < 300; i++) {
+    const lengths = Array.from({ length: 1 + (random() % 12) }, () => (random() % 3 === 0 ? 0 : random() % 40));
+    const payload = new Uint8Array(lengths.reduce((sum, n) => sum + ((8 + n + 7) & ~7), 0));
+    const view = new DataView(payload.buffer);
+    let at = 0;
+    for (const n of lengths) {
+      view.setUint32(at, n, true);
+      view.setUint32(at + 4, random() % 4 === 0 ? random() : 0, true); // reserved: ignored
+      for (let k = 0; k < n; k++) payload[at + 8 + k] = random() & 0xff;
+      at += (8 + n + 7) & ~7;
+    }
+    let frame: Uint8Array = Uint8Array.from([
+      9,
+      random() % 4 === 0 ? random() & 0xff : 0,
+      ...new Uint8Array(14),
+      ...payload,
+    ]);
+    const change = random() % 6;
+    if (change === 1) frame = frame.subarray(0, 16 + (random() % payload.length)); // cut short
+    if (change === 2) frame = Uint8Array.from([...frame, ...new Uint8Array(1 + (random() % 12))]); // bytes left over
+    if (change === 3) frame = withU32(frame, 16 + (random() % (payload.length / 4)) * 4, random() % 64); // a length
+    if (change === 4) frame = withU32(frame, 16 + (random() % (payload.length / 4)) * 4, random()); // a huge one
+    if (change === 5) {
+      const field = [0, 4, 8][random() % 3]!; // the status (kind 9 and flags 0 kept), the correlation or the method
+      frame = withU32(frame, field, field === 0 ? 9 | ((1 + (random() % 300)) << 16) : 1 + (random() % 300));
+    }
+    cases.push(frame);
+  }
+  cases.push(Uint8Array.from([9, ...new Uint8Array(15)])); // no entries
+  cases.push(Uint8Array.from([9, ...new Uint8Array(15), ...new Uint8Array(8 * 4096)])); // 4096 empty entries
+  cases.push(Uint8Array.from([9, ...new Uint8Array(15), ...new Uint8Array(8 * 4097)])); // one too many
+  return cases;
+}
+
 for (const variant of C_VARIANTS) {
   test(`${variant}: the same verdicts on segments, rings and frames, and the same bytes written`, () =>
     watched(120_000, async (watch) => {
@@ -254,6 +292,14 @@ for (const variant of C_VARIANTS) {
         assert.equal(await ask(judge, `frame ${hex(frame)}`), { ev: 'a', ok: expected }, `frame ${hex(frame)}`);
       }
       assert.ok(valid > 20 && valid < 580, `both valid and invalid frames were judged (${valid} valid)`);
+
+      const batches = { valid: 0, invalid: 0 };
+      for (const frame of batchCases()) {
+        const expected = isRight(FrameC.decode(frame));
+        batches[expected ? 'valid' : 'invalid']++;
+        assert.equal(await ask(judge, `frame ${hex(frame)}`), { ev: 'a', ok: expected }, `batch ${hex(frame)}`);
+      }
+      assert.ok(batches.valid > 50 && batches.invalid > 100, `valid and invalid Batch frames: ${batches.valid} valid`);
 
       const random = prng(18);
       for (let i = 0; i < 40; i++) {

@@ -2,9 +2,10 @@
  * A C program (test/fixtures/c-peer.c over c/rxshm.h) on the Node side's anonymous channel, reached two ways: as the
  * child of spawnConnected (rxshm_connect_parent reads RXSHM_PARENT) and through nativeChannel's descriptors passed
  * as fds 3 and 4 by spawn's `stdio` (rxshm_adopt(3, 4)). The Node side is this process. Each way: checksummed
- * messages of random sizes both ways, requests both ways with liveness, Close from the C side (Node completes
- * cleanly), SIGKILL of the C side (PeerExitedError within 1 s), and the Node side unsubscribing (the C side reads
- * RXSHM_CLOSED and exits 0); the C side built 64-bit, 32-bit and with ASan + UBSan.
+ * messages of random sizes both ways, bursts packed into Batch frames for the C side, requests both ways with
+ * liveness, Close from the C side (Node completes cleanly), SIGKILL of the C side (PeerExitedError within 1 s), and
+ * the Node side unsubscribing (the C side reads RXSHM_CLOSED and exits 0); the C side built 64-bit, 32-bit and with
+ * ASan + UBSan.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -32,6 +33,7 @@ import {
   spawnConnected,
   type Connection,
 } from '../../src/index.js';
+import { burstMessage, burstSize } from '../fixtures/bursts.js';
 import { checkCMessage, cMessage } from '../fixtures/c-messages.js';
 import { C_VARIANTS, SANITIZER_ENV, TEST_RING, buildC } from '../helpers/c-build.js';
 import type { Child } from '../helpers/processes.js';
@@ -128,6 +130,24 @@ forEach(`${MESSAGES} checksummed messages each way; the C side closes, Node comp
   assert.equal(await c.next('end'), { ev: 'end', result: 'closed' });
   const end = await firstValueFrom(connection.end$);
   assert.equal([end.clean, end.error], [true, null], 'the Node side ended cleanly');
+  await exitedCleanly(c);
+});
+
+forEach(`${MESSAGES} messages in bursts reach the C side, most in Batch frames`, async (watch, way, program) => {
+  const { c, connection } = await start(watch, way, program, ['bursts', `${MESSAGES}`]);
+  const completed = new Promise<void>((resolve, reject) => connection.subscribe({ error: reject, complete: resolve }));
+  for (let burst = 0, sent = 0; sent < MESSAGES; burst++) {
+    for (let k = 0; k < burstSize(burst) && sent < MESSAGES; k++) connection.next(burstMessage(sent++));
+    if (!connection.writable) await firstValueFrom(connection.writable$.pipe(filter(Boolean)));
+    await new Promise((resolve) => setImmediate(resolve)); // ends the synchronous burst
+  }
+  const done = await c.next('done'); // every message checked in order by the C side
+  assert.equal([done.received, done.requests], [MESSAGES, 0]);
+  // About 150 bursts: the sender packs only because rxshm_adopt announced that the C side reads Batch frames.
+  assert.ok(done.batches >= 30, `Batch frames reached the C side: ${done.batches}`);
+  await completed; // the C side's Close
+  connection.complete();
+  assert.equal(await c.next('end'), { ev: 'end', result: 'closed' });
   await exitedCleanly(c);
 });
 

@@ -57,9 +57,17 @@ for (const variant of C_VARIANTS) {
       edit('ring-padding-at-wrap.vec', /^expect (..)/m, (found) => `expect ${found.slice(7) === 'ff' ? '00' : 'ff'}`);
       edit('header-rings-overlap.vec', /expect_error BadRingTable/, () => 'expect_error BadMaxMessage');
       edit('frame-invalid-error-utf8.vec', /expect_error error-bad-utf8/, () => 'expect_error short');
+      edit('frame-batch.vec', /^message 68656c6c6f$/m, () => 'message 68656c6c70');
+      edit(
+        'frame-invalid-batch-padding-cut.vec',
+        /expect_error batch-padding-cut/,
+        () => 'expect_error batch-entry-cut',
+      );
       const again = await check(watch, program, changed);
       const failures = [...again].filter(([, verdict]) => verdict !== 'ok').map(([name]) => name);
       assert.equal(failures.sort(), [
+        'frame-batch',
+        'frame-invalid-batch-padding-cut',
         'frame-invalid-error-utf8',
         'frame-request',
         'header-rings-overlap',

@@ -7,7 +7,7 @@
  * Invariant: one build per (program, variant) per process, so the suites of one run share the binaries.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { fixture } from './process-run.js';
@@ -60,7 +60,7 @@ export function buildC(source: string, variant: CVariant): string | { skip: stri
         [...args, '-I', join(root, 'c'), '-o', output, isAbsolute(source) ? source : fixture(source)],
         { stdio: 'pipe' },
       );
-      result = output;
+      result = variant === '32-bit' && !runs32Bit() ? { skip: '-m32 programs cannot run on this kernel' } : output;
     } catch (error) {
       const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
       // Only a missing 32-bit toolchain is a reason to skip; anything else is a failure of the code.
@@ -71,6 +71,19 @@ export function buildC(source: string, variant: CVariant): string | { skip: stri
   }
   built.set(key, result);
   return result;
+}
+
+let ran32: boolean | undefined;
+
+/** True when a 32-bit program runs here: a kernel without IA32 emulation links -m32 but cannot execute it. */
+export function runs32Bit(): boolean {
+  if (ran32 === undefined) {
+    const probe = join(buildFolder(), 'probe-32');
+    writeFileSync(`${probe}.c`, 'int main(void) { return 0; }\n');
+    const built = spawnSync('cc', ['-m32', '-o', probe, `${probe}.c`]).status === 0;
+    ran32 = built && spawnSync(probe, [], { stdio: 'ignore' }).status === 0;
+  }
+  return ran32;
 }
 
 /** A folder for this process's builds and generated sources, removed at exit. */

@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { FrameC } from '../../src/codecs/index.js';
+import { BATCH_ENTRY_HEADER_LENGTH, FrameC, batchEntryLength, batchViolation } from '../../src/codecs/index.js';
 import {
   ChannelSession,
   LAYOUT_VERSION,
@@ -126,6 +126,26 @@ test('frames decode back to their fields; unknown flag bits and the reserved wor
   }
 });
 
+test('Batch frames decode back to their messages, in order', () => {
+  const batches = vectors.filter((v) => fields(v).text('type') === 'batch');
+  assert.ok(batches.length >= 1);
+  for (const v of batches) {
+    const f = fields(v);
+    const frame = right(FrameC.decode(f.bytes('expect')));
+    assert.equal([frame.kind, frame.flags, frame.status, frame.correlation, frame.method], [9, 0, 0, 0, 0], v.name);
+    const view = new DataView(frame.payload.buffer, frame.payload.byteOffset, frame.payload.length);
+    const sizes: number[] = [];
+    assert.is(batchViolation(view, 0, frame.payload.length, sizes), undefined, v.name);
+    let at = 0;
+    const messages = sizes.map((size) => {
+      const message = frame.payload.subarray(at + BATCH_ENTRY_HEADER_LENGTH, at + BATCH_ENTRY_HEADER_LENGTH + size);
+      at += batchEntryLength(size);
+      return toHex(message);
+    });
+    assert.equal(messages, f.all('message'), v.name);
+  }
+});
+
 test('HELLO2, REPLY and doorbell addresses decode back to their inputs', () => {
   for (const v of vectors) {
     const f = fields(v);
@@ -167,6 +187,11 @@ const FRAME_RULES: Record<string, RegExp> = {
   'error-status-zero': /must have a non-zero status/,
   'payload-not-empty': /must have an empty payload/,
   'error-bad-utf8': /invalid UTF-8/,
+  'batch-empty': /Batch frame must carry at least one message/,
+  'batch-too-many-entries': /Batch frame with more than 4096 entries/,
+  'batch-entry-cut': /Batch entry header cut short/,
+  'batch-entry-too-long': /Batch entry longer than its frame/,
+  'batch-padding-cut': /Batch entry padding cut short/,
 };
 
 test('malformed frames are refused for the rule they name', () => {

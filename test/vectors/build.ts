@@ -5,7 +5,7 @@
  *
  * Cross-process invariant pinned: the bytes of docs/LAYOUT.md sections 3 to 6 as every peer must read and write them.
  */
-import { FrameC } from '../../src/codecs/index.js';
+import { BATCH_ENTRY_HEADER_LENGTH, FrameC, batchEntryLength } from '../../src/codecs/index.js';
 import { linuxDoorbellPath } from '../../src/native/doorbell.js';
 import {
   ChannelSession,
@@ -60,6 +60,19 @@ export function buildRing(f: Fields): Uint8Array {
   return new Uint8Array(buffer);
 }
 
+/** A Batch frame's payload (docs/LAYOUT.md 6, "Batch frames"): an entry per `message`, reserved words and padding 0. */
+function batchPayload(f: Fields): Uint8Array {
+  const messages = f.allBytes('message');
+  const payload = new Uint8Array(messages.reduce((sum, m) => sum + batchEntryLength(m.length), 0));
+  let at = 0;
+  for (const message of messages) {
+    new DataView(payload.buffer).setUint32(at, message.length, true);
+    payload.set(message, at + BATCH_ENTRY_HEADER_LENGTH);
+    at += batchEntryLength(message.length);
+  }
+  return payload;
+}
+
 /** The `expect` bytes of a vector of `type`, built from its inputs. */
 export function buildExpected(f: Fields): Uint8Array {
   switch (f.text('type')) {
@@ -76,6 +89,8 @@ export function buildExpected(f: Fields): Uint8Array {
         method: f.int('method'),
         payload: f.bytes('payload'),
       });
+    case 'batch':
+      return FrameC.encode({ kind: 9, flags: 0, status: 0, correlation: 0, method: 0, payload: batchPayload(f) });
     case 'hello2':
       return new Uint8Array(encodeSetupHello(f.int('pid')));
     case 'reply':
@@ -88,4 +103,4 @@ export function buildExpected(f: Fields): Uint8Array {
 }
 
 /** Types whose `expect` is built from inputs; the others carry `bytes` and an expected decode outcome. */
-export const BUILT_TYPES = ['segment-header', 'ring', 'frame', 'hello2', 'reply', 'doorbell-address'];
+export const BUILT_TYPES = ['segment-header', 'ring', 'frame', 'batch', 'hello2', 'reply', 'doorbell-address'];

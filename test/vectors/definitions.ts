@@ -210,6 +210,20 @@ export const DEFINITIONS: readonly Definition[] = [
   frame('frame-close', [S6, 'kind 7 Close'], 7, [0, 0, 0]),
   frame('frame-cancel', [S6, 'kind 8 Cancel of correlation 7'], 8, [0, 7, 0]),
   {
+    name: 'frame-batch',
+    about: [
+      'pins docs/LAYOUT.md section 6 (frames), "Batch frames": kind 9, only to a consumer that set CONSUMER_FLAGS bit 0',
+      'three messages of 5, 0 and 12 bytes: entries of 16, 8 and 24 bytes (LENGTH, reserved 0, message, zero padding)',
+      'a receiver delivers them in order, each as a Data frame of its own',
+    ],
+    inputs: [
+      ['type', 'batch'],
+      ['message', utf8('hello')],
+      ['message', '-'],
+      ['message', utf8('batch, rxshm')],
+    ],
+  },
+  {
     name: 'hello2',
     about: [S5, 'HELLO2 from a client of pid 4343'],
     inputs: [

@@ -218,6 +218,31 @@ export const MALFORMED: readonly Malformed[] = [
     'error-bad-utf8',
     frame(4, 2, 7, 0, [0xff]),
   ),
+  badFrame('frame-invalid-batch-empty', 'a Batch frame without entries', 'batch-empty', frame(9, 0, 0, 0)),
+  badFrame(
+    'frame-invalid-batch-entry-cut',
+    'a Batch frame whose second entry header is cut short: 4 bytes after a 16-byte entry',
+    'batch-entry-cut',
+    frame(9, 0, 0, 0, [2, 0, 0, 0, 0, 0, 0, 0, 0x68, 0x69, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+  ),
+  badFrame(
+    'frame-invalid-batch-entry-too-long',
+    'a Batch frame whose only entry says LENGTH 9 with room for 8 bytes after its header',
+    'batch-entry-too-long',
+    frame(9, 0, 0, 0, [9, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]),
+  ),
+  badFrame(
+    'frame-invalid-batch-padding-cut',
+    'a Batch frame whose last entry (LENGTH 3) lacks its padding: the payload ends at byte 11 of 16',
+    'batch-padding-cut',
+    frame(9, 0, 0, 0, [3, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]),
+  ),
+  badFrame(
+    'frame-invalid-batch-correlation',
+    'a well-formed Batch frame with correlation 1',
+    'correlation-not-zero',
+    frame(9, 0, 1, 0, [1, 0, 0, 0, 0, 0, 0, 0, 0x2a, 0, 0, 0, 0, 0, 0, 0]),
+  ),
   {
     name: 'frame-decode-ignored-bits',
     about: [
