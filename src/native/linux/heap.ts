@@ -25,10 +25,8 @@ export const RETAINED_MMAP_THRESHOLD = 32 * 1024 * 1024;
 export const HEAP_TUNING_ENV = 'RXSHM_HEAP_TUNING';
 
 type Mallopt = (parameter: number, value: number) => number;
-type Mallinfo2 = () => { fordblks: number | bigint };
 
 let mallopt: Mallopt | null = null;
-let mallinfo2: Mallinfo2 | null = null;
 /** The outcome of the first call: the policy is applied once per process. */
 let outcome: HeapTuning | null = null;
 
@@ -72,19 +70,4 @@ export function retainFreedHeap(env: NodeJS.ProcessEnv = process.env): HeapTunin
 /** What the first {@link retainFreedHeap} call did, or null before any (for tests and diagnostics). */
 export function heapTuning(): HeapTuning | null {
   return outcome;
-}
-
-/**
- * Free bytes glibc's heap holds (mallinfo2's fordblks): for tests that a freed run of blocks stayed for reuse.
- * @example
- * heapFreeBytes(); // e.g. 16_777_216 after 16 MiB of copies were collected
- */
-export function heapFreeBytes(): number {
-  if (mallinfo2 === null) {
-    const ffi = koffi();
-    const fields = ['arena', 'ordblks', 'smblks', 'hblks', 'hblkhd', 'usmblks', 'fsmblks', 'uordblks', 'fordblks'];
-    const info = ffi.struct('rxshm_mallinfo2', Object.fromEntries([...fields, 'keepcost'].map((f) => [f, 'size_t'])));
-    mallinfo2 = glibc().func('mallinfo2', info, []) as Mallinfo2;
-  }
-  return Number(mallinfo2().fordblks);
 }
