@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { map, switchMap, take, tap } from 'rxjs';
+import { EMPTY, defer, map, merge, switchMap, take, tap, type Observable } from 'rxjs';
 import { segment, wake, wakeups } from 'rxshm';
 
 const FRAMES = 10;
@@ -37,16 +37,21 @@ execFileSync('cc', [
 ]);
 
 const name = `native-events-${process.pid}`;
+
+/** Starts the C producer on the segment; emits nothing (its frames arrive through wakeups). */
+function startProducer(): Observable<never> {
+  const producer = spawn(program, [name, String(FRAMES)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  producer.on('exit', (code) => {
+    console.log(`[node] the C producer exited with code ${code}`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return EMPTY;
+}
 segment(name, { size: SIZE })
   .pipe(
     switchMap((shm) => {
-      const producer = spawn(program, [name, String(FRAMES)], { stdio: ['ignore', 'inherit', 'inherit'] });
-      producer.on('exit', (code) => {
-        console.log(`[node] the C producer exited with code ${code}`);
-        rmSync(dir, { recursive: true, force: true });
-      });
       const header = new DataView(shm.buffer, 0, 64);
-      return wakeups(shm, 0).pipe(
+      const frames = wakeups(shm, 0).pipe(
         map((frame) => {
           const count = header.getUint32(16, true);
           const samples = new Float64Array(shm.buffer, 64, count);
@@ -55,6 +60,9 @@ segment(name, { size: SIZE })
         }),
         tap(() => wake(shm, 4)), // frame consumed: the C program may overwrite the buffer
       );
+      // Watch first, then start the producer (merge subscribes in order): wakeups() emits changes after it began
+      // watching, so a frame written before that would be folded into the value it starts from.
+      return merge(frames, defer(startProducer));
     }),
     take(FRAMES),
   )
