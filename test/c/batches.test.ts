@@ -110,6 +110,8 @@ interface Case {
   readonly got: unknown[];
   /** The rule a malformed Batch frame breaks (rxshm.h's `problem`), or undefined when everything is read. */
   readonly problem?: string;
+  /** How rxshm_recv ends when it is not 'corrupt' or 'timeout' (rxshm_strerror's text, e.g. 'closed'). */
+  readonly end?: string;
 }
 
 const three = [text('ab'), new Uint8Array(0), text('xyz')];
@@ -185,6 +187,17 @@ const CASES: Case[] = [
     problem: 'batch-from-drop-oldest',
   },
   {
+    name: 'a Batch frame, a LivenessCheck (answered on the way), another Batch frame',
+    frames: [batch(three), frame(5, new Uint8Array(0), { correlation: 7 }), batch([long])],
+    got: [...three.map(delivered), delivered(long)],
+  },
+  {
+    name: 'a Batch frame, then Close: every message, then RXSHM_CLOSED',
+    frames: [batch(three), frame(7, new Uint8Array(0))],
+    got: three.map(delivered),
+    end: 'closed',
+  },
+  {
     name: 'a malformed Batch after good frames: they come out, none of its entries does',
     frames: [data('a'), batch(three), withU32(batch([text('ok'), text('abc')]), 32, 100)],
     got: [delivered(text('a')), ...three.map(delivered)],
@@ -218,7 +231,7 @@ for (const variant of C_VARIANTS) {
           {
             ev: 'a',
             got: c.got,
-            end: corrupt ? 'corrupt' : 'timeout',
+            end: c.end ?? (corrupt ? 'corrupt' : 'timeout'),
             problem: c.problem ?? '',
             aborted: corrupt, // the aborted bit, and the doorbell shut: the peer is told
             told: corrupt,
