@@ -98,6 +98,9 @@ export class ReceivePath {
   }
 
   private add<T>(fanout: Fanout<T>, subscriber: Subscriber<T>): Subscription {
+    // A batch subscriber joining mid-drain (from a handler the drain runs) gets only what comes after it, as a
+    // per-message one does: what this drain collected so far goes to the batch subscribers it was collected for.
+    if ((fanout as unknown) === this.batches) this.emitBatch();
     if (!fanout.add(subscriber)) return Subscription.EMPTY;
     this.demand++;
     this.receiversGone = false;

@@ -1,5 +1,5 @@
 /**
- * Review of the batchTarget fast path (FrameSink.batchTarget / ReceivePath.batched, Receiver.appendBatch): a whole
+ * batches() while a drain runs user code: the batchTarget fast path (FrameSink.batchTarget / ReceivePath.batched, Receiver.appendBatch): a whole
  * Batch frame goes to batch subscribers as views of one copy, appended to the drain's batch without a call per
  * message. User code may still run in the middle of that drain (a Request's serve handler, a Close), and may
  * subscribe or unsubscribe there: every message must reach every subscriber that was there for it exactly once, in
@@ -13,7 +13,7 @@ import { serve, type Connection } from '../../src/index.js';
 import { ReceivePath } from '../../src/streams/connection/receive-path.js';
 import { withInProcessChannel } from '../helpers/in-process-channel.js';
 
-const test = suite('review: batchTarget (whole Batch frames for batch subscribers)');
+const test = suite('batches() mid-drain (whole Batch frames for batch subscribers)');
 
 const send = (connection: Connection, ...tagged: number[]): void => {
   for (const tag of tagged) connection.next(Uint8Array.of(tag, tag, tag));
