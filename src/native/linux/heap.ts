@@ -8,19 +8,22 @@
  * (2026-12-04, Firecracker VM, AMD EPYC, two processes, 64 KiB `next()` + subscribe): 135-178 µs of receiver CPU
  * per message with the defaults, 20-26 µs with the thresholds below; 64 B and 1 KiB messages unchanged.
  *
- * The thresholds are what glibc's own dynamic adjustment reaches after it sees a 32 MiB block freed (mmap threshold
- * at its 64-bit maximum, trim threshold twice that): a process keeps up to 64 MiB of freed heap at its top, and
- * allocations up to 32 MiB come from the heap. Process-local only; nothing here touches shared memory.
+ * The thresholds are what glibc's own dynamic adjustment reaches after it sees a block that large freed (mmap
+ * threshold at its maximum: 32 MiB on 64-bit, 512 KiB on 32-bit; trim threshold twice that): each heap arena keeps
+ * up to 64 MiB of freed memory at its top, and allocations up to 32 MiB come from the heap. Process-local only;
+ * nothing here touches shared memory.
  */
 import { koffi } from './libc.js';
 
 /** mallopt parameters (malloc.h). */
 const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
-/** Freed memory kept at the top of the heap before glibc returns it to the kernel. */
-export const RETAINED_TRIM_THRESHOLD = 64 * 1024 * 1024;
+/** 32-bit glibc caps the mmap threshold at 512 KiB (its dynamic maximum there); 64-bit at 32 MiB. */
+const WIDE = !['arm', 'ia32'].includes(process.arch);
 /** Blocks below this come from the heap (and are reused); larger ones are mapped of their own. */
-export const RETAINED_MMAP_THRESHOLD = 32 * 1024 * 1024;
+export const RETAINED_MMAP_THRESHOLD = WIDE ? 32 * 1024 * 1024 : 512 * 1024;
+/** Freed memory kept at the top of each heap arena before glibc returns it to the kernel (twice the above). */
+export const RETAINED_TRIM_THRESHOLD = 2 * RETAINED_MMAP_THRESHOLD;
 /** Setting this environment variable to `off` leaves glibc's heap policy alone. */
 export const HEAP_TUNING_ENV = 'RXSHM_HEAP_TUNING';
 
@@ -57,9 +60,10 @@ export function retainFreedHeap(env: NodeJS.ProcessEnv = process.env): HeapTunin
   else {
     try {
       mallopt ??= glibc().func('int mallopt(int param, int value)') as Mallopt;
-      // mallopt returns 1 on success; trim first: setting either fixes the mmap threshold (no dynamic adjustment).
-      const ok = mallopt(M_TRIM_THRESHOLD, RETAINED_TRIM_THRESHOLD) === 1;
-      outcome = ok && mallopt(M_MMAP_THRESHOLD, RETAINED_MMAP_THRESHOLD) === 1 ? 'applied' : 'unavailable';
+      // mallopt returns 1 on success. The mmap threshold first: a value glibc refuses changes nothing, and only
+      // then the trim threshold (setting either ends glibc's dynamic adjustment of both).
+      const ok = mallopt(M_MMAP_THRESHOLD, RETAINED_MMAP_THRESHOLD) === 1;
+      outcome = ok && mallopt(M_TRIM_THRESHOLD, RETAINED_TRIM_THRESHOLD) === 1 ? 'applied' : 'unavailable';
     } catch {
       outcome = 'unavailable'; // no glibc: nothing to tune
     }
