@@ -1,7 +1,7 @@
 /**
  * How the receiver copies Data payloads for batch subscribers (`batch` mode): payloads up to 64 bytes are sliced
  * alone (V8 keeps such small typed arrays on its heap, which is as cheap as a view), larger ones are carved out of a
- * shared chunk, sized from what waits in the ring so that one drain usually needs one allocation. Process-local
+ * shared 64 KiB chunk (a larger payload gets a buffer of its own). Process-local
  * only; what it reads is a payload the receiver already checked against the ring's bounds.
  *
  * Why: a fresh off-heap ArrayBuffer costs ~0.4 µs (measured: slicing 65 bytes costs ~8x slicing 64), several times
