@@ -20,6 +20,7 @@
  * `SegmentError`s with a `code`, the segment name and the errno; names and sizes are validated before any system
  * call, identically in every backend. Socket operations (`sockets`) throw `SocketError`s.
  */
+import type { HeapApi } from './heap-contract.js';
 import type { LocalSocketApi } from './socket-contract.js';
 
 export * from './socket-contract.js';
@@ -264,15 +265,6 @@ export interface WordWaitSet {
   close(): void;
 }
 
-/** The process's C heap policy: glibc's on Linux (linux/heap.ts); absent where there is nothing to tune. */
-export interface HeapApi {
-  /**
-   * Keeps freed heap memory for reuse instead of returning it to the OS at once (fresh copies of received messages
-   * then reuse memory instead of faulting new pages in), once per process; says what it did. Honours an opt-out.
-   */
-  retainFreed(): 'applied' | 'opted-out' | 'user-tuned' | 'unavailable';
-}
-
 /** Everything a backend provides. */
 export interface NativeApi {
   readonly platform: 'linux' | 'win32' | 'darwin' | 'fake';
@@ -308,3 +300,5 @@ export interface NativeApi {
    */
   readonly clientSections?: boolean;
 }
+
+export type { HeapApi };
